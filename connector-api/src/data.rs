@@ -1,0 +1,301 @@
+//! The Connect data model: schemas and the values they describe.
+//!
+//! Logical types (Decimal, Date, Time, Timestamp, and Debezium's) are their underlying primitive
+//! type plus a schema [`Schema::name`] and [`Schema::parameters`], exactly as in Kafka Connect.
+
+use std::collections::BTreeMap;
+
+/// The type of a schema, named on the wire as Kafka Connect's JsonConverter names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SchemaType {
+    /// 8-bit signed integer.
+    Int8,
+    /// 16-bit signed integer.
+    Int16,
+    /// 32-bit signed integer.
+    Int32,
+    /// 64-bit signed integer.
+    Int64,
+    /// 32-bit IEEE 754 float (`float` on the wire).
+    Float32,
+    /// 64-bit IEEE 754 float (`double` on the wire).
+    Float64,
+    /// A boolean.
+    Boolean,
+    /// A UTF-8 string.
+    String,
+    /// A byte array.
+    Bytes,
+    /// A list of values of one schema.
+    Array,
+    /// A map from key schema to value schema.
+    Map,
+    /// An ordered set of named fields.
+    Struct,
+}
+
+impl SchemaType {
+    /// The wire name (`int8`, ..., `float`, `double`, ..., `struct`).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            SchemaType::Int8 => "int8",
+            SchemaType::Int16 => "int16",
+            SchemaType::Int32 => "int32",
+            SchemaType::Int64 => "int64",
+            SchemaType::Float32 => "float",
+            SchemaType::Float64 => "double",
+            SchemaType::Boolean => "boolean",
+            SchemaType::String => "string",
+            SchemaType::Bytes => "bytes",
+            SchemaType::Array => "array",
+            SchemaType::Map => "map",
+            SchemaType::Struct => "struct",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn from_wire_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "int8" => SchemaType::Int8,
+            "int16" => SchemaType::Int16,
+            "int32" => SchemaType::Int32,
+            "int64" => SchemaType::Int64,
+            "float" => SchemaType::Float32,
+            "double" => SchemaType::Float64,
+            "boolean" => SchemaType::Boolean,
+            "string" => SchemaType::String,
+            "bytes" => SchemaType::Bytes,
+            "array" => SchemaType::Array,
+            "map" => SchemaType::Map,
+            "struct" => SchemaType::Struct,
+            _ => return None,
+        })
+    }
+}
+
+/// A schema: a type, whether it may be null, optional logical-type metadata, and the schemas
+/// of its children (fields of a struct, items of an array, keys and values of a map).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schema {
+    /// The type.
+    pub kind: SchemaType,
+    /// Whether the value may be null.
+    pub optional: bool,
+    /// A name, e.g. `org.apache.kafka.connect.data.Decimal` or a struct's record name.
+    pub name: Option<String>,
+    /// The schema version.
+    pub version: Option<i32>,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// Logical-type parameters, e.g. `scale` of a Decimal.
+    pub parameters: BTreeMap<String, String>,
+    /// The fields of a struct, in order.
+    pub fields: Vec<Field>,
+    /// The key schema of a map.
+    pub key_schema: Option<Box<Schema>>,
+    /// The value schema of a map, or the item schema of an array.
+    pub value_schema: Option<Box<Schema>>,
+}
+
+/// One field of a struct schema.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The field's name.
+    pub name: String,
+    /// The field's schema.
+    pub schema: Schema,
+}
+
+impl Schema {
+    /// A required schema of a primitive type.
+    pub fn new(kind: SchemaType) -> Self {
+        Schema {
+            kind,
+            optional: false,
+            name: None,
+            version: None,
+            doc: None,
+            parameters: BTreeMap::new(),
+            fields: Vec::new(),
+            key_schema: None,
+            value_schema: None,
+        }
+    }
+
+    /// A required string schema.
+    pub fn string() -> Self {
+        Schema::new(SchemaType::String)
+    }
+
+    /// A required struct schema with these fields.
+    pub fn struct_of(fields: Vec<Field>) -> Self {
+        Schema {
+            fields,
+            ..Schema::new(SchemaType::Struct)
+        }
+    }
+
+    /// A required array schema of these items.
+    pub fn array_of(items: Schema) -> Self {
+        Schema {
+            value_schema: Some(Box::new(items)),
+            ..Schema::new(SchemaType::Array)
+        }
+    }
+
+    /// A required map schema.
+    pub fn map_of(keys: Schema, values: Schema) -> Self {
+        Schema {
+            key_schema: Some(Box::new(keys)),
+            value_schema: Some(Box::new(values)),
+            ..Schema::new(SchemaType::Map)
+        }
+    }
+
+    /// The same schema, nullable.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// The same schema, with a name.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The same schema, with a version.
+    pub fn versioned(mut self, version: i32) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The same schema, with one more parameter.
+    pub fn with_parameter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.parameters.insert(key.into(), value.into());
+        self
+    }
+
+    /// The schema of the field with this name, for a struct.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+impl Field {
+    /// A field.
+    pub fn new(name: impl Into<String>, schema: Schema) -> Self {
+        Field {
+            name: name.into(),
+            schema,
+        }
+    }
+}
+
+/// A value of the Connect data model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// No value; as a record value, a tombstone.
+    Null,
+    /// A boolean.
+    Boolean(bool),
+    /// An int8.
+    Int8(i8),
+    /// An int16.
+    Int16(i16),
+    /// An int32 (also Date and Time).
+    Int32(i32),
+    /// An int64 (also Timestamp).
+    Int64(i64),
+    /// A float.
+    Float32(f32),
+    /// A double.
+    Float64(f64),
+    /// A string.
+    String(String),
+    /// Bytes (also Decimal, as the big-endian two's-complement unscaled value).
+    Bytes(Vec<u8>),
+    /// An array.
+    Array(Vec<Value>),
+    /// A map, in insertion order.
+    Map(Vec<(Value, Value)>),
+    /// A struct: field names and values, in schema order.
+    Struct(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// Whether this is [`Value::Null`].
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The string, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of a struct's field.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Struct(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(b: Vec<u8>) -> Self {
+        Value::Bytes(b)
+    }
+}
+
+impl Value {
+    /// The value as schemaless JSON, as Kafka Connect's JsonConverter writes it with
+    /// `schemas.enable=false`: bytes in base64, maps with string keys as objects, other maps as
+    /// arrays of `[key, value]` pairs.
+    pub fn to_json(&self) -> serde_json::Value {
+        use base64::Engine as _;
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Boolean(b) => J::Bool(*b),
+            Value::Int8(i) => J::from(*i),
+            Value::Int16(i) => J::from(*i),
+            Value::Int32(i) => J::from(*i),
+            Value::Int64(i) => J::from(*i),
+            Value::Float32(f) => serde_json::Number::from_f64(f64::from(*f)).map_or(J::Null, J::Number),
+            Value::Float64(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::String(s) => J::String(s.clone()),
+            Value::Bytes(b) => J::String(base64::engine::general_purpose::STANDARD.encode(b)),
+            Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
+            Value::Map(entries) if entries.iter().all(|(k, _)| matches!(k, Value::String(_))) => J::Object(
+                entries
+                    .iter()
+                    .filter_map(|(k, v)| k.as_str().map(|k| (k.to_owned(), v.to_json())))
+                    .collect(),
+            ),
+            Value::Map(entries) => J::Array(
+                entries
+                    .iter()
+                    .map(|(k, v)| J::Array(vec![k.to_json(), v.to_json()]))
+                    .collect(),
+            ),
+            Value::Struct(fields) => J::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+        }
+    }
+}

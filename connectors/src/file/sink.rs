@@ -1,0 +1,137 @@
+//! The file sink: appends each record's value to a file as a line.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use tokio::fs::{File, OpenOptions};
+use tokio::io::{AsyncWriteExt, BufWriter};
+use weir_connector_api::{
+    ConfigDef, ConnectError, Connector, Props, SinkConnector, SinkRecord, SinkTask, TopicPartition, Value,
+};
+
+use super::{VERSION, file_key};
+
+/// The write buffer size.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// The file sink connector (`file-sink`, Kafka Connect's `FileStreamSinkConnector`).
+pub struct FileSinkConnector;
+
+#[async_trait]
+impl Connector for FileSinkConnector {
+    fn version(&self) -> String {
+        VERSION.into()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new().define("File", file_key("The file to append record values to, one per line."))
+    }
+
+    fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+        // One writer per file keeps lines whole and in order.
+        Ok(vec![
+            props
+                .iter()
+                .filter(|(k, _)| *k == "file")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ])
+    }
+}
+
+impl SinkConnector for FileSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(FileSinkTask::default())
+    }
+}
+
+/// A task appending to one file; [`SinkTask::flush`] writes the buffer and syncs the file to disk.
+#[derive(Default)]
+pub struct FileSinkTask {
+    path: String,
+    writer: Option<BufWriter<File>>,
+}
+
+impl FileSinkTask {
+    fn writer(&mut self) -> Result<&mut BufWriter<File>, ConnectError> {
+        self.writer
+            .as_mut()
+            .ok_or_else(|| ConnectError::Fatal("file sink used before start".into()))
+    }
+}
+
+/// The bytes of a record value as a line: strings and bytes as they are, other values as JSON.
+fn line_of(value: &Value) -> Vec<u8> {
+    match value {
+        Value::String(s) => s.as_bytes().to_vec(),
+        Value::Bytes(b) => b.clone(),
+        other => other.to_json().to_string().into_bytes(),
+    }
+}
+
+#[async_trait]
+impl SinkTask for FileSinkTask {
+    async fn start(&mut self, props: &Props) -> Result<(), ConnectError> {
+        let config = FileSinkConnector.config_def().parse(props)?;
+        self.path = config.string("file").unwrap_or_default().to_owned();
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .await
+            .map_err(|e| ConnectError::io(format!("opening {} for append", self.path), e))?;
+        self.writer = Some(BufWriter::with_capacity(WRITE_BUFFER, file));
+        tracing::info!(file = %self.path, "file sink started");
+        Ok(())
+    }
+
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<(), ConnectError> {
+        let path = self.path.clone();
+        let writer = self.writer()?;
+        for record in records {
+            let mut line = line_of(&record.value);
+            line.push(b'\n');
+            writer
+                .write_all(&line)
+                .await
+                .map_err(|e| ConnectError::io(format!("writing {path}"), e))?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, _offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), ConnectError> {
+        let path = self.path.clone();
+        let writer = self.writer()?;
+        writer
+            .flush()
+            .await
+            .map_err(|e| ConnectError::io(format!("flushing {path}"), e))?;
+        writer
+            .get_ref()
+            .sync_data()
+            .await
+            .map_err(|e| ConnectError::io(format!("syncing {path}"), e))
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError> {
+        if self.writer.is_some() {
+            self.flush(&BTreeMap::new()).await?;
+        }
+        self.writer = None;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_become_lines() {
+        assert_eq!(line_of(&Value::String("a b".into())), b"a b");
+        assert_eq!(
+            line_of(&Value::Struct(vec![("id".into(), Value::Int32(7))])),
+            br#"{"id":7}"#
+        );
+    }
+}

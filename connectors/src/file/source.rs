@@ -1,0 +1,197 @@
+//! The file source: reads a file line by line into a topic and keeps following it.
+
+use std::io::SeekFrom;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::fs::File;
+use tokio::io::{AsyncBufReadExt, AsyncSeekExt, BufReader};
+use weir_connector_api::{
+    ConfigDef, ConfigKey, ConfigType, ConnectError, Connector, Importance, Props, Schema, SourceConnector, SourceMap,
+    SourceRecord, SourceTask, SourceTaskContext, Validator, Value,
+};
+
+use super::{VERSION, file_key};
+
+/// How long a poll waits when the file has no new complete line.
+const IDLE_WAIT: Duration = Duration::from_millis(200);
+/// The read buffer size.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// The file source connector (`file-source`, Kafka Connect's `FileStreamSourceConnector`).
+pub struct FileSourceConnector;
+
+#[async_trait]
+impl Connector for FileSourceConnector {
+    fn version(&self) -> String {
+        VERSION.into()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new()
+            .define(
+                "File",
+                file_key("The file to read. Lines appended later are read as they arrive."),
+            )
+            .define(
+                "File",
+                ConfigKey::new(
+                    "topic",
+                    ConfigType::String,
+                    Importance::High,
+                    "The topic to write lines to.",
+                )
+                .validator(Validator::NonEmpty)
+                .display_name("Topic"),
+            )
+            .define(
+                "File",
+                ConfigKey::new(
+                    "batch.size",
+                    ConfigType::Int,
+                    Importance::Low,
+                    "The most lines returned by one poll.",
+                )
+                .default_value("2000")
+                .validator(Validator::at_least(1.0))
+                .display_name("Batch size"),
+            )
+    }
+
+    fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+        // A file is read in order by one task, whatever tasks.max says (as in Kafka Connect).
+        let keep = ["file", "topic", "batch.size"];
+        Ok(vec![
+            props
+                .iter()
+                .filter(|(k, _)| keep.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ])
+    }
+}
+
+impl SourceConnector for FileSourceConnector {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(FileSourceTask::default())
+    }
+}
+
+/// A task reading one file. Its source partition is `{"filename": <file>}` and its offset
+/// `{"position": <byte after the last line read>}`; a line is only emitted once its newline
+/// is written, so a half-written last line is never split.
+#[derive(Default)]
+pub struct FileSourceTask {
+    path: String,
+    topic: String,
+    batch_size: usize,
+    partition: SourceMap,
+    /// The byte position after the last complete line emitted.
+    position: u64,
+    reader: Option<BufReader<File>>,
+    /// Bytes of an unfinished last line, read past `position`.
+    pending: Vec<u8>,
+}
+
+impl FileSourceTask {
+    /// Opens the file at `position`, or starts over if the file is now shorter (truncated or
+    /// replaced). `Ok(false)` when the file does not exist yet.
+    async fn open(&mut self) -> Result<bool, ConnectError> {
+        let mut file = match File::open(&self.path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(ConnectError::io(format!("opening {}", self.path), e)),
+        };
+        let len = file
+            .metadata()
+            .await
+            .map_err(|e| ConnectError::io(format!("reading {}", self.path), e))?
+            .len();
+        if len < self.position {
+            tracing::warn!(file = %self.path, position = self.position, len, "file is shorter than the stored position; reading it from the start");
+            self.position = 0;
+        }
+        file.seek(SeekFrom::Start(self.position))
+            .await
+            .map_err(|e| ConnectError::io(format!("seeking in {}", self.path), e))?;
+        self.reader = Some(BufReader::with_capacity(READ_BUFFER, file));
+        self.pending.clear();
+        Ok(true)
+    }
+
+    /// Whether the file on disk became shorter than what was read: then it must be reopened.
+    async fn truncated(&self) -> bool {
+        match tokio::fs::metadata(&self.path).await {
+            Ok(meta) => meta.len() < self.position + self.pending.len() as u64,
+            Err(_) => true,
+        }
+    }
+
+    fn record(&self, line: &[u8]) -> SourceRecord {
+        let mut offset = SourceMap::new();
+        offset.insert("position".into(), self.position.into());
+        let text = String::from_utf8_lossy(line).into_owned();
+        SourceRecord::new(
+            self.partition.clone(),
+            offset,
+            self.topic.clone(),
+            Some(Schema::string()),
+            Value::String(text),
+        )
+    }
+}
+
+#[async_trait]
+impl SourceTask for FileSourceTask {
+    async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<(), ConnectError> {
+        let config = FileSourceConnector.config_def().parse(props)?;
+        self.path = config.string("file").unwrap_or_default().to_owned();
+        self.topic = config.string("topic").unwrap_or_default().to_owned();
+        self.batch_size = config.int("batch.size").unwrap_or(2000).max(1) as usize;
+        self.partition = SourceMap::from_iter([("filename".to_owned(), self.path.clone().into())]);
+        self.position = context
+            .offsets
+            .offset(&self.partition)
+            .and_then(|o| o.get("position").and_then(serde_json::Value::as_u64))
+            .unwrap_or(0);
+        tracing::info!(file = %self.path, position = self.position, "file source starting");
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        if self.reader.is_none() && !self.open().await? {
+            tokio::time::sleep(IDLE_WAIT).await;
+            return Ok(Vec::new());
+        }
+        let mut records = Vec::new();
+        while records.len() < self.batch_size {
+            let Some(reader) = self.reader.as_mut() else { break };
+            let read = reader
+                .read_until(b'\n', &mut self.pending)
+                .await
+                .map_err(|e| ConnectError::io(format!("reading {}", self.path), e))?;
+            if read == 0 || self.pending.last() != Some(&b'\n') {
+                break;
+            }
+            self.position += self.pending.len() as u64;
+            let mut line = &self.pending[..self.pending.len() - 1];
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
+            }
+            records.push(self.record(line));
+            self.pending.clear();
+        }
+        if records.is_empty() {
+            if self.truncated().await {
+                self.reader = None;
+            }
+            tokio::time::sleep(IDLE_WAIT).await;
+        }
+        Ok(records)
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError> {
+        self.reader = None;
+        Ok(())
+    }
+}

@@ -1,0 +1,10 @@
+//! Weir's built-in connectors, each an implementation of the connector API.
+
+pub mod file;
+
+use weir_connector_api::PluginDescriptor;
+
+/// Every built-in connector plugin.
+pub fn builtin_plugins() -> Vec<PluginDescriptor> {
+    file::plugins()
+}

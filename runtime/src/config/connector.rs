@@ -1,0 +1,369 @@
+//! The keys every connector config shares, whatever its plugin: name, class, tasks, converters,
+//! error handling, and for sinks the topics to read.
+
+use std::time::Duration;
+
+use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, Importance, Props, Validator};
+
+use crate::config::worker::strip_prefix;
+use crate::converter;
+
+/// The group of the common keys, as Kafka Connect names it.
+const COMMON: &str = "Common";
+/// The group of the error-handling keys.
+const ERRORS: &str = "Error Handling";
+
+/// The common keys of a connector of this kind.
+pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
+    let key =
+        |name: &str, kind: ConfigType, importance: Importance, doc: &str| ConfigKey::new(name, kind, importance, doc);
+    let mut def = ConfigDef::new()
+        .define(
+            COMMON,
+            key(
+                "name",
+                ConfigType::String,
+                Importance::High,
+                "Globally unique name of the connector.",
+            )
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            COMMON,
+            key(
+                "connector.class",
+                ConfigType::String,
+                Importance::High,
+                "The connector's class name or alias.",
+            )
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            COMMON,
+            key("tasks.max", ConfigType::Int, Importance::High, "The most tasks to run.")
+                .default_value("1")
+                .validator(Validator::at_least(1.0)),
+        )
+        .define(
+            COMMON,
+            key(
+                "key.converter",
+                ConfigType::Class,
+                Importance::Low,
+                "Key converter; the worker's when empty.",
+            )
+            .default_value(""),
+        )
+        .define(
+            COMMON,
+            key(
+                "value.converter",
+                ConfigType::Class,
+                Importance::Low,
+                "Value converter; the worker's when empty.",
+            )
+            .default_value(""),
+        )
+        .define(
+            COMMON,
+            key(
+                "transforms",
+                ConfigType::List,
+                Importance::Low,
+                "Aliases of the transforms to apply (none are available yet).",
+            )
+            .default_value(""),
+        )
+        .define(
+            COMMON,
+            key(
+                "predicates",
+                ConfigType::List,
+                Importance::Low,
+                "Aliases of the predicates of transforms (none are available yet).",
+            )
+            .default_value(""),
+        )
+        .define(
+            ERRORS,
+            key(
+                "errors.retry.timeout",
+                ConfigType::Long,
+                Importance::Medium,
+                "How long a retriable failure is retried, in ms; 0 never, -1 forever.",
+            )
+            .default_value("0")
+            .validator(Validator::at_least(-1.0)),
+        )
+        .define(
+            ERRORS,
+            key(
+                "errors.retry.delay.max.ms",
+                ConfigType::Long,
+                Importance::Medium,
+                "The longest wait between retries, in ms.",
+            )
+            .default_value("60000")
+            .validator(Validator::at_least(1.0)),
+        )
+        .define(
+            ERRORS,
+            key(
+                "errors.tolerance",
+                ConfigType::String,
+                Importance::Medium,
+                "none fails the task on a record that cannot be converted; all skips it.",
+            )
+            .default_value("none")
+            .validator(Validator::one_of(&["none", "all"])),
+        )
+        .define(
+            ERRORS,
+            key(
+                "errors.log.enable",
+                ConfigType::Boolean,
+                Importance::Medium,
+                "Log each skipped record's error.",
+            )
+            .default_value("false"),
+        )
+        .define(
+            ERRORS,
+            key(
+                "errors.log.include.messages",
+                ConfigType::Boolean,
+                Importance::Medium,
+                "Include the record's topic, partition and offset in those logs.",
+            )
+            .default_value("false"),
+        );
+    match kind {
+        ConnectorKind::Sink => {
+            def = def
+                .define(
+                    COMMON,
+                    key("topics", ConfigType::List, Importance::High, "Topics to read.").default_value(""),
+                )
+                .define(
+                    COMMON,
+                    key(
+                        "topics.regex",
+                        ConfigType::String,
+                        Importance::High,
+                        "A regular expression of the topics to read.",
+                    )
+                    .default_value(""),
+                )
+                .define(
+                    ERRORS,
+                    key(
+                        "errors.deadletterqueue.topic.name",
+                        ConfigType::String,
+                        Importance::Medium,
+                        "Topic receiving records that cannot be converted (with errors.tolerance=all).",
+                    )
+                    .default_value(""),
+                )
+                .define(
+                    ERRORS,
+                    key(
+                        "errors.deadletterqueue.topic.replication.factor",
+                        ConfigType::Short,
+                        Importance::Low,
+                        "Replication factor of the dead letter queue topic when it is created.",
+                    )
+                    .default_value("3")
+                    .validator(Validator::between(-1.0, 32767.0)),
+                )
+                .define(
+                    ERRORS,
+                    key(
+                        "errors.deadletterqueue.context.headers.enable",
+                        ConfigType::Boolean,
+                        Importance::Low,
+                        "Add __connect.errors.* headers to dead-lettered records.",
+                    )
+                    .default_value("false"),
+                );
+        }
+        ConnectorKind::Source => {
+            def = def.define(
+                COMMON,
+                key(
+                    "exactly.once.support",
+                    ConfigType::String,
+                    Importance::Medium,
+                    "Whether the connector needs exactly-once delivery (not offered: only requested is accepted).",
+                )
+                .default_value("requested")
+                .validator(Validator::one_of(&["requested", "required"])),
+            );
+        }
+    }
+    def
+}
+
+/// Checks across the common keys, adding errors to their reports.
+pub fn validate_common(kind: ConnectorKind, props: &Props, reports: &mut [ConfigValue]) {
+    let mut add = |key: &str, error: String| {
+        if let Some(report) = reports.iter_mut().find(|r| r.name == key) {
+            report.errors.push(error);
+        }
+    };
+    let value = |key: &str| props.get(key).map(|v| v.trim()).unwrap_or_default();
+    for key in ["key.converter", "value.converter"] {
+        let class = value(key);
+        if !class.is_empty() && converter::canonical_class(class).is_none() {
+            add(
+                key,
+                format!("Invalid value {class} for configuration {key}: Class {class} could not be found."),
+            );
+        }
+    }
+    if !value("transforms").is_empty() {
+        add(
+            "transforms",
+            "Transforms are not available in this version of Weir; remove the transforms key.".into(),
+        );
+    }
+    if !value("predicates").is_empty() {
+        add(
+            "predicates",
+            "Predicates are not available in this version of Weir; remove the predicates key.".into(),
+        );
+    }
+    match kind {
+        ConnectorKind::Sink => {
+            let (topics, regex) = (value("topics"), value("topics.regex"));
+            match (topics.is_empty(), regex.is_empty()) {
+                (true, true) => add("topics", "Must configure one of topics or topics.regex".into()),
+                (false, false) => {
+                    let msg = "topics and topics.regex are mutually exclusive options, but both are set.";
+                    add("topics", msg.into());
+                    add("topics.regex", msg.into());
+                }
+                _ => {}
+            }
+            if let Err(e) = regex::Regex::new(regex) {
+                add(
+                    "topics.regex",
+                    format!("Invalid value {regex} for configuration topics.regex: {e}"),
+                );
+            }
+            let dlq = value("errors.deadletterqueue.topic.name");
+            if !dlq.is_empty() && weir_connector_api::config::parse_list(topics).iter().any(|t| t == dlq) {
+                add(
+                    "errors.deadletterqueue.topic.name",
+                    format!(
+                        "The dead letter queue topic '{dlq}' may not be included in the list of topics ('topics=\"{topics}\"') consumed by the connector"
+                    ),
+                );
+            }
+        }
+        ConnectorKind::Source => {
+            if value("exactly.once.support").eq_ignore_ascii_case("required") {
+                add(
+                    "exactly.once.support",
+                    "This worker does not offer exactly-once source support; use 'requested'".into(),
+                );
+            }
+        }
+    }
+}
+
+/// Where records that cannot be converted go, for a sink with a dead letter queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeadLetterQueue {
+    /// The topic.
+    pub topic: String,
+    /// Its replication factor when it is created.
+    pub replication_factor: i32,
+    /// Whether to add `__connect.errors.*` headers.
+    pub context_headers: bool,
+}
+
+/// What happens on failure: retries of retriable errors, and records that cannot be converted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorPolicy {
+    /// How long to retry; `None` retries forever.
+    pub retry_timeout: Option<Duration>,
+    /// The longest wait between two retries.
+    pub retry_delay_max: Duration,
+    /// Whether records that cannot be converted are skipped (`errors.tolerance=all`).
+    pub tolerate_all: bool,
+    /// Whether skipped records are logged.
+    pub log: bool,
+    /// Whether those logs name the record.
+    pub log_messages: bool,
+    /// The dead letter queue of a sink.
+    pub dead_letter_queue: Option<DeadLetterQueue>,
+}
+
+/// The common keys of a valid connector config, typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectorConfig {
+    /// The connector's name.
+    pub name: String,
+    /// `connector.class`, as given.
+    pub class: String,
+    /// `tasks.max`.
+    pub tasks_max: usize,
+    /// The key converter class, if the connector overrides the worker's.
+    pub key_converter: Option<String>,
+    /// The value converter class, if the connector overrides the worker's.
+    pub value_converter: Option<String>,
+    /// Error handling.
+    pub errors: ErrorPolicy,
+    /// For sinks: the topics to read.
+    pub topics: Vec<String>,
+    /// For sinks: the pattern of the topics to read.
+    pub topics_regex: Option<String>,
+    /// The whole config.
+    pub props: Props,
+}
+
+impl ConnectorConfig {
+    /// Reads the common keys of a config that passed validation.
+    pub fn parse(kind: ConnectorKind, props: &Props) -> Result<Self, weir_connector_api::ConnectError> {
+        let parsed = common_definition(kind).parse(props)?;
+        let string = |k: &str| parsed.string(k).filter(|s| !s.is_empty()).map(str::to_owned);
+        let millis = |k: &str| Duration::from_millis(parsed.int(k).unwrap_or(0).max(0) as u64);
+        let retry_timeout = match parsed.int("errors.retry.timeout") {
+            Some(-1) => None,
+            _ => Some(millis("errors.retry.timeout")),
+        };
+        Ok(ConnectorConfig {
+            name: string("name").unwrap_or_default(),
+            class: string("connector.class").unwrap_or_default(),
+            tasks_max: parsed.int("tasks.max").unwrap_or(1).max(1) as usize,
+            key_converter: string("key.converter"),
+            value_converter: string("value.converter"),
+            errors: ErrorPolicy {
+                retry_timeout,
+                retry_delay_max: millis("errors.retry.delay.max.ms"),
+                tolerate_all: parsed
+                    .string("errors.tolerance")
+                    .is_some_and(|t| t.eq_ignore_ascii_case("all")),
+                log: parsed.bool("errors.log.enable").unwrap_or(false),
+                log_messages: parsed.bool("errors.log.include.messages").unwrap_or(false),
+                dead_letter_queue: string("errors.deadletterqueue.topic.name").map(|topic| DeadLetterQueue {
+                    topic,
+                    replication_factor: parsed
+                        .int("errors.deadletterqueue.topic.replication.factor")
+                        .unwrap_or(3) as i32,
+                    context_headers: parsed
+                        .bool("errors.deadletterqueue.context.headers.enable")
+                        .unwrap_or(false),
+                }),
+            },
+            topics: parsed.list("topics").map(<[String]>::to_vec).unwrap_or_default(),
+            topics_regex: string("topics.regex"),
+            props: props.clone(),
+        })
+    }
+
+    /// The connector's own settings for a prefix such as `producer.override.`.
+    pub fn prefixed(&self, prefix: &str) -> Props {
+        strip_prefix(&self.props, prefix)
+    }
+}

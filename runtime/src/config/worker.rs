@@ -1,0 +1,408 @@
+//! The worker config: a flat YAML map with Kafka Connect's key names.
+//!
+//! Every key is checked at start; an unknown key or a bad value stops the worker with a message
+//! naming the key. `producer.*`, `consumer.*` and `admin.*` keys go to the Kafka clients as they
+//! are (minus the prefix), which is how TLS and SASL are set.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use weir_connector_api::config::parse_list;
+use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
+
+/// Why a worker config cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerConfigError {
+    /// The file could not be read.
+    #[error("cannot read worker config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a flat YAML map.
+    #[error("worker config is not a flat YAML map of keys to values: {0}")]
+    Syntax(String),
+    /// One or more keys are unknown or have bad values.
+    #[error("invalid worker config:\n  {}", .0.join("\n  "))]
+    Invalid(Vec<String>),
+}
+
+/// Prefixes whose keys are passed through (the converters' own keys, and the Kafka clients').
+const PASS_THROUGH_PREFIXES: [&str; 5] = ["key.converter.", "value.converter.", "producer.", "consumer.", "admin."];
+
+/// An internal topic's name, partition count and replication factor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InternalTopic {
+    /// The topic name.
+    pub name: String,
+    /// Its partition count.
+    pub partitions: i32,
+    /// Its replication factor; -1 takes the broker's default.
+    pub replication_factor: i32,
+}
+
+/// The parsed worker config.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// `bootstrap.servers`.
+    pub bootstrap_servers: String,
+    /// `group.id`: the workers sharing one set of connectors.
+    pub group_id: String,
+    /// The address the REST API listens on (from `listeners`).
+    pub listen_addr: SocketAddr,
+    /// The `host:port` this worker is known by (`worker_id` in statuses).
+    pub worker_id: String,
+    /// The config topic.
+    pub config_topic: InternalTopic,
+    /// The offsets topic.
+    pub offset_topic: InternalTopic,
+    /// The status topic.
+    pub status_topic: InternalTopic,
+    /// How often source offsets and sink consumer offsets are committed.
+    pub offset_flush_interval: Duration,
+    /// How long a final offset commit may take at shutdown.
+    pub offset_flush_timeout: Duration,
+    /// How long a task may take to stop before it is abandoned.
+    pub task_shutdown_timeout: Duration,
+    /// The default key converter class, and its `key.converter.*` settings.
+    pub key_converter: (String, Props),
+    /// The default value converter class, and its `value.converter.*` settings.
+    pub value_converter: (String, Props),
+    /// Directories scanned for plugins.
+    pub plugin_path: Vec<PathBuf>,
+    /// `producer.*` settings, prefix removed.
+    pub producer: Props,
+    /// `consumer.*` settings, prefix removed.
+    pub consumer: Props,
+    /// `admin.*` settings, prefix removed.
+    pub admin: Props,
+}
+
+/// The declared worker keys (the pass-through prefixes aside).
+fn definition() -> ConfigDef {
+    let key = |name: &str, kind: ConfigType, doc: &str| ConfigKey::new(name, kind, Importance::High, doc);
+    let topic = |prefix: &str, name: &str, partitions: Option<&str>| {
+        let mut def = ConfigDef::new()
+            .define(
+                "Internal topics",
+                key(
+                    &format!("{prefix}.storage.topic"),
+                    ConfigType::String,
+                    "Name of the internal topic.",
+                )
+                .default_value(name)
+                .validator(Validator::NonEmpty),
+            )
+            .define(
+                "Internal topics",
+                key(
+                    &format!("{prefix}.storage.replication.factor"),
+                    ConfigType::Short,
+                    "Replication factor of the internal topic; -1 for the broker's default.",
+                )
+                .default_value("3")
+                .validator(Validator::between(-1.0, 32767.0)),
+            );
+        if let Some(partitions) = partitions {
+            def = def.define(
+                "Internal topics",
+                key(
+                    &format!("{prefix}.storage.partitions"),
+                    ConfigType::Int,
+                    "Partition count of the internal topic.",
+                )
+                .default_value(partitions)
+                .validator(Validator::at_least(1.0)),
+            );
+        }
+        def
+    };
+    let millis = |name: &str, default: &str, doc: &str| {
+        key(name, ConfigType::Long, doc)
+            .default_value(default)
+            .validator(Validator::at_least(0.0))
+    };
+    ConfigDef::new()
+        .define(
+            "Worker",
+            key(
+                "bootstrap.servers",
+                ConfigType::List,
+                "Kafka brokers to connect to, host:port,...",
+            )
+            .default_value("localhost:9092")
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            "Worker",
+            key(
+                "group.id",
+                ConfigType::String,
+                "The group of workers sharing connectors.",
+            )
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            "Worker",
+            key(
+                "listeners",
+                ConfigType::List,
+                "The REST API's listener, http://host:port.",
+            )
+            .default_value("http://127.0.0.1:8083"),
+        )
+        .define(
+            "Worker",
+            key(
+                "rest.advertised.host.name",
+                ConfigType::String,
+                "The host name other workers and statuses use for this worker.",
+            )
+            .default_value(""),
+        )
+        .define(
+            "Worker",
+            key(
+                "rest.advertised.port",
+                ConfigType::Int,
+                "The port other workers and statuses use for this worker.",
+            )
+            .default_value("0")
+            .validator(Validator::between(0.0, 65535.0)),
+        )
+        .merge(topic("config", "weir-configs", None))
+        .merge(topic("offset", "weir-offsets", Some("25")))
+        .merge(topic("status", "weir-status", Some("5")))
+        .define(
+            "Worker",
+            millis("offset.flush.interval.ms", "60000", "How often offsets are committed."),
+        )
+        .define(
+            "Worker",
+            millis(
+                "offset.flush.timeout.ms",
+                "5000",
+                "How long a final offset commit may take.",
+            ),
+        )
+        .define(
+            "Worker",
+            millis(
+                "task.shutdown.graceful.timeout.ms",
+                "5000",
+                "How long a task may take to stop.",
+            ),
+        )
+        .define(
+            "Converters",
+            key("key.converter", ConfigType::Class, "Default key converter.")
+                .default_value("org.apache.kafka.connect.json.JsonConverter"),
+        )
+        .define(
+            "Converters",
+            key("value.converter", ConfigType::Class, "Default value converter.")
+                .default_value("org.apache.kafka.connect.json.JsonConverter"),
+        )
+        .define(
+            "Worker",
+            key("plugin.path", ConfigType::List, "Directories holding plugins.").default_value(""),
+        )
+}
+
+impl WorkerConfig {
+    /// Reads and checks a worker config file.
+    pub fn load(path: &Path) -> Result<Self, WorkerConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorkerConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_yaml(&text)
+    }
+
+    /// Parses and checks a worker config from YAML text.
+    pub fn from_yaml(text: &str) -> Result<Self, WorkerConfigError> {
+        let raw: BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(text).map_err(|e| WorkerConfigError::Syntax(e.to_string()))?;
+        let mut errors = Vec::new();
+        let mut props = Props::new();
+        for (key, value) in raw {
+            match yaml_scalar(&value) {
+                Some(text) => {
+                    props.insert(key, text);
+                }
+                None => errors.push(format!("{key}: the value must be a string, number or boolean")),
+            }
+        }
+        let def = definition();
+        for key in props.keys() {
+            let known = def.key(key).is_some() || PASS_THROUGH_PREFIXES.iter().any(|p| key.starts_with(p));
+            if !known {
+                errors.push(format!("{key}: unknown key"));
+            }
+        }
+        errors.extend(def.validate(&props).into_iter().flat_map(|r| r.errors));
+        if !errors.is_empty() {
+            return Err(WorkerConfigError::Invalid(errors));
+        }
+        let parsed = def
+            .parse(&props)
+            .map_err(|e| WorkerConfigError::Invalid(vec![e.to_string()]))?;
+        let string = |k: &str| parsed.string(k).unwrap_or_default().to_owned();
+        let int = |k: &str| parsed.int(k).unwrap_or_default();
+        let millis = |k: &str| Duration::from_millis(int(k).max(0) as u64);
+
+        let listeners = parsed.list("listeners").unwrap_or_default();
+        let listen_addr = match listeners {
+            [one] => parse_listener(one).map_err(|e| WorkerConfigError::Invalid(vec![format!("listeners: {e}")]))?,
+            _ => {
+                return Err(WorkerConfigError::Invalid(vec![
+                    "listeners: exactly one http:// listener is supported".into(),
+                ]));
+            }
+        };
+        let advertised_host = match string("rest.advertised.host.name") {
+            h if !h.is_empty() => h,
+            _ if listen_addr.ip().is_unspecified() => "127.0.0.1".into(),
+            _ => listen_addr.ip().to_string(),
+        };
+        let advertised_port = match int("rest.advertised.port") {
+            0 => listen_addr.port(),
+            p => p as u16,
+        };
+        let topic = |prefix: &str, partitions: Option<i32>| InternalTopic {
+            name: string(&format!("{prefix}.storage.topic")),
+            partitions: partitions.unwrap_or_else(|| int(&format!("{prefix}.storage.partitions")) as i32),
+            replication_factor: int(&format!("{prefix}.storage.replication.factor")) as i32,
+        };
+        Ok(WorkerConfig {
+            bootstrap_servers: parsed.list("bootstrap.servers").unwrap_or_default().join(","),
+            group_id: string("group.id"),
+            listen_addr,
+            worker_id: format!("{advertised_host}:{advertised_port}"),
+            config_topic: topic("config", Some(1)),
+            offset_topic: topic("offset", None),
+            status_topic: topic("status", None),
+            offset_flush_interval: millis("offset.flush.interval.ms"),
+            offset_flush_timeout: millis("offset.flush.timeout.ms"),
+            task_shutdown_timeout: millis("task.shutdown.graceful.timeout.ms"),
+            key_converter: (string("key.converter"), strip_prefix(&props, "key.converter.")),
+            value_converter: (string("value.converter"), strip_prefix(&props, "value.converter.")),
+            plugin_path: parse_list(&string("plugin.path"))
+                .into_iter()
+                .map(PathBuf::from)
+                .collect(),
+            producer: strip_prefix(&props, "producer."),
+            consumer: strip_prefix(&props, "consumer."),
+            admin: strip_prefix(&props, "admin."),
+        })
+    }
+}
+
+/// The text of a YAML scalar; `None` for maps, sequences and null.
+pub fn yaml_scalar(value: &serde_yaml::Value) -> Option<String> {
+    match value {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The keys of `props` that start with `prefix`, with the prefix removed.
+pub fn strip_prefix(props: &Props, prefix: &str) -> Props {
+    props
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_owned(), v.clone())))
+        .collect()
+}
+
+/// Parses `http://host:port` (an empty host listens on every interface).
+fn parse_listener(listener: &str) -> Result<SocketAddr, String> {
+    let rest = listener
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{listener}: only http:// listeners are supported"))?;
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{listener}: expected http://host:port"))?;
+    let port: u16 = port.parse().map_err(|_| format!("{listener}: bad port {port}"))?;
+    let host = match host.trim_start_matches('[').trim_end_matches(']') {
+        "" => "0.0.0.0",
+        "localhost" => "127.0.0.1",
+        h => h,
+    };
+    format!("{host}:{port}")
+        .parse::<SocketAddr>()
+        .or_else(|_| format!("[{host}]:{port}").parse())
+        .map_err(|_| format!("{listener}: the host must be an IP address or localhost"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply() {
+        let config = WorkerConfig::from_yaml("bootstrap.servers: 127.0.0.1:9092\ngroup.id: g\n").unwrap();
+        assert_eq!(config.listen_addr, "127.0.0.1:8083".parse().unwrap());
+        assert_eq!(config.worker_id, "127.0.0.1:8083");
+        assert_eq!(
+            config.config_topic,
+            InternalTopic {
+                name: "weir-configs".into(),
+                partitions: 1,
+                replication_factor: 3
+            }
+        );
+        assert_eq!(config.offset_topic.partitions, 25);
+        assert_eq!(config.status_topic.partitions, 5);
+        assert_eq!(config.offset_flush_interval, Duration::from_secs(60));
+        assert_eq!(config.value_converter.0, "org.apache.kafka.connect.json.JsonConverter");
+    }
+
+    #[test]
+    fn numbers_and_pass_through_keys_are_accepted() {
+        let config = WorkerConfig::from_yaml(
+            "group.id: g\nlisteners: http://:9000\noffset.flush.interval.ms: 1000\nproducer.linger.ms: 5\n\
+             value.converter.schemas.enable: false\nconfig.storage.replication.factor: 1\n",
+        )
+        .unwrap();
+        assert_eq!(config.listen_addr, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(config.worker_id, "127.0.0.1:9000");
+        assert_eq!(config.producer.get("linger.ms").map(String::as_str), Some("5"));
+        assert_eq!(
+            config.value_converter.1.get("schemas.enable").map(String::as_str),
+            Some("false")
+        );
+        assert_eq!(config.config_topic.replication_factor, 1);
+    }
+
+    #[test]
+    fn every_bad_key_is_named() {
+        let err = WorkerConfig::from_yaml(
+            "bootstrap.server: x\noffset.flush.interval.ms: soon\nstatus.storage.partitions: 0\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            "bootstrap.server: unknown key",
+            "Missing required configuration \"group.id\"",
+            "Invalid value soon for configuration offset.flush.interval.ms",
+            "Invalid value 0 for configuration status.storage.partitions",
+        ] {
+            assert!(err.contains(needle), "{needle} not in {err}");
+        }
+    }
+
+    #[test]
+    fn nested_values_are_rejected() {
+        let err = WorkerConfig::from_yaml("group.id: g\nproducer:\n  acks: all\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("producer: the value must be a string"), "{err}");
+    }
+}

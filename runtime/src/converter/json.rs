@@ -1,0 +1,451 @@
+//! `JsonConverter`: JSON, with or without Kafka Connect's `{"schema", "payload"}` envelope.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value as Json};
+use weir_connector_api::{Field, Props, Schema, SchemaType, Value};
+
+use super::{ConversionError, Converter};
+
+/// Reads and writes JSON. With `schemas.enable=true` (the default) each payload is wrapped as
+/// `{"schema": {...}, "payload": ...}`, as Kafka Connect's JsonConverter does.
+pub struct JsonConverter {
+    schemas_enable: bool,
+}
+
+fn err(msg: impl Into<String>) -> ConversionError {
+    ConversionError(msg.into())
+}
+
+impl JsonConverter {
+    /// A converter from its settings (`schemas.enable`).
+    pub fn new(props: &Props) -> Result<Self, ConversionError> {
+        let schemas_enable = match props.get("schemas.enable").map(|v| v.trim().to_ascii_lowercase()) {
+            None => true,
+            Some(v) if v == "true" => true,
+            Some(v) if v == "false" => false,
+            Some(v) => {
+                return Err(err(format!(
+                    "Invalid value {v} for configuration schemas.enable: Expected value to be either true or false"
+                )));
+            }
+        };
+        Ok(JsonConverter { schemas_enable })
+    }
+}
+
+impl Converter for JsonConverter {
+    fn encode(
+        &self,
+        _topic: &str,
+        schema: Option<&Schema>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, ConversionError> {
+        if schema.is_none() && value.is_null() {
+            return Ok(None);
+        }
+        let payload = value_to_json(schema, value)?;
+        let json = if self.schemas_enable {
+            let mut envelope = Map::new();
+            envelope.insert("schema".into(), schema.map_or(Json::Null, schema_to_json));
+            envelope.insert("payload".into(), payload);
+            Json::Object(envelope)
+        } else {
+            payload
+        };
+        serde_json::to_vec(&json).map(Some).map_err(|e| err(e.to_string()))
+    }
+
+    fn decode(&self, topic: &str, data: Option<&[u8]>) -> Result<(Option<Schema>, Value), ConversionError> {
+        let Some(data) = data else {
+            return Ok((None, Value::Null));
+        };
+        let json: Json = serde_json::from_slice(data).map_err(|e| {
+            err(format!(
+                "Converting byte[] to Kafka Connect data failed due to serialization error of topic {topic}: {e}"
+            ))
+        })?;
+        if !self.schemas_enable {
+            return Ok((None, infer(&json)));
+        }
+        let envelope = json.as_object().filter(|o| o.len() == 2 && o.contains_key("schema") && o.contains_key("payload")).ok_or_else(|| {
+            err("JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. \
+                 If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.")
+        })?;
+        match &envelope["schema"] {
+            Json::Null => Ok((None, infer(&envelope["payload"]))),
+            schema_json => {
+                let schema = schema_from_json(schema_json)?;
+                let value = value_from_json(&schema, &envelope["payload"])?;
+                Ok((Some(schema), value))
+            }
+        }
+    }
+}
+
+/// A schema in Kafka Connect's JSON form.
+pub fn schema_to_json(schema: &Schema) -> Json {
+    let mut obj = Map::new();
+    obj.insert("type".into(), schema.kind.wire_name().into());
+    obj.insert("optional".into(), schema.optional.into());
+    if let Some(name) = &schema.name {
+        obj.insert("name".into(), name.clone().into());
+    }
+    if let Some(version) = schema.version {
+        obj.insert("version".into(), version.into());
+    }
+    if let Some(doc) = &schema.doc {
+        obj.insert("doc".into(), doc.clone().into());
+    }
+    if !schema.parameters.is_empty() {
+        let params = schema
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), Json::from(v.clone())))
+            .collect();
+        obj.insert("parameters".into(), Json::Object(params));
+    }
+    match schema.kind {
+        SchemaType::Struct => {
+            let fields = schema
+                .fields
+                .iter()
+                .map(|f| {
+                    let mut field = schema_to_json(&f.schema);
+                    if let Json::Object(o) = &mut field {
+                        o.insert("field".into(), f.name.clone().into());
+                    }
+                    field
+                })
+                .collect();
+            obj.insert("fields".into(), Json::Array(fields));
+        }
+        SchemaType::Array => {
+            if let Some(items) = &schema.value_schema {
+                obj.insert("items".into(), schema_to_json(items));
+            }
+        }
+        SchemaType::Map => {
+            if let (Some(k), Some(v)) = (&schema.key_schema, &schema.value_schema) {
+                obj.insert("keys".into(), schema_to_json(k));
+                obj.insert("values".into(), schema_to_json(v));
+            }
+        }
+        _ => {}
+    }
+    Json::Object(obj)
+}
+
+/// A schema from Kafka Connect's JSON form.
+pub fn schema_from_json(json: &Json) -> Result<Schema, ConversionError> {
+    let obj = json.as_object().ok_or_else(|| err("Schema must be a JSON object"))?;
+    let type_name = obj
+        .get("type")
+        .and_then(Json::as_str)
+        .ok_or_else(|| err("Schema must contain 'type' field"))?;
+    let kind = SchemaType::from_wire_name(type_name).ok_or_else(|| err(format!("Unknown schema type: {type_name}")))?;
+    let mut schema = Schema::new(kind);
+    schema.optional = obj.get("optional").and_then(Json::as_bool).unwrap_or(false);
+    schema.name = obj.get("name").and_then(Json::as_str).map(str::to_owned);
+    schema.version = obj
+        .get("version")
+        .and_then(Json::as_i64)
+        .and_then(|v| i32::try_from(v).ok());
+    schema.doc = obj.get("doc").and_then(Json::as_str).map(str::to_owned);
+    if let Some(params) = obj.get("parameters").and_then(Json::as_object) {
+        schema.parameters = params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .collect();
+    }
+    let child = |key: &str| -> Result<Option<Box<Schema>>, ConversionError> {
+        obj.get(key).map(|s| schema_from_json(s).map(Box::new)).transpose()
+    };
+    match kind {
+        SchemaType::Struct => {
+            let fields = obj
+                .get("fields")
+                .and_then(Json::as_array)
+                .ok_or_else(|| err("Struct schema's \"fields\" argument is not an array."))?;
+            schema.fields = fields
+                .iter()
+                .map(|f| {
+                    let name = f
+                        .get("field")
+                        .and_then(Json::as_str)
+                        .ok_or_else(|| err("Struct schema's field name not specified properly"))?;
+                    Ok(Field::new(name, schema_from_json(f)?))
+                })
+                .collect::<Result<_, ConversionError>>()?;
+        }
+        SchemaType::Array => {
+            schema.value_schema =
+                Some(child("items")?.ok_or_else(|| err("Array schema did not specify the items type"))?);
+        }
+        SchemaType::Map => {
+            schema.key_schema = Some(child("keys")?.ok_or_else(|| err("Map schema did not specify the key type"))?);
+            schema.value_schema =
+                Some(child("values")?.ok_or_else(|| err("Map schema did not specify the value type"))?);
+        }
+        _ => {}
+    }
+    Ok(schema)
+}
+
+/// A value as JSON, shaped by its schema when it has one.
+fn value_to_json(schema: Option<&Schema>, value: &Value) -> Result<Json, ConversionError> {
+    let Some(schema) = schema else {
+        return Ok(value.to_json());
+    };
+    match value {
+        Value::Null if schema.optional => Ok(Json::Null),
+        Value::Null => Err(err(
+            "Conversion error: null value for field that is required and has no default value",
+        )),
+        Value::Struct(fields) => {
+            let mut obj = Map::new();
+            for field in &schema.fields {
+                let v = fields
+                    .iter()
+                    .find(|(n, _)| *n == field.name)
+                    .map_or(&Value::Null, |(_, v)| v);
+                obj.insert(field.name.clone(), value_to_json(Some(&field.schema), v)?);
+            }
+            Ok(Json::Object(obj))
+        }
+        Value::Array(items) => {
+            let item_schema = schema.value_schema.as_deref();
+            items
+                .iter()
+                .map(|v| value_to_json(item_schema, v))
+                .collect::<Result<_, _>>()
+                .map(Json::Array)
+        }
+        Value::Map(entries) => {
+            let (ks, vs) = (schema.key_schema.as_deref(), schema.value_schema.as_deref());
+            if ks.is_some_and(|k| k.kind == SchemaType::String) {
+                let mut obj = Map::new();
+                for (k, v) in entries {
+                    obj.insert(k.as_str().unwrap_or_default().to_owned(), value_to_json(vs, v)?);
+                }
+                Ok(Json::Object(obj))
+            } else {
+                entries
+                    .iter()
+                    .map(|(k, v)| Ok(Json::Array(vec![value_to_json(ks, k)?, value_to_json(vs, v)?])))
+                    .collect::<Result<_, ConversionError>>()
+                    .map(Json::Array)
+            }
+        }
+        primitive => Ok(primitive.to_json()),
+    }
+}
+
+/// A value from JSON, read as its schema says.
+fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, ConversionError> {
+    let mismatch = || err(format!("Invalid JSON for {} schema: {json}", schema.kind.wire_name()));
+    if json.is_null() {
+        return if schema.optional {
+            Ok(Value::Null)
+        } else {
+            Err(err(format!(
+                "Invalid null value for required {} field",
+                schema.kind.wire_name()
+            )))
+        };
+    }
+    let int = || json.as_i64().ok_or_else(mismatch);
+    Ok(match schema.kind {
+        SchemaType::Int8 => Value::Int8(i8::try_from(int()?).map_err(|_| mismatch())?),
+        SchemaType::Int16 => Value::Int16(i16::try_from(int()?).map_err(|_| mismatch())?),
+        SchemaType::Int32 => Value::Int32(i32::try_from(int()?).map_err(|_| mismatch())?),
+        SchemaType::Int64 => Value::Int64(int()?),
+        SchemaType::Float32 => Value::Float32(json.as_f64().ok_or_else(mismatch)? as f32),
+        SchemaType::Float64 => Value::Float64(json.as_f64().ok_or_else(mismatch)?),
+        SchemaType::Boolean => Value::Boolean(json.as_bool().ok_or_else(mismatch)?),
+        SchemaType::String => Value::String(json.as_str().ok_or_else(mismatch)?.to_owned()),
+        SchemaType::Bytes => Value::Bytes(
+            BASE64
+                .decode(json.as_str().ok_or_else(mismatch)?)
+                .map_err(|e| err(format!("Invalid bytes field: {e}")))?,
+        ),
+        SchemaType::Array => {
+            let items = schema.value_schema.as_deref().ok_or_else(mismatch)?;
+            Value::Array(
+                json.as_array()
+                    .ok_or_else(mismatch)?
+                    .iter()
+                    .map(|j| value_from_json(items, j))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        SchemaType::Map => {
+            let (ks, vs) = (
+                schema.key_schema.as_deref().ok_or_else(mismatch)?,
+                schema.value_schema.as_deref().ok_or_else(mismatch)?,
+            );
+            match json {
+                Json::Object(obj) => obj
+                    .iter()
+                    .map(|(k, v)| Ok((Value::String(k.clone()), value_from_json(vs, v)?)))
+                    .collect::<Result<_, ConversionError>>()
+                    .map(Value::Map)?,
+                Json::Array(pairs) => pairs
+                    .iter()
+                    .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                        Some([k, v]) => Ok((value_from_json(ks, k)?, value_from_json(vs, v)?)),
+                        _ => Err(mismatch()),
+                    })
+                    .collect::<Result<_, ConversionError>>()
+                    .map(Value::Map)?,
+                _ => return Err(mismatch()),
+            }
+        }
+        SchemaType::Struct => {
+            let obj = json.as_object().ok_or_else(mismatch)?;
+            Value::Struct(
+                schema
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        Ok((
+                            f.name.clone(),
+                            value_from_json(&f.schema, obj.get(&f.name).unwrap_or(&Json::Null))?,
+                        ))
+                    })
+                    .collect::<Result<_, ConversionError>>()?,
+            )
+        }
+    })
+}
+
+/// A value read from schemaless JSON: integers as int64, other numbers as double, objects as
+/// string-keyed maps.
+fn infer(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Boolean(*b),
+        Json::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float64(n.as_f64().unwrap_or(f64::NAN)), Value::Int64),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => Value::Array(items.iter().map(infer).collect()),
+        Json::Object(obj) => Value::Map(obj.iter().map(|(k, v)| (Value::String(k.clone()), infer(v))).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn converter(schemas: bool) -> JsonConverter {
+        JsonConverter::new(&Props::from([("schemas.enable".to_owned(), schemas.to_string())])).unwrap()
+    }
+
+    fn person() -> (Schema, Value) {
+        let schema = Schema::struct_of(vec![
+            Field::new("id", Schema::new(SchemaType::Int32)),
+            Field::new("name", Schema::string().optional()),
+            Field::new("tags", Schema::array_of(Schema::string())),
+            Field::new("photo", Schema::new(SchemaType::Bytes).optional()),
+            Field::new(
+                "price",
+                Schema::new(SchemaType::Bytes)
+                    .named("org.apache.kafka.connect.data.Decimal")
+                    .versioned(1)
+                    .with_parameter("scale", "2"),
+            ),
+        ])
+        .named("shop.Person");
+        let value = Value::Struct(vec![
+            ("id".into(), Value::Int32(7)),
+            ("name".into(), Value::Null),
+            ("tags".into(), Value::Array(vec!["a".into()])),
+            ("photo".into(), Value::Bytes(vec![1, 2, 3])),
+            ("price".into(), Value::Bytes(vec![0x04, 0xd2])),
+        ]);
+        (schema, value)
+    }
+
+    #[test]
+    fn envelope_matches_kafka_connect() {
+        let (schema, value) = person();
+        let bytes = converter(true)
+            .encode("t", Some(&schema), &value)
+            .unwrap()
+            .unwrap();
+        let json: Json = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            json["payload"],
+            serde_json::json!({"id": 7, "name": null, "tags": ["a"], "photo": "AQID", "price": "BNI="})
+        );
+        assert_eq!(json["schema"]["type"], "struct");
+        assert_eq!(json["schema"]["name"], "shop.Person");
+        assert_eq!(
+            json["schema"]["fields"][0],
+            serde_json::json!({"type": "int32", "optional": false, "field": "id"})
+        );
+        assert_eq!(
+            json["schema"]["fields"][2]["items"],
+            serde_json::json!({"type": "string", "optional": false})
+        );
+        assert_eq!(
+            json["schema"]["fields"][4]["parameters"],
+            serde_json::json!({"scale": "2"})
+        );
+    }
+
+    #[test]
+    fn envelope_round_trips() {
+        let (schema, value) = person();
+        let c = converter(true);
+        let bytes = c.encode("t", Some(&schema), &value).unwrap();
+        assert_eq!(c.decode("t", bytes.as_deref()).unwrap(), (Some(schema), value));
+    }
+
+    #[test]
+    fn schemaless_json_is_plain() {
+        let c = converter(false);
+        let value = Value::Map(vec![
+            ("a".into(), Value::Int64(1)),
+            ("b".into(), Value::Array(vec![Value::Boolean(true)])),
+        ]);
+        let bytes = c.encode("t", None, &value).unwrap().unwrap();
+        assert_eq!(bytes, br#"{"a":1,"b":[true]}"#);
+        assert_eq!(c.decode("t", Some(&bytes)).unwrap(), (None, value));
+        assert_eq!(c.decode("t", Some(b"1.5")).unwrap().1, Value::Float64(1.5));
+    }
+
+    #[test]
+    fn strings_carry_a_string_schema() {
+        let bytes = converter(true)
+            .encode("t", Some(&Schema::string()), &"line".into())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            bytes,
+            br#"{"payload":"line","schema":{"optional":false,"type":"string"}}"#
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let c = converter(true);
+        assert!(
+            c.decode("t", Some(b"{\"a\":1}"))
+                .unwrap_err()
+                .0
+                .contains("schemas.enable=false")
+        );
+        assert!(c.decode("t", Some(b"not json")).is_err());
+        let required_null = br#"{"schema":{"type":"int32","optional":false},"payload":null}"#;
+        assert!(c.decode("t", Some(required_null)).is_err());
+        assert!(JsonConverter::new(&Props::from([("schemas.enable".to_owned(), "maybe".to_owned())])).is_err());
+    }
+
+    #[test]
+    fn tombstones_stay_null() {
+        assert_eq!(converter(true).encode("t", None, &Value::Null).unwrap(), None);
+        assert_eq!(converter(true).decode("t", None).unwrap(), (None, Value::Null));
+    }
+}

@@ -1,0 +1,189 @@
+//! A worker process: start the REST API, create and read the internal topics, resume every
+//! connector, serve until told to stop, then stop tasks gracefully (in-flight records flushed,
+//! offsets committed).
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+use tokio::sync::watch;
+use weir_connector_api::Props;
+
+use crate::config::WorkerConfig;
+use crate::herder::{Herder, HerderError, HerderParts};
+use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
+use crate::plugins::Plugins;
+use crate::rest::{self, AppState, entities::ServerInfo};
+use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
+use crate::worker::{Worker, WorkerContext};
+
+/// Why a worker could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The REST listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Kafka refused or is unreachable.
+    #[error(transparent)]
+    Kafka(#[from] KafkaOpError),
+    /// An internal topic could not be read.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A `--connector` file is unusable.
+    #[error("connector file {path}: {reason}")]
+    ConnectorFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The REST server failed.
+    #[error("REST server failed: {0}")]
+    Server(std::io::Error),
+}
+
+/// Reads a connector file: YAML or JSON, a `{name, config}` body or a flat config with `name`.
+pub fn read_connector_file(path: &Path) -> Result<(String, Props), DaemonError> {
+    let fail = |reason: String| DaemonError::ConnectorFile {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let json: Json = serde_yaml::from_str(&text).map_err(|e| fail(format!("not YAML or JSON: {e}")))?;
+    let Json::Object(mut map) = json else {
+        return Err(fail("expected a map".into()));
+    };
+    let config = match map.remove("config") {
+        Some(Json::Object(config)) => {
+            if let Some(name) = map.remove("name") {
+                let mut config = config;
+                config.insert("name".into(), name);
+                config
+            } else {
+                config
+            }
+        }
+        Some(_) => return Err(fail("'config' must be a map".into())),
+        None => map,
+    };
+    let props = rest::config_map(config).map_err(|e| fail(e.message().to_owned()))?;
+    let name = props
+        .get("name")
+        .cloned()
+        .ok_or_else(|| fail("the config has no 'name'".into()))?;
+    Ok((name, props))
+}
+
+/// Runs a worker until `shutdown` completes.
+pub async fn run(
+    config: WorkerConfig,
+    connector_files: Vec<PathBuf>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let connectors = connector_files
+        .iter()
+        .map(|p| read_connector_file(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let config = Arc::new(config);
+    let state = AppState::starting();
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            addr: config.listen_addr,
+            source,
+        })?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let server = {
+        let mut stop = stop_rx.clone();
+        let app = rest::router(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+        })
+    };
+    tracing::info!(listen = %config.listen_addr, worker_id = %config.worker_id, "REST API listening");
+
+    let clients = KafkaClients::new(&config);
+    clients.check()?;
+    ensure_internal_topic(&clients, &config.config_topic, true).await?;
+    ensure_internal_topic(&clients, &config.offset_topic, false).await?;
+    ensure_internal_topic(&clients, &config.status_topic, false).await?;
+    let configs = ConfigStore::start(&clients, &config.config_topic.name).await?;
+    let offsets = OffsetStore::start(&clients, &config.offset_topic.name).await?;
+    let statuses = StatusStore::start(&clients, &config.status_topic.name).await?;
+    let restarts = configs.read_to_end().await?;
+    offsets.read_to_end().await?;
+    statuses.read_to_end().await?;
+    let cluster_id = clients.cluster_id().await;
+    tracing::info!(cluster = ?cluster_id, "internal topics read");
+
+    let plugins = Arc::new(Plugins::builtin());
+    let context = WorkerContext {
+        config: config.clone(),
+        clients: clients.clone(),
+        offsets: offsets.clone(),
+        statuses: statuses.clone(),
+        plugins: plugins.clone(),
+    };
+    let herder = Herder::new(HerderParts {
+        worker_id: config.worker_id.clone(),
+        configs,
+        offsets,
+        statuses,
+        worker: Worker::new(Arc::new(context)),
+        plugins,
+        clients,
+    });
+    for (name, props) in connectors {
+        let (created, _) = herder
+            .put_connector_config(&name, props)
+            .await
+            .map_err(|e| connector_error(&connector_files, &name, e))?;
+        tracing::info!(connector = %name, created, "connector from file applied");
+    }
+    if let Err(e) = herder.reconcile().await {
+        tracing::error!(error = %e, "could not resume every connector; will retry");
+    }
+    state.ready(
+        herder.clone(),
+        ServerInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            commit: option_env!("WEIR_COMMIT").unwrap_or("unknown").into(),
+            kafka_cluster_id: cluster_id,
+        },
+    );
+    tracing::info!("worker started");
+
+    let running = tokio::spawn(herder.run(restarts, stop_rx));
+    shutdown.await;
+    tracing::info!("shutting down: stopping tasks and committing offsets");
+    let _ = stop_tx.send(true);
+    let _ = running.await;
+    match server.await {
+        Ok(result) => result.map_err(DaemonError::Server)?,
+        Err(e) => tracing::error!(error = %e, "REST server task failed"),
+    }
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
+fn connector_error(files: &[PathBuf], name: &str, error: HerderError) -> DaemonError {
+    let path = files
+        .iter()
+        .find(|p| read_connector_file(p).is_ok_and(|(n, _)| n == name))
+        .cloned()
+        .unwrap_or_default();
+    DaemonError::ConnectorFile {
+        path,
+        reason: error.to_string(),
+    }
+}

@@ -1,0 +1,724 @@
+//! The herder: turns requests into records on the config topic, and the config topic into
+//! running connectors and tasks.
+//!
+//! Every change goes through the config topic and takes effect when read back, as in Kafka
+//! Connect's distributed herder: a request writes a record, and [`Herder::reconcile`] makes
+//! this worker's connectors and tasks match what the topic says, for the share that
+//! [`assignment`] gives this worker.
+
+pub mod assignment;
+mod sink_offsets;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use weir_connector_api::{ConnectorKind, PluginDescriptor, Props};
+
+use crate::config::ConnectorConfig;
+use crate::config::connector::{common_definition, validate_common};
+use crate::converter;
+use crate::kafka::{KafkaClients, KafkaOpError};
+use crate::plugins::Plugins;
+use crate::rest::entities::{
+    ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, InstanceState,
+    PartitionOffset, PluginInfo, TaskInfo,
+};
+use crate::storage::{
+    ClusterConfig, ConfigStore, OffsetStore, RestartRequest, State, Status, StatusStore, StorageError, TargetState,
+};
+use crate::worker::{TaskId, Worker};
+use assignment::{Membership, assign};
+
+/// How often the herder reconciles even without a change, to retry what failed.
+const RECONCILE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// A request the herder refuses, or could not carry out.
+#[derive(Debug, thiserror::Error)]
+pub enum HerderError {
+    /// No such connector, task or plugin.
+    #[error("{0}")]
+    NotFound(String),
+    /// A connector of that name exists.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The request is invalid.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request cannot be applied now.
+    #[error("{0}")]
+    Conflict(String),
+    /// The config topic could not be written or read.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Kafka failed.
+    #[error(transparent)]
+    Kafka(#[from] KafkaOpError),
+}
+
+/// What the herder needs to run.
+pub struct HerderParts {
+    /// This worker's id.
+    pub worker_id: String,
+    /// The config topic.
+    pub configs: ConfigStore,
+    /// The offsets topic.
+    pub offsets: OffsetStore,
+    /// The status topic.
+    pub statuses: StatusStore,
+    /// The worker that runs tasks.
+    pub worker: Worker,
+    /// Connector plugins.
+    pub plugins: Arc<Plugins>,
+    /// Kafka client settings.
+    pub clients: KafkaClients,
+}
+
+/// The herder; cheap to clone.
+#[derive(Clone)]
+pub struct Herder {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    parts: HerderParts,
+    membership: Membership,
+    /// Serializes reconciliations and restarts.
+    reconciling: tokio::sync::Mutex<()>,
+}
+
+/// What a restart request restarts, from the current statuses.
+struct RestartPlan {
+    connector: bool,
+    tasks: Vec<usize>,
+}
+
+impl Herder {
+    /// A herder over these parts, for a group of one worker.
+    pub fn new(parts: HerderParts) -> Self {
+        let membership = Membership::single(&parts.worker_id);
+        Herder {
+            inner: Arc::new(Inner {
+                parts,
+                membership,
+                reconciling: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    fn parts(&self) -> &HerderParts {
+        &self.inner.parts
+    }
+
+    fn is_leader(&self) -> bool {
+        self.inner.membership.leader() == self.parts().worker_id
+    }
+
+    /// Reacts to config changes and restart requests until `shutdown` turns true, then stops
+    /// every task.
+    pub async fn run(self, mut restarts: mpsc::UnboundedReceiver<RestartRequest>, mut shutdown: watch::Receiver<bool>) {
+        let mut changes = self.parts().configs.changes();
+        let mut periodic = tokio::time::interval(RECONCILE_INTERVAL);
+        loop {
+            let restart = tokio::select! {
+                _ = shutdown.wait_for(|stop| *stop) => break,
+                _ = changes.changed() => None,
+                _ = periodic.tick() => None,
+                Some(request) = restarts.recv() => Some(request),
+            };
+            match restart {
+                Some(request) => self.execute_restart(&request).await,
+                None => self.reconcile_logged().await,
+            }
+        }
+        let _guard = self.inner.reconciling.lock().await;
+        self.parts().worker.stop_all().await;
+    }
+
+    async fn reconcile_logged(&self) {
+        if let Err(e) = self.reconcile().await {
+            tracing::error!(error = %e, "could not apply the config topic; will retry");
+        }
+    }
+
+    /// Makes this worker run what the config topic assigns it.
+    pub async fn reconcile(&self) -> Result<(), HerderError> {
+        let _guard = self.inner.reconciling.lock().await;
+        // Starting a connector may write new task configs, which changes the snapshot.
+        for _ in 0..3 {
+            let snapshot = self.parts().configs.snapshot();
+            let mine = assign(&snapshot, &self.inner.membership, &self.parts().worker_id);
+            if self.reconcile_connectors(&snapshot, &mine.connectors).await? {
+                continue;
+            }
+            self.reconcile_tasks(&snapshot, &mine.tasks).await;
+            break;
+        }
+        Ok(())
+    }
+
+    /// Starts, restarts and forgets connectors; returns whether task configs were written.
+    async fn reconcile_connectors(
+        &self,
+        snapshot: &ClusterConfig,
+        mine: &std::collections::BTreeSet<String>,
+    ) -> Result<bool, HerderError> {
+        let parts = self.parts();
+        for name in parts.worker.connector_names() {
+            if !mine.contains(&name) {
+                parts.worker.stop_connector(&name);
+                if !snapshot.connectors.contains_key(&name) {
+                    parts.statuses.remove_connector(&name).await;
+                }
+            }
+        }
+        let mut wrote = false;
+        for name in mine {
+            let (Some(config), target) = (snapshot.connectors.get(name), snapshot.target_state(name)) else {
+                continue;
+            };
+            if parts
+                .worker
+                .connector(name)
+                .is_some_and(|(c, t)| c == *config && t == target)
+            {
+                continue;
+            }
+            let Ok(generated) = parts.worker.start_connector(name, config, target).await else {
+                continue;
+            };
+            if self.is_leader() && generated != snapshot.task_configs(name) {
+                tracing::info!(connector = %name, tasks = generated.len(), "writing task configs");
+                parts.configs.put_task_configs(name, &generated).await?;
+                wrote = true;
+            }
+        }
+        Ok(wrote)
+    }
+
+    /// Starts, restarts, pauses, resumes and stops tasks.
+    async fn reconcile_tasks(&self, snapshot: &ClusterConfig, mine: &std::collections::BTreeSet<TaskId>) {
+        let worker = &self.parts().worker;
+        for id in worker.task_ids() {
+            if !mine.contains(&id) {
+                worker.stop_task(&id).await;
+                self.parts().statuses.remove_task(&id.connector, id.task).await;
+            }
+        }
+        for id in mine {
+            let (Some(connector_config), Some(task_config)) = (
+                snapshot.connectors.get(&id.connector),
+                snapshot.task_configs(&id.connector).get(id.task),
+            ) else {
+                continue;
+            };
+            let target = snapshot.target_state(&id.connector);
+            match worker.task_matches(id, connector_config, task_config) {
+                Some(true) => worker.set_task_target(id, target),
+                Some(false) => {
+                    worker.stop_task(id).await;
+                    worker
+                        .start_task(id.clone(), connector_config.clone(), task_config.clone(), target)
+                        .await;
+                }
+                None => {
+                    worker
+                        .start_task(id.clone(), connector_config.clone(), task_config.clone(), target)
+                        .await
+                }
+            }
+        }
+    }
+
+    fn plugin(&self, class: &str) -> Result<&PluginDescriptor, HerderError> {
+        self.parts().plugins.connector(class).ok_or_else(|| {
+            let known: Vec<_> = self.parts().plugins.connectors().iter().map(|p| p.class.as_str()).collect();
+            HerderError::BadRequest(format!(
+                "Failed to find any class that implements Connector and which name matches {class}, available connectors are: {}",
+                known.join(", ")
+            ))
+        })
+    }
+
+    /// Validates a connector config against its plugin's definition and the common keys.
+    pub async fn validate(&self, props: &Props) -> Result<ConfigInfos, HerderError> {
+        let class = props
+            .get("connector.class")
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                HerderError::BadRequest(format!(
+                    "Connector config {} contains no connector type",
+                    serde_json::to_string(props).unwrap_or_default()
+                ))
+            })?;
+        let plugin = self.plugin(class)?;
+        let kind = plugin.plugin.kind();
+        let common = common_definition(kind);
+        let own = plugin.plugin.connector().config_def();
+        let mut values = common.validate(props);
+        validate_common(kind, props, &mut values);
+        let mut own_values = own.validate(props);
+        plugin.plugin.connector().validate(props, &mut own_values).await;
+        values.extend(own_values);
+        let mut groups = common.groups();
+        groups.extend(
+            own.groups()
+                .into_iter()
+                .filter(|g| !groups.contains(g))
+                .collect::<Vec<_>>(),
+        );
+        let definition = common.merge(own);
+        Ok(ConfigInfos::new(&plugin.class, groups, definition.keys(), values))
+    }
+
+    async fn validated(&self, props: &Props) -> Result<(), HerderError> {
+        let infos = self.validate(props).await?;
+        if infos.error_count == 0 {
+            return Ok(());
+        }
+        let class = props.get("connector.class").cloned().unwrap_or_default();
+        Err(HerderError::BadRequest(format!(
+            "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{class}/config/validate`",
+            infos.error_count,
+            infos.errors().join("\n")
+        )))
+    }
+
+    fn check_name(name: &str) -> Result<(), HerderError> {
+        if name.trim().is_empty() {
+            return Err(HerderError::BadRequest("Connector name is required".into()));
+        }
+        if name.chars().any(char::is_control) || name.contains('/') {
+            return Err(HerderError::BadRequest(format!(
+                "Connector name '{}' contains illegal characters",
+                name.escape_default()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Puts `name` into the config, refusing a different `name` already there.
+    fn named(name: &str, mut props: Props) -> Result<Props, HerderError> {
+        Self::check_name(name)?;
+        match props.get("name") {
+            Some(given) if given != name => {
+                return Err(HerderError::BadRequest(format!(
+                    "Connector name configuration ({given}) doesn't match connector name in the URL ({name})"
+                )));
+            }
+            _ => props.insert("name".into(), name.to_owned()),
+        };
+        Ok(props)
+    }
+
+    /// Creates a connector; fails if one of that name exists.
+    pub async fn create_connector(
+        &self,
+        name: &str,
+        props: Props,
+        initial: Option<TargetState>,
+    ) -> Result<ConnectorInfo, HerderError> {
+        let props = Self::named(name, props)?;
+        if self.parts().configs.snapshot().connectors.contains_key(name) {
+            return Err(HerderError::AlreadyExists(format!("Connector {name} already exists")));
+        }
+        self.validated(&props).await?;
+        if let Some(state) = initial.filter(|s| *s != TargetState::Started) {
+            self.parts().configs.put_target_state(name, state).await?;
+        }
+        self.parts().configs.put_connector_config(name, &props).await?;
+        tracing::info!(connector = name, "connector created");
+        self.reconcile().await?;
+        self.connector_info(name)
+    }
+
+    /// Creates or replaces a connector's config; returns whether it was created.
+    pub async fn put_connector_config(&self, name: &str, props: Props) -> Result<(bool, ConnectorInfo), HerderError> {
+        let props = Self::named(name, props)?;
+        let existing = self.parts().configs.snapshot().connectors.get(name).cloned();
+        self.validated(&props).await?;
+        if existing.as_ref() != Some(&props) {
+            self.parts().configs.put_connector_config(name, &props).await?;
+            tracing::info!(
+                connector = name,
+                created = existing.is_none(),
+                "connector config written"
+            );
+            self.reconcile().await?;
+        }
+        Ok((existing.is_none(), self.connector_info(name)?))
+    }
+
+    /// Changes some keys of a connector's config (`None` removes a key).
+    pub async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: Vec<(String, Option<String>)>,
+    ) -> Result<ConnectorInfo, HerderError> {
+        let mut props = self.connector_config(name)?;
+        for (key, value) in patch {
+            match value {
+                Some(v) => props.insert(key, v),
+                None => props.remove(&key),
+            };
+        }
+        Ok(self.put_connector_config(name, props).await?.1)
+    }
+
+    /// Deletes a connector (its offsets stay, as in Kafka Connect).
+    pub async fn delete_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.connector_config(name)?;
+        self.parts().configs.remove_connector(name).await?;
+        tracing::info!(connector = name, "connector deleted");
+        self.reconcile().await
+    }
+
+    /// Sets a connector's target state.
+    pub async fn set_target_state(&self, name: &str, state: TargetState) -> Result<(), HerderError> {
+        self.connector_config(name)?;
+        self.parts().configs.put_target_state(name, state).await?;
+        tracing::info!(connector = name, state = state.as_str(), "target state written");
+        self.reconcile().await
+    }
+
+    /// The names of all connectors.
+    pub fn connectors(&self) -> Vec<String> {
+        self.parts().configs.snapshot().connectors.keys().cloned().collect()
+    }
+
+    /// A connector's config.
+    pub fn connector_config(&self, name: &str) -> Result<Props, HerderError> {
+        self.parts()
+            .configs
+            .snapshot()
+            .connectors
+            .get(name)
+            .cloned()
+            .ok_or_else(|| HerderError::NotFound(format!("Connector {name} not found")))
+    }
+
+    fn kind_of(&self, props: &Props) -> Option<ConnectorKind> {
+        let class = props.get("connector.class")?;
+        self.parts().plugins.connector(class).map(|p| p.plugin.kind())
+    }
+
+    fn kind_name(kind: Option<ConnectorKind>) -> String {
+        kind.map_or("unknown", ConnectorKind::as_str).to_owned()
+    }
+
+    /// A connector's config and tasks.
+    pub fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        let snapshot = self.parts().configs.snapshot();
+        let config = snapshot
+            .connectors
+            .get(name)
+            .cloned()
+            .ok_or_else(|| HerderError::NotFound(format!("Connector {name} not found")))?;
+        let tasks = (0..snapshot.task_configs(name).len())
+            .map(|task| ConnectorTaskId {
+                connector: name.to_owned(),
+                task,
+            })
+            .collect();
+        Ok(ConnectorInfo {
+            name: name.to_owned(),
+            kind: Self::kind_name(self.kind_of(&config)),
+            config,
+            tasks,
+        })
+    }
+
+    /// A connector's task configs.
+    pub fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
+        let snapshot = self.parts().configs.snapshot();
+        if !snapshot.connectors.contains_key(name) {
+            return Err(HerderError::NotFound(format!("Connector {name} not found")));
+        }
+        Ok(snapshot
+            .task_configs(name)
+            .iter()
+            .enumerate()
+            .map(|(task, config)| TaskInfo {
+                id: ConnectorTaskId {
+                    connector: name.to_owned(),
+                    task,
+                },
+                config: config.clone(),
+            })
+            .collect())
+    }
+
+    fn instance_state(&self, status: Option<Status>, id: Option<usize>) -> InstanceState {
+        match status {
+            Some(s) => InstanceState {
+                id,
+                state: s.state,
+                worker_id: s.worker_id,
+                trace: s.trace,
+            },
+            None => InstanceState {
+                id,
+                state: State::Unassigned,
+                worker_id: self.parts().worker_id.clone(),
+                trace: None,
+            },
+        }
+    }
+
+    /// A connector's state and its tasks'.
+    pub fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
+        let snapshot = self.parts().configs.snapshot();
+        let config = snapshot
+            .connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for connector {name}")))?;
+        let statuses = &self.parts().statuses;
+        let tasks = (0..snapshot.task_configs(name).len())
+            .map(|t| self.instance_state(statuses.task(name, t), Some(t)))
+            .collect();
+        Ok(ConnectorStateInfo {
+            name: name.to_owned(),
+            connector: self.instance_state(statuses.connector(name), None),
+            tasks,
+            kind: Self::kind_name(self.kind_of(config)),
+        })
+    }
+
+    /// One task's state.
+    pub fn task_status(&self, name: &str, task: usize) -> Result<InstanceState, HerderError> {
+        let status = self.connector_status(name)?;
+        status
+            .tasks
+            .into_iter()
+            .nth(task)
+            .ok_or_else(|| HerderError::NotFound(format!("Unknown task {name}-{task}")))
+    }
+
+    fn restart_plan(&self, request: &RestartRequest, status: &ConnectorStateInfo) -> RestartPlan {
+        let failed = |state: &State| *state == State::Failed;
+        RestartPlan {
+            connector: !request.only_failed || failed(&status.connector.state),
+            tasks: status
+                .tasks
+                .iter()
+                .filter(|t| request.include_tasks && (!request.only_failed || failed(&t.state)))
+                .filter_map(|t| t.id)
+                .collect(),
+        }
+    }
+
+    /// Asks for a restart of a connector and, per the flags, its tasks. Returns the state with
+    /// the instances to restart shown RESTARTING, unless both flags are false.
+    pub async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStateInfo>, HerderError> {
+        let mut status = self.connector_status(name)?;
+        let request = RestartRequest {
+            connector: name.to_owned(),
+            include_tasks,
+            only_failed,
+        };
+        let plan = self.restart_plan(&request, &status);
+        self.parts().configs.put_restart_request(&request).await?;
+        if !include_tasks && !only_failed {
+            return Ok(None);
+        }
+        if plan.connector {
+            status.connector.state = State::Restarting;
+        }
+        for task in status
+            .tasks
+            .iter_mut()
+            .filter(|t| t.id.is_some_and(|id| plan.tasks.contains(&id)))
+        {
+            task.state = State::Restarting;
+        }
+        Ok(Some(status))
+    }
+
+    /// Carries out a restart request read from the config topic, for this worker's share.
+    async fn execute_restart(&self, request: &RestartRequest) {
+        let Ok(status) = self.connector_status(&request.connector) else {
+            return;
+        };
+        let plan = self.restart_plan(request, &status);
+        {
+            let _guard = self.inner.reconciling.lock().await;
+            let parts = self.parts();
+            if plan.connector && parts.worker.connector(&request.connector).is_some() {
+                parts
+                    .statuses
+                    .put_connector(&request.connector, self.status(State::Restarting))
+                    .await;
+                parts.worker.stop_connector(&request.connector);
+            }
+            for task in plan.tasks {
+                self.stop_for_restart(&TaskId {
+                    connector: request.connector.clone(),
+                    task,
+                })
+                .await;
+            }
+        }
+        tracing::info!(connector = %request.connector, include_tasks = request.include_tasks, only_failed = request.only_failed, "restarting");
+        self.reconcile_logged().await;
+    }
+
+    fn status(&self, state: State) -> Status {
+        Status {
+            state,
+            trace: None,
+            worker_id: self.parts().worker_id.clone(),
+            generation: 0,
+        }
+    }
+
+    async fn stop_for_restart(&self, id: &TaskId) {
+        let parts = self.parts();
+        if parts.worker.task_ids().contains(id) {
+            parts
+                .statuses
+                .put_task(&id.connector, id.task, self.status(State::Restarting))
+                .await;
+            parts.worker.stop_task(id).await;
+        }
+    }
+
+    /// Restarts one task.
+    pub async fn restart_task(&self, name: &str, task: usize) -> Result<(), HerderError> {
+        self.task_status(name, task)?;
+        {
+            let _guard = self.inner.reconciling.lock().await;
+            self.stop_for_restart(&TaskId {
+                connector: name.to_owned(),
+                task,
+            })
+            .await;
+        }
+        self.reconcile().await
+    }
+
+    /// A connector's offsets: source offsets from the offsets topic, sink offsets from its
+    /// consumer group.
+    pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
+        let props = self.connector_config(name)?;
+        let offsets = match self.kind_of(&props) {
+            Some(ConnectorKind::Sink) => {
+                let config = ConnectorConfig::parse(ConnectorKind::Sink, &props)
+                    .map_err(|e| HerderError::BadRequest(e.to_string()))?;
+                sink_offsets::read(&self.parts().clients, &config).await?
+            }
+            _ => self
+                .parts()
+                .offsets
+                .connector_offsets(name)
+                .into_iter()
+                .map(|(partition, offset)| PartitionOffset {
+                    partition,
+                    offset: Some(offset),
+                })
+                .collect(),
+        };
+        Ok(ConnectorOffsets { offsets })
+    }
+
+    /// Checks that a connector exists and is stopped, with no task left running; returns its kind.
+    fn stopped_kind(&self, name: &str) -> Result<Option<ConnectorKind>, HerderError> {
+        let props = self.connector_config(name)?;
+        let snapshot = self.parts().configs.snapshot();
+        let running = self.parts().worker.task_ids().iter().any(|t| t.connector == name);
+        if snapshot.target_state(name) != TargetState::Stopped || running || !snapshot.task_configs(name).is_empty() {
+            return Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        Ok(self.kind_of(&props))
+    }
+
+    /// Replaces some of a stopped connector's offsets.
+    pub async fn alter_offsets(&self, name: &str, offsets: ConnectorOffsets) -> Result<String, HerderError> {
+        if offsets.offsets.is_empty() {
+            return Err(HerderError::BadRequest(
+                "Partitions / offsets need to be provided for an alter offsets request".into(),
+            ));
+        }
+        match self.stopped_kind(name)? {
+            Some(ConnectorKind::Sink) => sink_offsets::alter(&self.parts().clients, name, &offsets.offsets).await?,
+            _ => {
+                let entries: Vec<_> = offsets.offsets.into_iter().map(|e| (e.partition, e.offset)).collect();
+                self.parts().offsets.put(name, &entries).await?;
+            }
+        }
+        Ok("The offsets for this connector have been altered successfully".into())
+    }
+
+    /// Forgets all of a stopped connector's offsets.
+    pub async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
+        match self.stopped_kind(name)? {
+            Some(ConnectorKind::Sink) => sink_offsets::reset(&self.parts().clients, name).await?,
+            _ => {
+                let entries: Vec<_> = self
+                    .parts()
+                    .offsets
+                    .connector_offsets(name)
+                    .into_iter()
+                    .map(|(p, _)| (p, None))
+                    .collect();
+                self.parts().offsets.put(name, &entries).await?;
+            }
+        }
+        Ok("The offsets for this connector have been reset successfully".into())
+    }
+
+    /// The installed plugins; converters too unless `connectors_only`.
+    pub fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
+        let mut plugins: Vec<PluginInfo> = self
+            .parts()
+            .plugins
+            .connectors()
+            .iter()
+            .map(|p| PluginInfo {
+                class: p.class.clone(),
+                kind: p.plugin.kind().as_str().into(),
+                version: p.plugin.connector().version(),
+            })
+            .collect();
+        if !connectors_only {
+            plugins.extend(converter::classes().map(|class| PluginInfo {
+                class: class.into(),
+                kind: "converter".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            }));
+        }
+        plugins
+    }
+
+    /// A connector plugin's own config keys.
+    pub fn plugin_config(&self, class: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
+        let plugin = self
+            .parts()
+            .plugins
+            .connector(class)
+            .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {class}.")))?;
+        Ok(plugin
+            .plugin
+            .connector()
+            .config_def()
+            .keys()
+            .iter()
+            .map(ConfigKeyInfo::from)
+            .collect())
+    }
+}
+
+impl Herder {
+    /// Whether two class names or aliases name the same plugin.
+    pub fn same_plugin(&self, a: &str, b: &str) -> bool {
+        let plugins = &self.parts().plugins;
+        matches!((plugins.connector(a), plugins.connector(b)), (Some(x), Some(y)) if x.class == y.class)
+    }
+}

@@ -1,0 +1,124 @@
+//! A sink connector's offsets: the committed offsets of its consumer group `connect-<name>`.
+
+use rdkafka::admin::AdminOptions;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::json;
+use weir_connector_api::Props;
+
+use super::HerderError;
+use crate::config::ConnectorConfig;
+use crate::kafka::{KafkaClients, KafkaContext, REQUEST_TIMEOUT};
+use crate::rest::entities::PartitionOffset;
+use crate::worker::consumer_group;
+
+fn group_consumer(clients: &KafkaClients, connector: &str) -> Result<BaseConsumer, HerderError> {
+    let group = consumer_group(connector);
+    Ok(clients
+        .consumer_config(&[("group.id", &group), ("enable.auto.commit", "false")], &Props::new())
+        .create()
+        .context(|| format!("creating a client for group {group}"))?)
+}
+
+/// The topics a sink reads now: its list, or the existing topics matching its pattern.
+async fn topics(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Vec<(String, i32)>, HerderError> {
+    let all = clients.partitions(None).await?;
+    let matches = |topic: &str| match &config.topics_regex {
+        Some(pattern) => regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(topic)),
+        None => config.topics.iter().any(|t| t == topic),
+    };
+    Ok(all.into_iter().filter(|(t, _)| matches(t)).collect())
+}
+
+/// The committed offset of every partition the sink has read.
+pub async fn read(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Vec<PartitionOffset>, HerderError> {
+    let mut list = TopicPartitionList::new();
+    for (topic, partitions) in topics(clients, config).await? {
+        for p in 0..partitions {
+            list.add_partition(&topic, p);
+        }
+    }
+    let consumer = group_consumer(clients, &config.name)?;
+    let committed = tokio::task::spawn_blocking(move || consumer.committed_offsets(list, REQUEST_TIMEOUT))
+        .await
+        .unwrap_or(Err(rdkafka::error::KafkaError::Canceled))
+        .context(|| format!("reading the offsets of group {}", consumer_group(&config.name)))?;
+    Ok(committed
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(offset) => Some(PartitionOffset {
+                partition: json!({"kafka_topic": e.topic(), "kafka_partition": e.partition()})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                offset: json!({"kafka_offset": offset}).as_object().cloned(),
+            }),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Checks and commits new offsets for the sink's group (the connector must be stopped).
+pub async fn alter(clients: &KafkaClients, connector: &str, offsets: &[PartitionOffset]) -> Result<(), HerderError> {
+    let mut list = TopicPartitionList::new();
+    for entry in offsets {
+        let topic = entry.partition.get("kafka_topic").and_then(|t| t.as_str());
+        let partition = entry
+            .partition
+            .get("kafka_partition")
+            .and_then(|p| p.as_i64())
+            .and_then(|p| i32::try_from(p).ok());
+        let (Some(topic), Some(partition)) = (topic, partition) else {
+            return Err(HerderError::BadRequest(format!(
+                "Sink connector partitions must have a string 'kafka_topic' and an integer 'kafka_partition': {}",
+                serde_json::Value::Object(entry.partition.clone())
+            )));
+        };
+        let Some(offset) = &entry.offset else {
+            return Err(HerderError::BadRequest(
+                "Resetting a single partition of a sink connector is not supported; DELETE /connectors/{name}/offsets resets them all".into(),
+            ));
+        };
+        let offset = offset
+            .get("kafka_offset")
+            .and_then(|o| o.as_i64())
+            .filter(|o| *o >= 0)
+            .ok_or_else(|| {
+                HerderError::BadRequest(format!(
+                    "Sink connector offsets must have a non-negative integer 'kafka_offset': {}",
+                    serde_json::Value::Object(offset.clone())
+                ))
+            })?;
+        list.add_partition_offset(topic, partition, Offset::Offset(offset))
+            .context(|| "building the offsets".into())?;
+    }
+    let consumer = group_consumer(clients, connector)?;
+    tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync))
+        .await
+        .unwrap_or(Err(rdkafka::error::KafkaError::Canceled))
+        .context(|| format!("committing offsets for group {}", consumer_group(connector)))?;
+    Ok(())
+}
+
+/// Deletes the sink's consumer group, so it starts over from `auto.offset.reset`.
+pub async fn reset(clients: &KafkaClients, connector: &str) -> Result<(), HerderError> {
+    let group = consumer_group(connector);
+    let admin = clients.admin()?;
+    let results = admin
+        .delete_groups(&[&group], &AdminOptions::new().operation_timeout(Some(REQUEST_TIMEOUT)))
+        .await
+        .context(|| format!("deleting group {group}"))?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::GroupIdNotFound)) => {}
+            Err((_, code)) => {
+                return Err(HerderError::Conflict(format!(
+                    "could not delete consumer group {group}: {code}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

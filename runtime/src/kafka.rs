@@ -1,0 +1,210 @@
+//! Kafka clients: their configs, built from the worker config, and topic administration.
+
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::FutureProducer;
+use weir_connector_api::Props;
+
+use crate::config::WorkerConfig;
+use crate::config::worker::InternalTopic;
+
+/// How long a metadata or admin request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A Kafka operation that failed, with what was being done.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct KafkaOpError {
+    /// What was being done.
+    pub context: String,
+    /// The client's error.
+    #[source]
+    pub source: KafkaError,
+}
+
+/// Attaches context to a Kafka client result.
+pub trait KafkaContext<T> {
+    /// Wraps the error with what was being done.
+    fn context(self, context: impl FnOnce() -> String) -> Result<T, KafkaOpError>;
+}
+
+impl<T> KafkaContext<T> for Result<T, KafkaError> {
+    fn context(self, context: impl FnOnce() -> String) -> Result<T, KafkaOpError> {
+        self.map_err(|source| KafkaOpError {
+            context: context(),
+            source,
+        })
+    }
+}
+
+/// The settings every Kafka client of this worker starts from.
+#[derive(Clone, Debug)]
+pub struct KafkaClients {
+    bootstrap_servers: String,
+    producer: Props,
+    consumer: Props,
+    admin: Props,
+}
+
+impl KafkaClients {
+    /// The clients' settings from the worker config.
+    pub fn new(config: &WorkerConfig) -> Self {
+        KafkaClients {
+            bootstrap_servers: config.bootstrap_servers.clone(),
+            producer: config.producer.clone(),
+            consumer: config.consumer.clone(),
+            admin: config.admin.clone(),
+        }
+    }
+
+    fn base(&self, settings: &[&Props]) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.bootstrap_servers);
+        for props in settings {
+            for (k, v) in props.iter() {
+                config.set(k, v);
+            }
+        }
+        config
+    }
+
+    /// A producer config: `producer.*`, then `defaults`, then the connector's `overrides`.
+    pub fn producer_config(&self, defaults: &[(&str, &str)], overrides: &Props) -> ClientConfig {
+        let mut config = self.base(&[&self.producer]);
+        for (k, v) in defaults {
+            config.set(*k, *v);
+        }
+        for (k, v) in overrides {
+            config.set(k, v);
+        }
+        config
+    }
+
+    /// A consumer config: `consumer.*`, then `defaults`, then the connector's `overrides`.
+    pub fn consumer_config(&self, defaults: &[(&str, &str)], overrides: &Props) -> ClientConfig {
+        let mut config = self.base(&[&self.consumer]);
+        for (k, v) in defaults {
+            config.set(*k, *v);
+        }
+        for (k, v) in overrides {
+            config.set(k, v);
+        }
+        config
+    }
+
+    /// An admin client.
+    pub fn admin(&self) -> Result<AdminClient<DefaultClientContext>, KafkaOpError> {
+        self.base(&[&self.admin])
+            .create()
+            .context(|| "creating the Kafka admin client (check the admin.* settings)".into())
+    }
+
+    /// Builds each kind of client once, so a bad `producer.*`, `consumer.*` or `admin.*` key is
+    /// reported at start, naming the key.
+    pub fn check(&self) -> Result<(), KafkaOpError> {
+        self.admin()?;
+        let _: FutureProducer = self
+            .producer_config(&[], &Props::new())
+            .create()
+            .context(|| "checking the producer.* settings".into())?;
+        let _: BaseConsumer = self
+            .consumer_config(&[], &Props::new())
+            .create()
+            .context(|| "checking the consumer.* settings".into())?;
+        Ok(())
+    }
+
+    /// The Kafka cluster's id.
+    pub async fn cluster_id(&self) -> Option<String> {
+        let consumer: BaseConsumer = self.consumer_config(&[], &Props::new()).create().ok()?;
+        tokio::task::spawn_blocking(move || consumer.client().fetch_cluster_id(REQUEST_TIMEOUT))
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// The partition count of each topic, from the cluster's metadata (all topics if `topic` is `None`).
+    pub async fn partitions(&self, topic: Option<&str>) -> Result<Vec<(String, i32)>, KafkaOpError> {
+        let consumer: BaseConsumer = self
+            .consumer_config(&[], &Props::new())
+            .create()
+            .context(|| "creating a metadata client".into())?;
+        let topic = topic.map(str::to_owned);
+        let described = topic.clone().unwrap_or_else(|| "all topics".into());
+        tokio::task::spawn_blocking(move || {
+            let metadata = consumer.fetch_metadata(topic.as_deref(), REQUEST_TIMEOUT)?;
+            Ok(metadata
+                .topics()
+                .iter()
+                .filter(|t| t.error().is_none())
+                .map(|t| (t.name().to_owned(), t.partitions().len() as i32))
+                .collect())
+        })
+        .await
+        .unwrap_or(Err(KafkaError::Canceled))
+        .context(|| format!("reading the metadata of {described}"))
+    }
+}
+
+/// Creates a topic if it does not exist.
+pub async fn create_topic_if_missing(
+    clients: &KafkaClients,
+    topic: &InternalTopic,
+    configs: &[(&str, &str)],
+) -> Result<(), KafkaOpError> {
+    let admin = clients.admin()?;
+    let mut new = NewTopic::new(
+        &topic.name,
+        topic.partitions,
+        TopicReplication::Fixed(topic.replication_factor),
+    );
+    for (k, v) in configs {
+        new = new.set(k, v);
+    }
+    let options = AdminOptions::new().operation_timeout(Some(REQUEST_TIMEOUT));
+    let results = admin
+        .create_topics([&new], &options)
+        .await
+        .context(|| format!("creating topic {}", topic.name))?;
+    for result in results {
+        match result {
+            Ok(name) => tracing::info!(topic = %name, partitions = topic.partitions, "created topic"),
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((name, code)) => {
+                return Err(KafkaOpError {
+                    context: format!("creating topic {name}"),
+                    source: KafkaError::AdminOp(code),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates an internal topic, compacted, if it does not exist; checks its partition count if
+/// it must have exactly one partition.
+pub async fn ensure_internal_topic(
+    clients: &KafkaClients,
+    topic: &InternalTopic,
+    exactly_one_partition: bool,
+) -> Result<(), KafkaOpError> {
+    create_topic_if_missing(clients, topic, &[("cleanup.policy", "compact")]).await?;
+    if exactly_one_partition {
+        let partitions = clients.partitions(Some(&topic.name)).await?;
+        if let Some((_, n)) = partitions.iter().find(|(t, n)| *t == topic.name && *n != 1) {
+            return Err(KafkaOpError {
+                context: format!(
+                    "topic {} has {n} partitions, but the config topic must have exactly one; delete it or choose another config.storage.topic",
+                    topic.name
+                ),
+                source: KafkaError::AdminOp(RDKafkaErrorCode::InvalidPartitions),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! The Weir worker: runs source and sink connectors as tasks, keeps their configs, offsets and
+//! statuses in compacted Kafka topics, and serves Kafka Connect's REST API.
+//!
+//! - [`daemon`] starts a worker process and stops it gracefully.
+//! - [`herder`] applies what the config topic says; [`worker`] runs the tasks.
+//! - [`storage`] holds the internal topics; [`kafka`] builds the clients.
+//! - [`rest`] is the API; [`converter`] turns data into bytes and back.
+
+pub mod config;
+pub mod converter;
+pub mod daemon;
+pub mod herder;
+pub mod kafka;
+pub mod plugins;
+pub mod rest;
+pub mod storage;
+mod sync;
+pub mod worker;

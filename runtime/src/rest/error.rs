@@ -1,0 +1,59 @@
+//! Errors as Kafka Connect answers them: `{"error_code": <status>, "message": "..."}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::herder::HerderError;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct RestError {
+    status: StatusCode,
+    message: String,
+}
+
+impl RestError {
+    /// An error with this status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        RestError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A 400.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        RestError::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<HerderError> for RestError {
+    fn from(error: HerderError) -> Self {
+        let status = match &error {
+            HerderError::NotFound(_) => StatusCode::NOT_FOUND,
+            HerderError::AlreadyExists(_) | HerderError::Conflict(_) => StatusCode::CONFLICT,
+            HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HerderError::Storage(_) | HerderError::Kafka(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %error, "request failed");
+        }
+        RestError::new(status, error.to_string())
+    }
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(json!({"error_code": self.status.as_u16(), "message": self.message})),
+        )
+            .into_response()
+    }
+}

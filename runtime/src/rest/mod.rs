@@ -1,0 +1,114 @@
+//! The REST API, wire-compatible with Kafka Connect's: same paths, JSON shapes and status codes.
+//! Bodies may also be YAML (`Content-Type: application/yaml`).
+
+mod body;
+mod connectors;
+pub mod entities;
+mod error;
+mod plugins;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde_json::json;
+
+use crate::herder::Herder;
+pub use body::config_map;
+use entities::ServerInfo;
+pub use error::RestError;
+
+/// What the handlers share: the herder, once the worker has started.
+#[derive(Clone)]
+pub struct AppState {
+    herder: Arc<OnceLock<Herder>>,
+    info: Arc<OnceLock<ServerInfo>>,
+}
+
+impl AppState {
+    /// A state whose herder is not ready yet: requests get 503 until [`AppState::ready`].
+    pub fn starting() -> Self {
+        AppState {
+            herder: Arc::default(),
+            info: Arc::default(),
+        }
+    }
+
+    /// Makes the API serve requests with this herder.
+    pub fn ready(&self, herder: Herder, info: ServerInfo) {
+        let _ = self.info.set(info);
+        let _ = self.herder.set(herder);
+    }
+
+    fn herder(&self) -> Result<&Herder, RestError> {
+        self.herder.get().ok_or_else(|| {
+            RestError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Request cannot be completed because the worker is still starting up",
+            )
+        })
+    }
+}
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(server_info))
+        .route("/health", get(health))
+        .route("/connectors", get(connectors::list).post(connectors::create))
+        .route("/connectors/{name}", get(connectors::info).delete(connectors::delete))
+        .route(
+            "/connectors/{name}/config",
+            get(connectors::config)
+                .put(connectors::put_config)
+                .patch(connectors::patch_config),
+        )
+        .route("/connectors/{name}/status", get(connectors::status))
+        .route("/connectors/{name}/tasks", get(connectors::tasks))
+        .route("/connectors/{name}/tasks/{task}/status", get(connectors::task_status))
+        .route(
+            "/connectors/{name}/tasks/{task}/restart",
+            post(connectors::restart_task),
+        )
+        .route("/connectors/{name}/restart", post(connectors::restart))
+        .route("/connectors/{name}/pause", put(connectors::pause))
+        .route("/connectors/{name}/resume", put(connectors::resume))
+        .route("/connectors/{name}/stop", put(connectors::stop))
+        .route(
+            "/connectors/{name}/offsets",
+            get(connectors::offsets)
+                .patch(connectors::alter_offsets)
+                .delete(connectors::reset_offsets),
+        )
+        .route("/connector-plugins", get(plugins::list))
+        .route("/connector-plugins/{plugin}/config", get(plugins::config))
+        .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
+        .fallback(|| async { RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found") })
+        .method_not_allowed_fallback(|| async {
+            RestError::new(StatusCode::METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed")
+        })
+        .with_state(state)
+}
+
+async fn server_info(State(state): State<AppState>) -> Result<Response, RestError> {
+    state.herder()?;
+    let info = state.info.get().cloned();
+    Ok(axum::Json(info).into_response())
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match state.herder.get() {
+        Some(_) => axum::Json(
+            json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
+        )
+        .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"status": "starting", "message": "Worker is still starting up."})),
+        )
+            .into_response(),
+    }
+}

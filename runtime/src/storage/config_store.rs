@@ -1,0 +1,325 @@
+//! Connector configs, task configs and target states on the config topic, in Kafka Connect's
+//! record format (`connector-<name>`, `task-<name>-<n>`, `commit-<name>`,
+//! `target-state-<name>`, `restart-connector-<name>`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value as Json, json};
+use tokio::sync::{mpsc, watch};
+use weir_connector_api::Props;
+
+use super::{KafkaLog, StorageError};
+use crate::kafka::KafkaClients;
+use crate::sync::lock;
+
+/// What a connector should be doing, as the user asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetState {
+    /// Running.
+    Started,
+    /// Paused: tasks keep their resources but move no data.
+    Paused,
+    /// Stopped: tasks shut down and their configs removed; offsets may be edited.
+    Stopped,
+}
+
+impl TargetState {
+    /// The name used on the config topic and in requests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetState::Started => "STARTED",
+            TargetState::Paused => "PAUSED",
+            TargetState::Stopped => "STOPPED",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "STARTED" => Some(TargetState::Started),
+            "PAUSED" => Some(TargetState::Paused),
+            "STOPPED" => Some(TargetState::Stopped),
+            _ => None,
+        }
+    }
+}
+
+/// A request to restart a connector and possibly its tasks, as written to the config topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestartRequest {
+    /// The connector.
+    pub connector: String,
+    /// Whether tasks are restarted too.
+    pub include_tasks: bool,
+    /// Whether only failed instances are restarted.
+    pub only_failed: bool,
+}
+
+/// Everything the config topic says: the desired state of the cluster.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClusterConfig {
+    /// Connector configs by name.
+    pub connectors: BTreeMap<String, Props>,
+    /// Target states by connector; absent means started.
+    pub target_states: BTreeMap<String, TargetState>,
+    /// Committed task configs by connector.
+    pub tasks: BTreeMap<String, Vec<Props>>,
+    /// Task configs written but not yet committed.
+    pending_tasks: BTreeMap<String, BTreeMap<usize, Props>>,
+}
+
+impl ClusterConfig {
+    /// A connector's target state.
+    pub fn target_state(&self, connector: &str) -> TargetState {
+        self.target_states
+            .get(connector)
+            .copied()
+            .unwrap_or(TargetState::Started)
+    }
+
+    /// A connector's committed task configs.
+    pub fn task_configs(&self, connector: &str) -> &[Props] {
+        self.tasks.get(connector).map_or(&[], Vec::as_slice)
+    }
+
+    /// Applies one record of the config topic; returns the restart request it carries, if any.
+    fn apply(&mut self, key: &str, value: Option<&Json>) -> Option<RestartRequest> {
+        let props = |v: Option<&Json>| -> Option<Props> {
+            let map = v?.get("properties")?.as_object()?;
+            Some(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                    .collect(),
+            )
+        };
+        if let Some(name) = key.strip_prefix("connector-") {
+            match props(value) {
+                Some(p) => {
+                    self.connectors.insert(name.to_owned(), p);
+                }
+                None => {
+                    self.connectors.remove(name);
+                    self.tasks.remove(name);
+                    self.pending_tasks.remove(name);
+                }
+            }
+        } else if let Some(name) = key.strip_prefix("target-state-") {
+            let state = value
+                .and_then(|v| v.get("state.v2").or_else(|| v.get("state")))
+                .and_then(Json::as_str)
+                .and_then(TargetState::parse);
+            match state {
+                Some(state) => self.target_states.insert(name.to_owned(), state),
+                None => self.target_states.remove(name),
+            };
+        } else if let Some(rest) = key.strip_prefix("task-") {
+            let (name, index) = rest.rsplit_once('-')?;
+            let index: usize = index.parse().ok()?;
+            if let Some(p) = props(value) {
+                self.pending_tasks.entry(name.to_owned()).or_default().insert(index, p);
+            }
+        } else if let Some(name) = key.strip_prefix("commit-") {
+            let count = value.and_then(|v| v.get("tasks")).and_then(Json::as_u64)? as usize;
+            let mut pending = self.pending_tasks.remove(name).unwrap_or_default();
+            let configs: Option<Vec<Props>> = (0..count).map(|i| pending.remove(&i)).collect();
+            match configs {
+                Some(configs) => {
+                    self.tasks.insert(name.to_owned(), configs);
+                }
+                None => tracing::warn!(
+                    connector = name,
+                    count,
+                    "task configs commit refers to task configs never written; ignored"
+                ),
+            }
+        } else if let Some(name) = key.strip_prefix("restart-connector-") {
+            let flag = |k: &str| value.and_then(|v| v.get(k)).and_then(Json::as_bool).unwrap_or(false);
+            return Some(RestartRequest {
+                connector: name.to_owned(),
+                include_tasks: flag("include-tasks"),
+                only_failed: flag("only-failed"),
+            });
+        }
+        None
+    }
+}
+
+/// The shared state the reader applies records to.
+struct Shared {
+    config: Mutex<ClusterConfig>,
+    /// Forwards restart requests once the initial read is done (older ones are history).
+    restarts: Mutex<Option<mpsc::UnboundedSender<RestartRequest>>>,
+}
+
+/// The config topic: read into a [`ClusterConfig`], written one record per change.
+pub struct ConfigStore {
+    log: KafkaLog,
+    shared: Arc<Shared>,
+    changed: watch::Receiver<u64>,
+}
+
+impl ConfigStore {
+    /// Starts reading the config topic.
+    pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
+        let shared = Arc::new(Shared {
+            config: Mutex::new(ClusterConfig::default()),
+            restarts: Mutex::new(None),
+        });
+        let (changed_tx, changed) = watch::channel(0u64);
+        let apply = {
+            let shared = shared.clone();
+            Box::new(move |key: Option<&[u8]>, value: Option<&[u8]>| {
+                let Some(key) = key.and_then(|k| std::str::from_utf8(k).ok()) else {
+                    return;
+                };
+                let value: Option<Json> = value.and_then(|v| serde_json::from_slice(v).ok());
+                let restart = lock(&shared.config).apply(key, value.as_ref());
+                if let (Some(request), Some(tx)) = (restart, lock(&shared.restarts).as_ref()) {
+                    let _ = tx.send(request);
+                }
+                changed_tx.send_modify(|v| *v += 1);
+            })
+        };
+        let log = KafkaLog::start(clients, topic, apply).await?;
+        Ok(ConfigStore { log, shared, changed })
+    }
+
+    /// Reads the topic to its end, then starts forwarding restart requests to the returned
+    /// receiver.
+    pub async fn read_to_end(&self) -> Result<mpsc::UnboundedReceiver<RestartRequest>, StorageError> {
+        self.log.read_to_end().await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        *lock(&self.shared.restarts) = Some(tx);
+        Ok(rx)
+    }
+
+    /// A copy of the current state.
+    pub fn snapshot(&self) -> ClusterConfig {
+        lock(&self.shared.config).clone()
+    }
+
+    /// A receiver that changes whenever a record is applied.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changed.clone()
+    }
+
+    /// Writes a connector's config.
+    pub async fn put_connector_config(&self, name: &str, props: &Props) -> Result<(), StorageError> {
+        self.write(&format!("connector-{name}"), Some(json!({ "properties": props })))
+            .await
+    }
+
+    /// Deletes a connector: tombstones for its config and target state.
+    pub async fn remove_connector(&self, name: &str) -> Result<(), StorageError> {
+        self.write(&format!("connector-{name}"), None).await?;
+        self.write(&format!("target-state-{name}"), None).await
+    }
+
+    /// Writes a connector's task configs, then the commit record that makes them take effect.
+    pub async fn put_task_configs(&self, name: &str, configs: &[Props]) -> Result<(), StorageError> {
+        for (i, props) in configs.iter().enumerate() {
+            self.log
+                .send_unapplied(
+                    &format!("task-{name}-{i}"),
+                    Some(&to_bytes(&json!({ "properties": props }))),
+                )
+                .await?;
+        }
+        self.write(&format!("commit-{name}"), Some(json!({ "tasks": configs.len() })))
+            .await
+    }
+
+    /// Writes a connector's target state (`state` stays `PAUSED` for `STOPPED`, for older readers).
+    pub async fn put_target_state(&self, name: &str, state: TargetState) -> Result<(), StorageError> {
+        let legacy = if state == TargetState::Started {
+            "STARTED"
+        } else {
+            "PAUSED"
+        };
+        self.write(
+            &format!("target-state-{name}"),
+            Some(json!({ "state": legacy, "state.v2": state.as_str() })),
+        )
+        .await
+    }
+
+    /// Writes a restart request.
+    pub async fn put_restart_request(&self, request: &RestartRequest) -> Result<(), StorageError> {
+        let value = json!({ "include-tasks": request.include_tasks, "only-failed": request.only_failed });
+        self.write(&format!("restart-connector-{}", request.connector), Some(value))
+            .await
+    }
+
+    async fn write(&self, key: &str, value: Option<Json>) -> Result<(), StorageError> {
+        self.log.send(key, value.map(|v| to_bytes(&v)).as_deref()).await
+    }
+}
+
+fn to_bytes(value: &Json) -> Vec<u8> {
+    value.to_string().into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(config: &mut ClusterConfig, key: &str, value: Json) -> Option<RestartRequest> {
+        config.apply(key, (!value.is_null()).then_some(&value))
+    }
+
+    #[test]
+    fn task_configs_take_effect_on_commit() {
+        let mut config = ClusterConfig::default();
+        apply(
+            &mut config,
+            "connector-my-conn",
+            json!({"properties": {"tasks.max": "2"}}),
+        );
+        apply(&mut config, "task-my-conn-0", json!({"properties": {"file": "a"}}));
+        apply(&mut config, "task-my-conn-1", json!({"properties": {"file": "b"}}));
+        assert!(config.task_configs("my-conn").is_empty());
+        apply(&mut config, "commit-my-conn", json!({"tasks": 2}));
+        assert_eq!(
+            config.task_configs("my-conn")[1].get("file").map(String::as_str),
+            Some("b")
+        );
+        apply(&mut config, "commit-my-conn", json!({"tasks": 0}));
+        assert!(config.task_configs("my-conn").is_empty());
+    }
+
+    #[test]
+    fn target_state_prefers_v2() {
+        let mut config = ClusterConfig::default();
+        apply(
+            &mut config,
+            "target-state-c",
+            json!({"state": "PAUSED", "state.v2": "STOPPED"}),
+        );
+        assert_eq!(config.target_state("c"), TargetState::Stopped);
+        apply(&mut config, "target-state-c", json!({"state": "PAUSED"}));
+        assert_eq!(config.target_state("c"), TargetState::Paused);
+        apply(&mut config, "target-state-c", Json::Null);
+        assert_eq!(config.target_state("c"), TargetState::Started);
+    }
+
+    #[test]
+    fn tombstone_deletes_connector_and_restart_is_reported() {
+        let mut config = ClusterConfig::default();
+        apply(&mut config, "connector-c", json!({"properties": {}}));
+        apply(&mut config, "connector-c", Json::Null);
+        assert!(config.connectors.is_empty());
+        let restart = apply(
+            &mut config,
+            "restart-connector-c",
+            json!({"include-tasks": true, "only-failed": false}),
+        );
+        assert_eq!(
+            restart,
+            Some(RestartRequest {
+                connector: "c".into(),
+                include_tasks: true,
+                only_failed: false
+            })
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! The worker's state on compacted Kafka topics, in Kafka Connect's formats: connector and task
+//! configs, source offsets, and statuses. Every worker of a group reads the same topics, so a
+//! restarted worker rebuilds what it had from them.
+
+mod config_store;
+mod kafka_log;
+mod offset_store;
+mod status_store;
+
+pub use config_store::{ClusterConfig, ConfigStore, RestartRequest, TargetState};
+pub use kafka_log::KafkaLog;
+pub use offset_store::{ConnectorOffsetReader, OffsetStore};
+pub use status_store::{State, Status, StatusStore};
+
+/// Why reading or writing an internal topic failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The Kafka client failed.
+    #[error(transparent)]
+    Kafka(#[from] crate::kafka::KafkaOpError),
+    /// A write was not read back in time.
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+}

@@ -1,0 +1,148 @@
+//! Source offsets on the offsets topic: key `["<connector>", {partition}]`, value the offset map
+//! (a tombstone forgets the partition), as Kafka Connect writes them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value as Json;
+use weir_connector_api::{OffsetReader, SourceMap};
+
+use super::{KafkaLog, StorageError};
+use crate::kafka::KafkaClients;
+use crate::sync::lock;
+
+/// Offsets by connector, then by the partition's JSON text.
+type Offsets = BTreeMap<String, BTreeMap<String, (SourceMap, SourceMap)>>;
+
+/// The offsets topic, read into memory and written as tasks commit.
+#[derive(Clone)]
+pub struct OffsetStore {
+    log: Arc<KafkaLog>,
+    offsets: Arc<Mutex<Offsets>>,
+}
+
+/// The offsets-topic key of a connector's source partition.
+fn key(connector: &str, partition: &SourceMap) -> String {
+    Json::Array(vec![connector.into(), Json::Object(partition.clone())]).to_string()
+}
+
+impl OffsetStore {
+    /// Starts reading the offsets topic.
+    pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
+        let offsets: Arc<Mutex<Offsets>> = Arc::default();
+        let apply = {
+            let offsets = offsets.clone();
+            Box::new(move |key: Option<&[u8]>, value: Option<&[u8]>| {
+                let Some(Ok(Json::Array(parts))) = key.map(serde_json::from_slice::<Json>) else {
+                    return;
+                };
+                let [Json::String(connector), Json::Object(partition)] = parts.as_slice() else {
+                    return;
+                };
+                let offset = value.and_then(|v| serde_json::from_slice::<SourceMap>(v).ok());
+                apply(&mut lock(&offsets), connector, partition, offset);
+            })
+        };
+        let log = KafkaLog::start(clients, topic, apply).await?;
+        Ok(OffsetStore {
+            log: Arc::new(log),
+            offsets,
+        })
+    }
+
+    /// Waits until every offset written so far is read.
+    pub async fn read_to_end(&self) -> Result<(), StorageError> {
+        self.log.read_to_end().await
+    }
+
+    /// Every partition and offset stored for a connector.
+    pub fn connector_offsets(&self, connector: &str) -> Vec<(SourceMap, SourceMap)> {
+        lock(&self.offsets)
+            .get(connector)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Writes offsets (`None` forgets the partition) and returns once the broker acknowledged
+    /// every one of them.
+    pub async fn put(&self, connector: &str, offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<(), StorageError> {
+        let writes = offsets.iter().map(|(partition, offset)| {
+            let value = offset
+                .as_ref()
+                .map(|o| Json::Object(o.clone()).to_string().into_bytes());
+            let key = key(connector, partition);
+            async move { self.log.send_unapplied(&key, value.as_deref()).await }
+        });
+        futures::future::try_join_all(writes).await?;
+        let mut all = lock(&self.offsets);
+        for (partition, offset) in offsets {
+            apply(&mut all, connector, partition, offset.clone());
+        }
+        Ok(())
+    }
+
+    /// A reader of one connector's offsets, for its tasks.
+    pub fn reader(&self, connector: &str) -> ConnectorOffsetReader {
+        ConnectorOffsetReader {
+            store: self.clone(),
+            connector: connector.to_owned(),
+        }
+    }
+}
+
+fn apply(all: &mut Offsets, connector: &str, partition: &SourceMap, offset: Option<SourceMap>) {
+    let id = Json::Object(partition.clone()).to_string();
+    match offset {
+        Some(offset) => {
+            all.entry(connector.to_owned())
+                .or_default()
+                .insert(id, (partition.clone(), offset));
+        }
+        None => {
+            if let Some(partitions) = all.get_mut(connector) {
+                partitions.remove(&id);
+            }
+        }
+    }
+}
+
+/// One connector's committed offsets, as its tasks see them.
+pub struct ConnectorOffsetReader {
+    store: OffsetStore,
+    connector: String,
+}
+
+impl OffsetReader for ConnectorOffsetReader {
+    fn offset(&self, partition: &SourceMap) -> Option<SourceMap> {
+        let id = Json::Object(partition.clone()).to_string();
+        lock(&self.store.offsets)
+            .get(&self.connector)?
+            .get(&id)
+            .map(|(_, offset)| offset.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_kafka_connect() {
+        let partition = SourceMap::from_iter([("filename".to_owned(), Json::from("/tmp/in.txt"))]);
+        assert_eq!(
+            key("local-file-source", &partition),
+            r#"["local-file-source",{"filename":"/tmp/in.txt"}]"#
+        );
+    }
+
+    #[test]
+    fn tombstones_forget_partitions() {
+        let mut all = Offsets::new();
+        let partition = SourceMap::from_iter([("f".to_owned(), Json::from("a"))]);
+        let offset = SourceMap::from_iter([("position".to_owned(), Json::from(5))]);
+        apply(&mut all, "c", &partition, Some(offset));
+        assert_eq!(all["c"].len(), 1);
+        apply(&mut all, "c", &partition, None);
+        assert!(all["c"].is_empty());
+    }
+}

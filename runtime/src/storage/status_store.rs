@@ -1,0 +1,128 @@
+//! Connector and task statuses on the status topic: keys `status-connector-<name>` and
+//! `status-task-<name>-<n>`, values `{"state", "trace", "worker_id", "generation"}`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use super::{KafkaLog, StorageError};
+use crate::kafka::KafkaClients;
+use crate::sync::lock;
+
+/// The reported state of a connector or task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Not running anywhere yet.
+    Unassigned,
+    /// Running.
+    Running,
+    /// Paused.
+    Paused,
+    /// Stopped (connectors only).
+    Stopped,
+    /// Failed; see the trace.
+    Failed,
+    /// Being restarted.
+    Restarting,
+}
+
+/// One status record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// The state.
+    pub state: State,
+    /// The error of a failed instance.
+    pub trace: Option<String>,
+    /// The worker running it.
+    pub worker_id: String,
+    /// The generation of the assignment it runs under.
+    pub generation: i64,
+}
+
+/// The status topic, read into memory; writes update memory at once and reach the topic after.
+#[derive(Clone)]
+pub struct StatusStore {
+    log: Arc<KafkaLog>,
+    statuses: Arc<Mutex<BTreeMap<String, Status>>>,
+}
+
+fn connector_key(name: &str) -> String {
+    format!("status-connector-{name}")
+}
+
+fn task_key(name: &str, task: usize) -> String {
+    format!("status-task-{name}-{task}")
+}
+
+impl StatusStore {
+    /// Starts reading the status topic.
+    pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
+        let statuses: Arc<Mutex<BTreeMap<String, Status>>> = Arc::default();
+        let apply = {
+            let statuses = statuses.clone();
+            Box::new(move |key: Option<&[u8]>, value: Option<&[u8]>| {
+                let Some(key) = key.and_then(|k| std::str::from_utf8(k).ok()) else {
+                    return;
+                };
+                match value.and_then(|v| serde_json::from_slice::<Status>(v).ok()) {
+                    Some(status) => lock(&statuses).insert(key.to_owned(), status),
+                    None => lock(&statuses).remove(key),
+                };
+            })
+        };
+        let log = KafkaLog::start(clients, topic, apply).await?;
+        Ok(StatusStore {
+            log: Arc::new(log),
+            statuses,
+        })
+    }
+
+    /// Waits until every status written so far is read.
+    pub async fn read_to_end(&self) -> Result<(), StorageError> {
+        self.log.read_to_end().await
+    }
+
+    /// A connector's status.
+    pub fn connector(&self, name: &str) -> Option<Status> {
+        lock(&self.statuses).get(&connector_key(name)).cloned()
+    }
+
+    /// A task's status.
+    pub fn task(&self, name: &str, task: usize) -> Option<Status> {
+        lock(&self.statuses).get(&task_key(name, task)).cloned()
+    }
+
+    /// Records a connector's status.
+    pub async fn put_connector(&self, name: &str, status: Status) {
+        self.put(connector_key(name), Some(status)).await;
+    }
+
+    /// Records a task's status.
+    pub async fn put_task(&self, name: &str, task: usize, status: Status) {
+        self.put(task_key(name, task), Some(status)).await;
+    }
+
+    /// Forgets a connector's status.
+    pub async fn remove_connector(&self, name: &str) {
+        self.put(connector_key(name), None).await;
+    }
+
+    /// Forgets a task's status.
+    pub async fn remove_task(&self, name: &str, task: usize) {
+        self.put(task_key(name, task), None).await;
+    }
+
+    /// Statuses are best effort: a failed write is logged, and the next change writes again.
+    async fn put(&self, key: String, status: Option<Status>) {
+        let value = status.as_ref().and_then(|s| serde_json::to_vec(s).ok());
+        match &status {
+            Some(s) => lock(&self.statuses).insert(key.clone(), s.clone()),
+            None => lock(&self.statuses).remove(&key),
+        };
+        if let Err(e) = self.log.send_unapplied(&key, value.as_deref()).await {
+            tracing::warn!(%key, error = %e, "could not write status");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The dead letter queue of a sink: records that could not be converted, sent as they were read,
+//! with `__connect.errors.*` headers saying why when asked.
+
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+
+use super::{TaskError, TaskId};
+use crate::config::connector::DeadLetterQueue;
+use crate::config::worker::InternalTopic;
+use crate::kafka::{KafkaClients, KafkaContext, create_topic_if_missing};
+
+/// Sends failed records to the dead letter queue topic.
+pub(super) struct DeadLetterProducer {
+    queue: DeadLetterQueue,
+    producer: FutureProducer,
+}
+
+impl DeadLetterProducer {
+    /// Creates the topic if missing, and the producer.
+    pub(super) async fn new(
+        clients: &KafkaClients,
+        queue: DeadLetterQueue,
+        overrides: &weir_connector_api::Props,
+    ) -> Result<Self, TaskError> {
+        let topic = InternalTopic {
+            name: queue.topic.clone(),
+            partitions: 1,
+            replication_factor: queue.replication_factor,
+        };
+        create_topic_if_missing(clients, &topic, &[]).await?;
+        let producer = clients
+            .producer_config(&[("acks", "all")], overrides)
+            .create()
+            .context(|| "creating the dead letter queue producer".into())?;
+        Ok(DeadLetterProducer { queue, producer })
+    }
+
+    /// Sends a record that failed at `stage`, and waits until Kafka has it.
+    pub(super) async fn send(
+        &self,
+        message: &OwnedMessage,
+        id: &TaskId,
+        stage: &str,
+        error: &str,
+    ) -> Result<(), TaskError> {
+        let mut headers = OwnedHeaders::new();
+        if let Some(original) = message.headers() {
+            for h in original.iter() {
+                headers = headers.insert(Header {
+                    key: h.key,
+                    value: h.value,
+                });
+            }
+        }
+        if self.queue.context_headers {
+            let partition = message.partition().to_string();
+            let offset = message.offset().to_string();
+            let task = id.task.to_string();
+            let context = [
+                ("__connect.errors.topic", message.topic()),
+                ("__connect.errors.partition", &partition),
+                ("__connect.errors.offset", &offset),
+                ("__connect.errors.connector.name", &id.connector),
+                ("__connect.errors.task.id", &task),
+                ("__connect.errors.stage", stage),
+                ("__connect.errors.class.name", "weir.converter"),
+                (
+                    "__connect.errors.exception.class.name",
+                    "org.apache.kafka.connect.errors.DataException",
+                ),
+                ("__connect.errors.exception.message", error),
+                ("__connect.errors.exception.stacktrace", error),
+            ];
+            for (key, value) in context {
+                headers = headers.insert(Header {
+                    key,
+                    value: Some(value),
+                });
+            }
+        }
+        let mut record = FutureRecord::<[u8], [u8]>::to(&self.queue.topic).headers(headers);
+        if let Some(key) = message.key() {
+            record = record.key(key);
+        }
+        if let Some(payload) = message.payload() {
+            record = record.payload(payload);
+        }
+        self.producer
+            .send(record, crate::kafka::REQUEST_TIMEOUT)
+            .await
+            .map_err(|(e, _)| e)
+            .context(|| format!("sending a record to the dead letter queue {}", self.queue.topic))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,421 @@
+//! The worker: runs the connectors and tasks the herder assigns to it, and reports their status.
+//!
+//! Each task runs in its own tokio task under a supervisor: an error or a panic fails that task
+//! (FAILED, with the error as its trace) and nothing else.
+
+mod dead_letter;
+mod retry;
+mod sink_task;
+
+pub use sink_task::consumer_group;
+mod source_task;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use tokio::sync::watch;
+use tokio::task::{AbortHandle, JoinHandle};
+use tracing::Instrument;
+use weir_connector_api::{ConnectError, ConnectorPlugin, Props};
+
+use crate::config::{ConnectorConfig, WorkerConfig};
+use crate::converter::{self, ConversionError, Converter};
+use crate::kafka::{KafkaClients, KafkaOpError};
+use crate::plugins::Plugins;
+use crate::storage::{OffsetStore, State, Status, StatusStore, TargetState};
+use crate::sync::lock;
+
+pub use retry::Backoff;
+
+/// A task's identity: its connector and its number.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    /// The connector.
+    pub connector: String,
+    /// The task number.
+    pub task: usize,
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.connector, self.task)
+    }
+}
+
+/// Why a task stopped with a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    /// The connector's code failed.
+    #[error(transparent)]
+    Connector(#[from] ConnectError),
+    /// A record could not be converted and `errors.tolerance` is `none`.
+    #[error("Tolerance exceeded in error handler: {0}")]
+    Conversion(#[from] ConversionError),
+    /// Kafka failed.
+    #[error(transparent)]
+    Kafka(#[from] KafkaOpError),
+    /// The task could not be set up.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// What the herder wants a running task to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Directive {
+    /// Move data.
+    Run,
+    /// Hold still, keeping resources.
+    Pause,
+    /// Commit and stop.
+    Stop,
+}
+
+impl From<TargetState> for Directive {
+    fn from(target: TargetState) -> Self {
+        match target {
+            TargetState::Started => Directive::Run,
+            TargetState::Paused => Directive::Pause,
+            TargetState::Stopped => Directive::Stop,
+        }
+    }
+}
+
+/// Writes one instance's status records.
+#[derive(Clone)]
+pub struct StatusReporter {
+    statuses: StatusStore,
+    worker_id: String,
+    id: TaskId,
+}
+
+impl StatusReporter {
+    /// Records a state, with a trace for failures.
+    pub async fn report(&self, state: State, trace: Option<String>) {
+        let status = Status {
+            state,
+            trace,
+            worker_id: self.worker_id.clone(),
+            generation: 0,
+        };
+        self.statuses.put_task(&self.id.connector, self.id.task, status).await;
+    }
+}
+
+/// What both kinds of task runner are given: who they are, their config, their converters,
+/// where to report, and the herder's directives.
+pub(crate) struct TaskIo {
+    id: TaskId,
+    task_config: Props,
+    key_converter: Arc<dyn Converter>,
+    value_converter: Arc<dyn Converter>,
+    status: StatusReporter,
+    directive: watch::Receiver<Directive>,
+}
+
+impl TaskIo {
+    /// Waits for the next directive that differs from `current`; a vanished herder means stop.
+    async fn next_directive(&mut self, current: Directive) -> Directive {
+        match self.directive.wait_for(|d| *d != current).await {
+            Ok(d) => *d,
+            Err(_) => Directive::Stop,
+        }
+    }
+
+    /// The current directive.
+    fn directive(&mut self) -> Directive {
+        *self.directive.borrow_and_update()
+    }
+}
+
+/// What every task runner needs from the worker.
+pub struct WorkerContext {
+    /// The worker config.
+    pub config: Arc<WorkerConfig>,
+    /// Kafka client settings.
+    pub clients: KafkaClients,
+    /// Source offsets.
+    pub offsets: OffsetStore,
+    /// Statuses.
+    pub statuses: StatusStore,
+    /// Connector plugins.
+    pub plugins: Arc<Plugins>,
+}
+
+/// A running (or finished) task.
+struct TaskHandle {
+    connector_config: Props,
+    task_config: Props,
+    target: TargetState,
+    directive: watch::Sender<Directive>,
+    runner: AbortHandle,
+    supervisor: JoinHandle<()>,
+}
+
+/// A started connector.
+#[derive(Clone, Debug, PartialEq)]
+struct ConnectorHandle {
+    config: Props,
+    target: TargetState,
+}
+
+/// The connectors and tasks running on this worker.
+pub struct Worker {
+    context: Arc<WorkerContext>,
+    connectors: Mutex<BTreeMap<String, ConnectorHandle>>,
+    tasks: Mutex<HashMap<TaskId, TaskHandle>>,
+}
+
+/// The converter a connector uses for keys or values: its own setting, else the worker's.
+fn converter_for(
+    worker: &(String, Props),
+    connector: &ConnectorConfig,
+    which: &str,
+) -> Result<Arc<dyn Converter>, ConversionError> {
+    let own = if which == "key" {
+        &connector.key_converter
+    } else {
+        &connector.value_converter
+    };
+    let (class, mut props) = match own {
+        Some(class) => (class.clone(), Props::new()),
+        None => worker.clone(),
+    };
+    props.extend(connector.prefixed(&format!("{which}.converter.")));
+    converter::build(&class, &props)
+}
+
+impl Worker {
+    /// A worker with nothing running.
+    pub fn new(context: Arc<WorkerContext>) -> Self {
+        Worker {
+            context,
+            connectors: Mutex::default(),
+            tasks: Mutex::default(),
+        }
+    }
+
+    /// This worker's id.
+    pub fn id(&self) -> &str {
+        &self.context.config.worker_id
+    }
+
+    fn connector_status(&self, state: State, trace: Option<String>) -> Status {
+        Status {
+            state,
+            trace,
+            worker_id: self.id().to_owned(),
+            generation: 0,
+        }
+    }
+
+    /// Starts (or restarts) a connector with this config and target, records its status, and
+    /// returns the task configs it asks for (none when stopped). A failure is recorded as FAILED
+    /// and returned.
+    pub async fn start_connector(&self, name: &str, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
+        lock(&self.connectors).insert(
+            name.to_owned(),
+            ConnectorHandle {
+                config: config.clone(),
+                target,
+            },
+        );
+        let result = self.task_configs(config, target);
+        let status = match (&result, target) {
+            (Err(e), _) => self.connector_status(State::Failed, Some(e.clone())),
+            (Ok(_), TargetState::Started) => self.connector_status(State::Running, None),
+            (Ok(_), TargetState::Paused) => self.connector_status(State::Paused, None),
+            (Ok(_), TargetState::Stopped) => self.connector_status(State::Stopped, None),
+        };
+        if let Err(e) = &result {
+            tracing::error!(connector = name, error = %e, "connector failed");
+        }
+        self.context.statuses.put_connector(name, status).await;
+        result
+    }
+
+    fn task_configs(&self, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
+        let class = config.get("connector.class").map(String::as_str).unwrap_or_default();
+        let plugin = self.context.plugins.connector(class).ok_or_else(|| {
+            format!("Failed to find any class that implements Connector and which name matches {class}")
+        })?;
+        let common = ConnectorConfig::parse(plugin.plugin.kind(), config).map_err(|e| e.to_string())?;
+        if target == TargetState::Stopped {
+            return Ok(Vec::new());
+        }
+        plugin
+            .plugin
+            .connector()
+            .task_configs(config, common.tasks_max)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The config and target a connector was started with.
+    pub fn connector(&self, name: &str) -> Option<(Props, TargetState)> {
+        lock(&self.connectors).get(name).map(|c| (c.config.clone(), c.target))
+    }
+
+    /// The connectors started on this worker.
+    pub fn connector_names(&self) -> Vec<String> {
+        lock(&self.connectors).keys().cloned().collect()
+    }
+
+    /// Forgets a connector (its tasks are stopped separately).
+    pub fn stop_connector(&self, name: &str) {
+        lock(&self.connectors).remove(name);
+    }
+
+    /// The tasks on this worker.
+    pub fn task_ids(&self) -> Vec<TaskId> {
+        lock(&self.tasks).keys().cloned().collect()
+    }
+
+    /// Whether a task runs with these configs.
+    pub fn task_matches(&self, id: &TaskId, connector_config: &Props, task_config: &Props) -> Option<bool> {
+        lock(&self.tasks)
+            .get(id)
+            .map(|t| t.connector_config == *connector_config && t.task_config == *task_config)
+    }
+
+    /// Moves a running task to a new target state.
+    pub fn set_task_target(&self, id: &TaskId, target: TargetState) {
+        if let Some(task) = lock(&self.tasks).get_mut(id)
+            && task.target != target
+        {
+            task.target = target;
+            let _ = task.directive.send(target.into());
+        }
+    }
+
+    /// Starts a task. Setup failures are recorded as FAILED, as are later errors and panics.
+    pub async fn start_task(&self, id: TaskId, connector_config: Props, task_config: Props, target: TargetState) {
+        let reporter = StatusReporter {
+            statuses: self.context.statuses.clone(),
+            worker_id: self.id().to_owned(),
+            id: id.clone(),
+        };
+        let (directive, directive_rx) = watch::channel(Directive::from(target));
+        let span = tracing::info_span!("task", connector = %id.connector, task = id.task);
+        let runner = match self.build_runner(&id, &connector_config, &task_config, directive_rx, reporter.clone()) {
+            Ok(runner) => runner,
+            Err(e) => {
+                tracing::error!(parent: &span, error = %e, "task could not be set up");
+                reporter.report(State::Failed, Some(e.to_string())).await;
+                futures::future::ready(Ok(())).boxed()
+            }
+        };
+        let runner = tokio::spawn(runner.instrument(span.clone()));
+        let abort = runner.abort_handle();
+        let supervisor = tokio::spawn(
+            async move {
+                let trace = match runner.await {
+                    Ok(Ok(())) => return,
+                    Ok(Err(e)) => e.to_string(),
+                    Err(join) if join.is_panic() => format!("task panicked: {}", panic_message(join.into_panic())),
+                    Err(_) => return,
+                };
+                tracing::error!(error = %trace, "task failed");
+                reporter.report(State::Failed, Some(trace)).await;
+            }
+            .instrument(span),
+        );
+        let handle = TaskHandle {
+            connector_config,
+            task_config,
+            target,
+            directive,
+            runner: abort,
+            supervisor,
+        };
+        lock(&self.tasks).insert(id, handle);
+    }
+
+    fn build_runner(
+        &self,
+        id: &TaskId,
+        connector_config: &Props,
+        task_config: &Props,
+        directive: watch::Receiver<Directive>,
+        reporter: StatusReporter,
+    ) -> Result<futures::future::BoxFuture<'static, Result<(), TaskError>>, TaskError> {
+        let class = connector_config
+            .get("connector.class")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let plugin = self
+            .context
+            .plugins
+            .connector(class)
+            .ok_or_else(|| TaskError::Setup(format!("no connector plugin named {class}")))?;
+        let common = ConnectorConfig::parse(plugin.plugin.kind(), connector_config)?;
+        let worker = &self.context.config;
+        let key_converter = converter_for(&worker.key_converter, &common, "key")?;
+        let value_converter = converter_for(&worker.value_converter, &common, "value")?;
+        let io = TaskIo {
+            id: id.clone(),
+            task_config: task_config.clone(),
+            key_converter,
+            value_converter,
+            status: reporter,
+            directive,
+        };
+        Ok(match &plugin.plugin {
+            ConnectorPlugin::Source(connector) => {
+                source_task::SourceTaskRunner::new(io, connector.create_task(), &self.context, &common)?
+                    .run()
+                    .boxed()
+            }
+            ConnectorPlugin::Sink(connector) => {
+                sink_task::SinkTaskRunner::new(io, connector.create_task(), &self.context, &common)?
+                    .run()
+                    .boxed()
+            }
+        })
+    }
+
+    /// Stops a task: it commits what it can and stops; one that does not stop within
+    /// `task.shutdown.graceful.timeout.ms` is abandoned.
+    pub async fn stop_task(&self, id: &TaskId) {
+        let Some(task) = lock(&self.tasks).remove(id) else {
+            return;
+        };
+        let _ = task.directive.send(Directive::Stop);
+        let timeout = self.context.config.task_shutdown_timeout + self.context.config.offset_flush_timeout;
+        if tokio::time::timeout(timeout, task.supervisor).await.is_err() {
+            tracing::error!(task = %id, "task did not stop in time; abandoning it");
+            task.runner.abort();
+        }
+    }
+
+    /// Stops every task, all at once, and marks them and the connectors UNASSIGNED.
+    pub async fn stop_all(&self) {
+        let ids = self.task_ids();
+        futures::future::join_all(ids.iter().map(|id| self.stop_task(id))).await;
+        for id in &ids {
+            let status = Status {
+                state: State::Unassigned,
+                trace: None,
+                worker_id: self.id().to_owned(),
+                generation: 0,
+            };
+            self.context.statuses.put_task(&id.connector, id.task, status).await;
+        }
+        for name in self.connector_names() {
+            self.stop_connector(&name);
+            self.context
+                .statuses
+                .put_connector(&name, self.connector_status(State::Unassigned, None))
+                .await;
+        }
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

@@ -1,0 +1,290 @@
+//! The loop of a source task: poll, convert, produce, and commit offsets once Kafka has
+//! acknowledged every record they cover.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use weir_connector_api::{SourceMap, SourceRecord, SourceTask, SourceTaskContext};
+
+use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
+use crate::config::ConnectorConfig;
+use crate::config::connector::ErrorPolicy;
+use crate::kafka::{KafkaContext, KafkaOpError};
+use crate::storage::{OffsetStore, State};
+
+/// A produced record whose acknowledgement is awaited, and the source offset it carries.
+struct InFlight {
+    /// `None` for a record skipped by `errors.tolerance=all`: nothing to wait for.
+    delivery: Option<DeliveryFuture>,
+    partition: SourceMap,
+    offset: SourceMap,
+}
+
+/// Runs one source task.
+pub(super) struct SourceTaskRunner {
+    io: TaskIo,
+    task: Box<dyn SourceTask>,
+    producer: FutureProducer,
+    offsets: OffsetStore,
+    errors: ErrorPolicy,
+    flush_interval: Duration,
+    flush_timeout: Duration,
+    /// Records sent, oldest first.
+    in_flight: VecDeque<InFlight>,
+    /// The latest acknowledged offset per source partition, not yet committed.
+    acked: Vec<(SourceMap, SourceMap)>,
+}
+
+impl SourceTaskRunner {
+    /// Prepares a task: its producer (`producer.*`, then the connector's `producer.override.*`).
+    pub(super) fn new(
+        io: TaskIo,
+        task: Box<dyn SourceTask>,
+        worker: &WorkerContext,
+        config: &ConnectorConfig,
+    ) -> Result<Self, TaskError> {
+        let client_id = format!("connector-producer-{}", io.id);
+        let producer = worker
+            .clients
+            .producer_config(
+                &[
+                    ("client.id", &client_id),
+                    ("acks", "all"),
+                    ("linger.ms", "5"),
+                    ("compression.type", "lz4"),
+                ],
+                &config.prefixed("producer.override."),
+            )
+            .create()
+            .context(|| {
+                format!(
+                    "creating the producer of {} (check producer.* and producer.override.*)",
+                    io.id
+                )
+            })?;
+        Ok(SourceTaskRunner {
+            io,
+            task,
+            producer,
+            offsets: worker.offsets.clone(),
+            errors: config.errors.clone(),
+            flush_interval: worker.config.offset_flush_interval,
+            flush_timeout: worker.config.offset_flush_timeout,
+            in_flight: VecDeque::new(),
+            acked: Vec::new(),
+        })
+    }
+
+    /// Runs until told to stop or until it fails.
+    pub(super) async fn run(mut self) -> Result<(), TaskError> {
+        let context = SourceTaskContext {
+            offsets: std::sync::Arc::new(self.offsets.reader(&self.io.id.connector)),
+        };
+        self.task.start(&self.io.task_config, context).await?;
+        let mut backoff = Backoff::new(&self.errors);
+        let mut last_commit = Instant::now();
+        let mut reported = None;
+        loop {
+            match self.io.directive() {
+                Directive::Stop => break,
+                Directive::Pause => {
+                    self.commit_all().await?;
+                    self.io.status.report(State::Paused, None).await;
+                    reported = Some(State::Paused);
+                    if self.io.next_directive(Directive::Pause).await == Directive::Stop {
+                        break;
+                    }
+                    continue;
+                }
+                Directive::Run if reported != Some(State::Running) => {
+                    self.io.status.report(State::Running, None).await;
+                    reported = Some(State::Running);
+                }
+                Directive::Run => {}
+            }
+            let records = match self.task.poll().await {
+                Ok(records) => {
+                    backoff.reset();
+                    records
+                }
+                Err(e) if e.is_retriable() => match backoff.next_delay() {
+                    Some(delay) => {
+                        tracing::warn!(error = %e, ?delay, "poll failed; retrying");
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    None => return Err(e.into()),
+                },
+                Err(e) => return Err(e.into()),
+            };
+            for record in records {
+                self.send(record).await?;
+            }
+            self.settle_ready()?;
+            if last_commit.elapsed() >= self.flush_interval {
+                self.commit_acked().await;
+                last_commit = Instant::now();
+            }
+        }
+        self.commit_all().await?;
+        self.task.stop().await?;
+        Ok(())
+    }
+
+    /// Converts and sends one record; waits for room when the producer's queue is full.
+    async fn send(&mut self, record: SourceRecord) -> Result<(), TaskError> {
+        let topic = record.topic.as_str();
+        let converted = self
+            .io
+            .key_converter
+            .encode(topic, record.key_schema.as_ref(), &record.key)
+            .and_then(|key| {
+                Ok((
+                    key,
+                    self.io
+                        .value_converter
+                        .encode(topic, record.value_schema.as_ref(), &record.value)?,
+                ))
+            });
+        let (key, value) = match converted {
+            Ok(kv) => kv,
+            Err(e) if self.errors.tolerate_all => {
+                if self.errors.log {
+                    let context = self.errors.log_messages.then(|| format!("{:?}", record.source_offset));
+                    tracing::error!(error = %e, topic, record = ?context, "skipping a record that cannot be converted");
+                }
+                self.in_flight.push_back(InFlight {
+                    delivery: None,
+                    partition: record.source_partition,
+                    offset: record.source_offset,
+                });
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
+        for h in &record.headers {
+            headers = headers.insert(Header {
+                key: &h.key,
+                value: h.value.as_deref(),
+            });
+        }
+        let mut message = FutureRecord::<[u8], [u8]>::to(topic).headers(headers);
+        if let Some(key) = &key {
+            message = message.key(key.as_slice());
+        }
+        if let Some(value) = &value {
+            message = message.payload(value.as_slice());
+        }
+        if let Some(partition) = record.partition {
+            message = message.partition(partition);
+        }
+        if let Some(timestamp) = record.timestamp {
+            message = message.timestamp(timestamp);
+        }
+        loop {
+            match self.producer.send_result(message) {
+                Ok(delivery) => {
+                    self.in_flight.push_back(InFlight {
+                        delivery: Some(delivery),
+                        partition: record.source_partition,
+                        offset: record.source_offset,
+                    });
+                    return Ok(());
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    message = back;
+                    if self.in_flight.is_empty() {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    } else {
+                        self.settle_front().await?;
+                    }
+                }
+                Err((e, _)) => {
+                    return Err(Err::<(), _>(e)
+                        .context(|| format!("producing to {topic}"))
+                        .unwrap_err()
+                        .into());
+                }
+            }
+        }
+    }
+
+    /// Waits for the oldest record in flight to be acknowledged.
+    async fn settle_front(&mut self) -> Result<(), TaskError> {
+        let Some(mut front) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        if let Some(delivery) = front.delivery.take() {
+            check_delivery(delivery.await)?;
+        }
+        self.ack(front);
+        Ok(())
+    }
+
+    /// Takes every acknowledgement that has arrived, oldest first, without waiting.
+    fn settle_ready(&mut self) -> Result<(), TaskError> {
+        while let Some(front) = self.in_flight.front_mut() {
+            if let Some(delivery) = front.delivery.as_mut() {
+                match delivery.now_or_never() {
+                    Some(result) => check_delivery(result)?,
+                    None => break,
+                }
+            }
+            if let Some(front) = self.in_flight.pop_front() {
+                self.ack(front);
+            }
+        }
+        Ok(())
+    }
+
+    fn ack(&mut self, record: InFlight) {
+        match self.acked.iter_mut().find(|(p, _)| *p == record.partition) {
+            Some(entry) => entry.1 = record.offset,
+            None => self.acked.push((record.partition, record.offset)),
+        }
+    }
+
+    /// Writes the acknowledged offsets to the offsets topic, then tells the task. A failure is
+    /// logged and retried at the next commit: the offsets stay pending.
+    async fn commit_acked(&mut self) {
+        if self.acked.is_empty() {
+            return;
+        }
+        let entries: Vec<_> = self.acked.iter().map(|(p, o)| (p.clone(), Some(o.clone()))).collect();
+        match tokio::time::timeout(self.flush_timeout, self.offsets.put(&self.io.id.connector, &entries)).await {
+            Ok(Ok(())) => {
+                let committed = std::mem::take(&mut self.acked);
+                if let Err(e) = self.task.commit(&committed).await {
+                    tracing::warn!(error = %e, "task could not take the committed offsets");
+                }
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "could not commit source offsets; will retry"),
+            Err(_) => tracing::error!(timeout = ?self.flush_timeout, "committing source offsets timed out; will retry"),
+        }
+    }
+
+    /// Waits for every record in flight, then commits.
+    async fn commit_all(&mut self) -> Result<(), TaskError> {
+        while !self.in_flight.is_empty() {
+            self.settle_front().await?;
+        }
+        self.commit_acked().await;
+        Ok(())
+    }
+}
+
+/// Turns a delivery report into an error when the broker did not take the record.
+fn check_delivery(
+    result: Result<rdkafka::producer::future_producer::OwnedDeliveryResult, futures::channel::oneshot::Canceled>,
+) -> Result<(), KafkaOpError> {
+    match result {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err((e, _))) => Err(e).context(|| "Kafka did not acknowledge a record".into()),
+        Err(_) => Err(KafkaError::Canceled).context(|| "the producer shut down before acknowledging a record".into()),
+    }
+}
