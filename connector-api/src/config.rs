@@ -474,7 +474,7 @@ mod tests {
                 "Common",
                 ConfigKey::new("batch.size", ConfigType::Int, Importance::Low, "lines per poll")
                     .default_value("2000")
-                    .validator(Validator::at_least(1)),
+                    .validator(Validator::at_least(1.0)),
             )
             .define(
                 "Errors",
