@@ -62,44 +62,52 @@ impl KafkaClients {
         }
     }
 
-    fn base(&self, settings: &[&Props]) -> ClientConfig {
+    /// A client config: Weir's `defaults`, then the worker's settings for this kind of client,
+    /// then the connector's `overrides`, then the `required` settings that guarantees depend on.
+    fn build(
+        &self,
+        defaults: &[(&str, &str)],
+        worker: &Props,
+        overrides: &Props,
+        required: &[(&str, &str)],
+    ) -> ClientConfig {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &self.bootstrap_servers);
-        for props in settings {
-            for (k, v) in props.iter() {
-                config.set(k, v);
-            }
+        for (k, v) in defaults {
+            config.set(*k, *v);
+        }
+        for (k, v) in worker.iter().chain(overrides) {
+            config.set(k, v);
+        }
+        for (k, v) in required {
+            config.set(*k, *v);
         }
         config
     }
 
-    /// A producer config: `producer.*`, then `defaults`, then the connector's `overrides`.
-    pub fn producer_config(&self, defaults: &[(&str, &str)], overrides: &Props) -> ClientConfig {
-        let mut config = self.base(&[&self.producer]);
-        for (k, v) in defaults {
-            config.set(*k, *v);
-        }
-        for (k, v) in overrides {
-            config.set(k, v);
-        }
-        config
+    /// A producer config (`producer.*` over `defaults`; see [`KafkaClients::build`]).
+    pub fn producer_config(
+        &self,
+        defaults: &[(&str, &str)],
+        overrides: &Props,
+        required: &[(&str, &str)],
+    ) -> ClientConfig {
+        self.build(defaults, &self.producer, overrides, required)
     }
 
-    /// A consumer config: `consumer.*`, then `defaults`, then the connector's `overrides`.
-    pub fn consumer_config(&self, defaults: &[(&str, &str)], overrides: &Props) -> ClientConfig {
-        let mut config = self.base(&[&self.consumer]);
-        for (k, v) in defaults {
-            config.set(*k, *v);
-        }
-        for (k, v) in overrides {
-            config.set(k, v);
-        }
-        config
+    /// A consumer config (`consumer.*` over `defaults`; see [`KafkaClients::build`]).
+    pub fn consumer_config(
+        &self,
+        defaults: &[(&str, &str)],
+        overrides: &Props,
+        required: &[(&str, &str)],
+    ) -> ClientConfig {
+        self.build(defaults, &self.consumer, overrides, required)
     }
 
     /// An admin client.
     pub fn admin(&self) -> Result<AdminClient<DefaultClientContext>, KafkaOpError> {
-        self.base(&[&self.admin])
+        self.build(&[], &self.admin, &Props::new(), &[])
             .create()
             .context(|| "creating the Kafka admin client (check the admin.* settings)".into())
     }
@@ -109,11 +117,11 @@ impl KafkaClients {
     pub fn check(&self) -> Result<(), KafkaOpError> {
         self.admin()?;
         let _: FutureProducer = self
-            .producer_config(&[], &Props::new())
+            .producer_config(&[], &Props::new(), &[])
             .create()
             .context(|| "checking the producer.* settings".into())?;
         let _: BaseConsumer = self
-            .consumer_config(&[], &Props::new())
+            .consumer_config(&[], &Props::new(), &[])
             .create()
             .context(|| "checking the consumer.* settings".into())?;
         Ok(())
@@ -121,7 +129,7 @@ impl KafkaClients {
 
     /// The Kafka cluster's id.
     pub async fn cluster_id(&self) -> Option<String> {
-        let consumer: BaseConsumer = self.consumer_config(&[], &Props::new()).create().ok()?;
+        let consumer: BaseConsumer = self.consumer_config(&[], &Props::new(), &[]).create().ok()?;
         tokio::task::spawn_blocking(move || consumer.client().fetch_cluster_id(REQUEST_TIMEOUT))
             .await
             .ok()
@@ -131,7 +139,7 @@ impl KafkaClients {
     /// The partition count of each topic, from the cluster's metadata (all topics if `topic` is `None`).
     pub async fn partitions(&self, topic: Option<&str>) -> Result<Vec<(String, i32)>, KafkaOpError> {
         let consumer: BaseConsumer = self
-            .consumer_config(&[], &Props::new())
+            .consumer_config(&[], &Props::new(), &[])
             .create()
             .context(|| "creating a metadata client".into())?;
         let topic = topic.map(str::to_owned);

@@ -8,12 +8,7 @@ use super::{ConversionError, Converter};
 pub struct ByteArrayConverter;
 
 impl Converter for ByteArrayConverter {
-    fn encode(
-        &self,
-        topic: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, ConversionError> {
+    fn encode(&self, topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>, ConversionError> {
         if let Some(schema) = schema.filter(|s| s.kind != SchemaType::Bytes) {
             return Err(ConversionError(format!(
                 "Invalid schema type for ByteArrayConverter on topic {topic}: {}",

@@ -35,12 +35,7 @@ impl JsonConverter {
 }
 
 impl Converter for JsonConverter {
-    fn encode(
-        &self,
-        _topic: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, ConversionError> {
+    fn encode(&self, _topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>, ConversionError> {
         if schema.is_none() && value.is_null() {
             return Ok(None);
         }
@@ -370,10 +365,7 @@ mod tests {
     #[test]
     fn envelope_matches_kafka_connect() {
         let (schema, value) = person();
-        let bytes = converter(true)
-            .encode("t", Some(&schema), &value)
-            .unwrap()
-            .unwrap();
+        let bytes = converter(true).encode("t", Some(&schema), &value).unwrap().unwrap();
         let json: Json = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(
             json["payload"],

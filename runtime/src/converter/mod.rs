@@ -24,12 +24,7 @@ pub struct ConversionError(pub String);
 /// Converts record keys or values between the Connect data model and bytes.
 pub trait Converter: Send + Sync {
     /// Serializes a value bound for `topic`; `None` is a null (tombstone) payload.
-    fn encode(
-        &self,
-        topic: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, ConversionError>;
+    fn encode(&self, topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>, ConversionError>;
 
     /// Deserializes a payload read from `topic`.
     fn decode(&self, topic: &str, data: Option<&[u8]>) -> Result<(Option<Schema>, Value), ConversionError>;

@@ -16,7 +16,11 @@ use crate::worker::consumer_group;
 fn group_consumer(clients: &KafkaClients, connector: &str) -> Result<BaseConsumer, HerderError> {
     let group = consumer_group(connector);
     Ok(clients
-        .consumer_config(&[("group.id", &group), ("enable.auto.commit", "false")], &Props::new())
+        .consumer_config(
+            &[],
+            &Props::new(),
+            &[("group.id", &group), ("enable.auto.commit", "false")],
+        )
         .create()
         .context(|| format!("creating a client for group {group}"))?)
 }

@@ -41,25 +41,25 @@ impl KafkaLog {
     pub async fn start(clients: &KafkaClients, topic: &str, mut apply: Apply) -> Result<Self, StorageError> {
         let producer: FutureProducer = clients
             .producer_config(
+                &[("linger.ms", "0")],
+                &Props::new(),
                 &[
                     ("acks", "all"),
                     ("enable.idempotence", "true"),
                     ("partitioner", "murmur2_random"),
-                    ("linger.ms", "0"),
                 ],
-                &Props::new(),
             )
             .create()
             .context(|| format!("creating the producer of {topic}"))?;
         let consumer: StreamConsumer = clients
             .consumer_config(
+                &[("fetch.wait.max.ms", "100")],
+                &Props::new(),
                 &[
                     ("enable.auto.commit", "false"),
                     ("enable.auto.offset.store", "false"),
-                    ("fetch.wait.max.ms", "100"),
                     ("group.id", "weir-internal-reader"),
                 ],
-                &Props::new(),
             )
             .create()
             .context(|| format!("creating the reader of {topic}"))?;

@@ -29,7 +29,7 @@ impl DeadLetterProducer {
         };
         create_topic_if_missing(clients, &topic, &[]).await?;
         let producer = clients
-            .producer_config(&[("acks", "all")], overrides)
+            .producer_config(&[("acks", "all")], overrides, &[])
             .create()
             .context(|| "creating the dead letter queue producer".into())?;
         Ok(DeadLetterProducer { queue, producer })

@@ -69,13 +69,16 @@ impl SinkTaskRunner {
         let client_id = format!("connector-consumer-{}", io.id);
         let consumer_config = worker.clients.consumer_config(
             &[
-                ("group.id", &group),
                 ("client.id", &client_id),
-                ("enable.auto.commit", "false"),
-                ("enable.auto.offset.store", "false"),
                 ("auto.offset.reset", "earliest"),
+                ("topic.metadata.refresh.interval.ms", "10000"),
             ],
             &config.prefixed("consumer.override."),
+            &[
+                ("group.id", &group),
+                ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+            ],
         );
         let subscription = match &config.topics_regex {
             Some(pattern) => Subscription::Pattern(format!("^({pattern})$")),

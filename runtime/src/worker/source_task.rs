@@ -51,13 +51,9 @@ impl SourceTaskRunner {
         let producer = worker
             .clients
             .producer_config(
-                &[
-                    ("client.id", &client_id),
-                    ("acks", "all"),
-                    ("linger.ms", "5"),
-                    ("compression.type", "lz4"),
-                ],
+                &[("client.id", &client_id), ("acks", "all")],
                 &config.prefixed("producer.override."),
+                &[],
             )
             .create()
             .context(|| {

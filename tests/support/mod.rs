@@ -1,0 +1,364 @@
+//! Helpers for the end-to-end tests: a real `weir` worker process against the real Kafka broker
+//! of `scripts/dev-env up`, a REST client, and Kafka and file probes.
+//!
+//! A missing broker fails the test with a message saying how to start one; tests never skip.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use serde_json::Value;
+
+/// The broker's address, from `scripts/dev-env env`.
+pub fn bootstrap_servers() -> String {
+    let servers = std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
+    let first = servers.split(',').next().unwrap_or_default().to_owned();
+    let reachable = first
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+    assert!(
+        reachable,
+        "Kafka is not reachable at {servers}: start it with `scripts/dev-env up` and `eval \"$(scripts/dev-env env)\"`"
+    );
+    servers
+}
+
+/// A name unique to this test run.
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{prefix}-{}-{}", std::process::id(), nanos % 1_000_000_000)
+}
+
+/// A free TCP port on loopback.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
+/// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A `weir worker` process with its own internal topics, group and REST port.
+pub struct Worker {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    config: PathBuf,
+    log: PathBuf,
+    child: Option<Child>,
+    http: reqwest::Client,
+}
+
+impl Worker {
+    /// Writes a worker config with unique topics and starts the worker; waits for `/health`.
+    pub async fn start() -> Worker {
+        Self::start_with("").await
+    }
+
+    /// Like [`Worker::start`], with extra worker config lines.
+    pub async fn start_with(extra: &str) -> Worker {
+        let bootstrap = bootstrap_servers();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let id = unique("weir-test");
+        let port = free_port();
+        let config = dir.path().join("worker.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "bootstrap.servers: {bootstrap}\ngroup.id: {id}\nlisteners: http://127.0.0.1:{port}\n\
+                 config.storage.topic: {id}-configs\noffset.storage.topic: {id}-offsets\nstatus.storage.topic: {id}-status\n\
+                 config.storage.replication.factor: 1\noffset.storage.replication.factor: 1\nstatus.storage.replication.factor: 1\n\
+                 offset.storage.partitions: 5\nstatus.storage.partitions: 2\n\
+                 offset.flush.interval.ms: 500\n\
+                 key.converter: org.apache.kafka.connect.storage.StringConverter\n\
+                 value.converter: org.apache.kafka.connect.storage.StringConverter\n\
+                 consumer.topic.metadata.refresh.interval.ms: 1000\nconsumer.session.timeout.ms: 6000\n{extra}"
+            ),
+        )
+        .expect("write worker config");
+        let mut worker = Worker {
+            log: dir.path().join("worker.log"),
+            dir,
+            url: format!("http://127.0.0.1:{port}"),
+            config,
+            child: None,
+            http: reqwest::Client::new(),
+        };
+        worker.spawn().await;
+        worker
+    }
+
+    /// Starts the process (again) and waits until it is healthy.
+    pub async fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("worker log");
+        let child = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .args(["worker", "--config"])
+            .arg(&self.config)
+            .env("WEIR_LOG", "info,librdkafka=warn,rdkafka=warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start weir");
+        self.child = Some(child);
+        let http = self.http.clone();
+        let url = format!("{}/health", self.url);
+        let log = self.log.clone();
+        eventually("the worker to become healthy", Duration::from_secs(60), || {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                http.get(&url)
+                    .send()
+                    .await
+                    .ok()
+                    .filter(|r| r.status() == 200)
+                    .map(|_| ())
+            }
+        })
+        .await;
+        let _ = log;
+    }
+
+    /// The worker's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).expect("worker not running")
+    }
+
+    /// Kills the worker with SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("worker not running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "worker did not exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sends a request; returns the status and the JSON body (`Null` when empty).
+    pub async fn request(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Sends a raw body with a content type.
+    pub async fn request_raw(&self, method: &str, path: &str, content_type: &str, body: &str) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .header("Content-Type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// GET, expecting 200; returns the body.
+    pub async fn get(&self, path: &str) -> Value {
+        let (status, body) = self.request("GET", path, None).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// Creates a connector, expecting 201.
+    pub async fn create(&self, name: &str, config: Value) -> Value {
+        let (status, body) = self
+            .request(
+                "POST",
+                "/connectors",
+                Some(serde_json::json!({"name": name, "config": config})),
+            )
+            .await;
+        assert_eq!(status, 201, "creating {name}: {body}");
+        body
+    }
+
+    /// Waits until a connector and its `tasks` tasks are all in `state`.
+    pub async fn wait_for_state(&self, name: &str, state: &str, tasks: usize) -> Value {
+        let path = format!("/connectors/{name}/status");
+        eventually(
+            &format!("{name} to be {state} with {tasks} task(s)"),
+            Duration::from_secs(60),
+            || {
+                let path = path.clone();
+                async move {
+                    let (code, status) = self.request("GET", &path, None).await;
+                    let tasks_in_state = status["tasks"]
+                        .as_array()
+                        .map(|ts| ts.iter().filter(|t| t["state"] == state).count());
+                    let all = status["tasks"].as_array().map(Vec::len);
+                    (code == 200
+                        && status["connector"]["state"] == state
+                        && tasks_in_state == Some(tasks)
+                        && all == Some(tasks))
+                    .then_some(status)
+                }
+            },
+        )
+        .await
+    }
+
+    /// Waits until a task is in `state`.
+    pub async fn wait_for_task(&self, name: &str, task: usize, state: &str) -> Value {
+        let path = format!("/connectors/{name}/tasks/{task}/status");
+        eventually(
+            &format!("task {name}-{task} to be {state}"),
+            Duration::from_secs(60),
+            || {
+                let path = path.clone();
+                async move {
+                    let (code, status) = self.request("GET", &path, None).await;
+                    (code == 200 && status["state"] == state).then_some(status)
+                }
+            },
+        )
+        .await
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("---- worker log ({}) ----\n{}", self.url, self.log());
+        }
+        self.kill();
+    }
+}
+
+/// Writes `lines` to a file, one per line.
+pub fn write_lines(path: &Path, lines: impl Iterator<Item = String>) {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("open"),
+    );
+    for line in lines {
+        writeln!(file, "{line}").expect("write");
+    }
+    file.flush().expect("flush");
+}
+
+/// The lines of a file (empty if it does not exist).
+pub fn read_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// Waits until a file has at least `count` lines; returns them.
+pub async fn wait_for_lines(path: &Path, count: usize, timeout: Duration) -> Vec<String> {
+    eventually(
+        &format!("{} to hold {count} lines", path.display()),
+        timeout,
+        || async {
+            let lines = read_lines(path);
+            (lines.len() >= count).then_some(lines)
+        },
+    )
+    .await
+}
+
+/// Waits until a file holds every one of `expected` (in any order, duplicates allowed); returns
+/// all its lines.
+pub async fn wait_for_all_lines(path: &Path, expected: &[String], timeout: Duration) -> Vec<String> {
+    let wanted: std::collections::BTreeSet<&String> = expected.iter().collect();
+    eventually(
+        &format!("{} to hold all {} expected lines", path.display(), expected.len()),
+        timeout,
+        || async {
+            let lines = read_lines(path);
+            let seen: std::collections::BTreeSet<&String> = lines.iter().collect();
+            wanted.is_subset(&seen).then(|| lines.clone())
+        },
+    )
+    .await
+}
+
+/// How many records a topic holds (sum of its partitions' end offsets; topics here are never compacted).
+pub fn topic_record_count(topic: &str) -> i64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let partitions = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
+    (0..partitions as i32)
+        .map(|p| {
+            consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .map(|(low, high)| high - low)
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// Numbered lines `prefix-0 ..`.
+pub fn numbered(prefix: &str, range: std::ops::Range<usize>) -> impl Iterator<Item = String> + '_ {
+    range.map(move |i| format!("{prefix}-{i:07}"))
+}
