@@ -1,7 +1,11 @@
 //! A sink connector's offsets: the committed offsets of its consumer group `connect-<name>`.
 
 use rdkafka::admin::AdminOptions;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::json;
@@ -46,7 +50,7 @@ pub async fn read(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Ve
     let consumer = group_consumer(clients, &config.name)?;
     let committed = tokio::task::spawn_blocking(move || consumer.committed_offsets(list, REQUEST_TIMEOUT))
         .await
-        .unwrap_or(Err(rdkafka::error::KafkaError::Canceled))
+        .unwrap_or(Err(KafkaError::Canceled))
         .context(|| format!("reading the offsets of group {}", consumer_group(&config.name)))?;
     Ok(committed
         .elements()
@@ -99,16 +103,50 @@ pub async fn alter(clients: &KafkaClients, connector: &str, offsets: &[Partition
             .context(|| "building the offsets".into())?;
     }
     let consumer = group_consumer(clients, connector)?;
+    let consumer = wait_until_empty(consumer, connector).await?;
     tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync))
         .await
-        .unwrap_or(Err(rdkafka::error::KafkaError::Canceled))
+        .unwrap_or(Err(KafkaError::Canceled))
         .context(|| format!("committing offsets for group {}", consumer_group(connector)))?;
     Ok(())
+}
+
+/// How long the members of a stopped sink's group may take to leave it.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Waits until the group has no member: the tasks of a stopped sink may still be leaving it,
+/// and the broker takes offsets only for an empty group.
+async fn wait_until_empty(consumer: BaseConsumer, connector: &str) -> Result<BaseConsumer, HerderError> {
+    let group = consumer_group(connector);
+    let deadline = Instant::now() + LEAVE_TIMEOUT;
+    let consumer = Arc::new(consumer);
+    loop {
+        let (probe, name) = (consumer.clone(), group.clone());
+        let members = tokio::task::spawn_blocking(move || {
+            probe
+                .fetch_group_list(Some(&name), REQUEST_TIMEOUT)
+                .map(|list| list.groups().iter().map(|g| g.members().len()).sum::<usize>())
+        })
+        .await
+        .unwrap_or(Err(KafkaError::Canceled))
+        .context(|| format!("describing group {group}"))?;
+        if members == 0 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err(HerderError::Conflict(format!(
+                "consumer group {group} still has {members} active member(s)"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Arc::try_unwrap(consumer).map_err(|_| HerderError::Conflict(format!("consumer group {group} is busy")))
 }
 
 /// Deletes the sink's consumer group, so it starts over from `auto.offset.reset`.
 pub async fn reset(clients: &KafkaClients, connector: &str) -> Result<(), HerderError> {
     let group = consumer_group(connector);
+    wait_until_empty(group_consumer(clients, connector)?, connector).await?;
     let admin = clients.admin()?;
     let results = admin
         .delete_groups(&[&group], &AdminOptions::new().operation_timeout(Some(REQUEST_TIMEOUT)))
