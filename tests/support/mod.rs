@@ -73,6 +73,7 @@ pub struct Worker {
     config: PathBuf,
     log: PathBuf,
     child: Option<Child>,
+    args: Vec<String>,
     http: reqwest::Client,
 }
 
@@ -109,6 +110,7 @@ impl Worker {
             url: format!("http://127.0.0.1:{port}"),
             config,
             child: None,
+            args: Vec::new(),
             http: reqwest::Client::new(),
         };
         worker.spawn().await;
@@ -125,6 +127,7 @@ impl Worker {
         let child = Command::new(env!("CARGO_BIN_EXE_weir"))
             .args(["worker", "--config"])
             .arg(&self.config)
+            .args(&self.args)
             .env("WEIR_LOG", "info,librdkafka=warn,rdkafka=warn")
             .stdout(Stdio::null())
             .stderr(log)
@@ -133,7 +136,6 @@ impl Worker {
         self.child = Some(child);
         let http = self.http.clone();
         let url = format!("{}/health", self.url);
-        let log = self.log.clone();
         eventually("the worker to become healthy", Duration::from_secs(60), || {
             let (http, url) = (http.clone(), url.clone());
             async move {
@@ -146,7 +148,11 @@ impl Worker {
             }
         })
         .await;
-        let _ = log;
+    }
+
+    /// Extra command line arguments for the next [`Worker::spawn`].
+    pub fn set_args(&mut self, args: &[&str]) {
+        self.args = args.iter().map(|a| a.to_string()).collect();
     }
 
     /// The worker's log so far.

@@ -45,7 +45,8 @@ impl SinkConnector for FileSinkConnector {
     }
 }
 
-/// A task appending to one file; [`SinkTask::flush`] writes the buffer and syncs the file to disk.
+/// A task appending to one file: each batch is written through to the OS as it comes, and
+/// [`SinkTask::flush`] syncs the file to disk before offsets are committed.
 #[derive(Default)]
 pub struct FileSinkTask {
     path: String,
@@ -96,7 +97,8 @@ impl SinkTask for FileSinkTask {
                 .await
                 .map_err(|e| ConnectError::io(format!("writing {path}"), e))?;
         }
-        Ok(())
+        // Hand each batch to the OS so readers see it; `flush` makes it durable.
+        writer.flush().await.map_err(|e| ConnectError::io(format!("writing {path}"), e))
     }
 
     async fn flush(&mut self, _offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), ConnectError> {
