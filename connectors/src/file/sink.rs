@@ -98,7 +98,10 @@ impl SinkTask for FileSinkTask {
                 .map_err(|e| ConnectError::io(format!("writing {path}"), e))?;
         }
         // Hand each batch to the OS so readers see it; `flush` makes it durable.
-        writer.flush().await.map_err(|e| ConnectError::io(format!("writing {path}"), e))
+        writer
+            .flush()
+            .await
+            .map_err(|e| ConnectError::io(format!("writing {path}"), e))
     }
 
     async fn flush(&mut self, _offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), ConnectError> {
