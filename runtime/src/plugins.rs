@@ -10,9 +10,12 @@ pub struct Plugins {
 impl Plugins {
     /// The built-in connectors.
     pub fn builtin() -> Self {
-        Plugins {
-            connectors: weir_connectors::builtin_plugins(),
-        }
+        Self::new(weir_connectors::builtin_plugins())
+    }
+
+    /// A registry of these plugins.
+    pub fn new(connectors: Vec<PluginDescriptor>) -> Self {
+        Plugins { connectors }
     }
 
     /// Every connector plugin.

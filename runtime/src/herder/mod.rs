@@ -9,6 +9,7 @@
 pub mod assignment;
 mod sink_offsets;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -161,7 +162,7 @@ impl Herder {
     async fn reconcile_connectors(
         &self,
         snapshot: &ClusterConfig,
-        mine: &std::collections::BTreeSet<String>,
+        mine: &BTreeSet<String>,
     ) -> Result<bool, HerderError> {
         let parts = self.parts();
         for name in parts.worker.connector_names() {
@@ -197,7 +198,7 @@ impl Herder {
     }
 
     /// Starts, restarts, pauses, resumes and stops tasks.
-    async fn reconcile_tasks(&self, snapshot: &ClusterConfig, mine: &std::collections::BTreeSet<TaskId>) {
+    async fn reconcile_tasks(&self, snapshot: &ClusterConfig, mine: &BTreeSet<TaskId>) {
         let worker = &self.parts().worker;
         for id in worker.task_ids() {
             if !mine.contains(&id) {
@@ -697,6 +698,12 @@ impl Herder {
         plugins
     }
 
+    /// Whether two class names or aliases name the same plugin.
+    pub fn same_plugin(&self, a: &str, b: &str) -> bool {
+        let plugins = &self.parts().plugins;
+        matches!((plugins.connector(a), plugins.connector(b)), (Some(x), Some(y)) if x.class == y.class)
+    }
+
     /// A connector plugin's own config keys.
     pub fn plugin_config(&self, class: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
         let plugin = self
@@ -712,13 +719,5 @@ impl Herder {
             .iter()
             .map(ConfigKeyInfo::from)
             .collect())
-    }
-}
-
-impl Herder {
-    /// Whether two class names or aliases name the same plugin.
-    pub fn same_plugin(&self, a: &str, b: &str) -> bool {
-        let plugins = &self.parts().plugins;
-        matches!((plugins.connector(a), plugins.connector(b)), (Some(x), Some(y)) if x.class == y.class)
     }
 }

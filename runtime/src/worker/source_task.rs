@@ -200,11 +200,12 @@ impl SourceTaskRunner {
                         self.settle_front().await?;
                     }
                 }
-                Err((e, _)) => {
-                    return Err(Err::<(), _>(e)
-                        .context(|| format!("producing to {topic}"))
-                        .unwrap_err()
-                        .into());
+                Err((source, _)) => {
+                    return Err(KafkaOpError {
+                        context: format!("producing to {topic}"),
+                        source,
+                    }
+                    .into());
                 }
             }
         }
