@@ -1,6 +1,7 @@
 //! Weir's built-in connectors, each an implementation of the connector API.
 
 pub mod file;
+pub mod postgres;
 
 use weir_connector_api::PluginDescriptor;
 
