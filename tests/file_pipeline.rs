@@ -113,3 +113,27 @@ async fn graceful_restart_duplicates_nothing() {
     assert_eq!(lines.len(), expected.len());
     assert_eq!(topic_record_count(&topic), 25_000);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn follows_a_rotated_or_truncated_file() {
+    let worker = Worker::start().await;
+    let (input, output) = (worker.dir.path().join("in.txt"), worker.dir.path().join("out.txt"));
+    write_lines(&input, numbered("before", 0..100));
+    let topic = unique("rotate");
+    pipeline(&worker, &topic, &input, &output).await;
+    wait_for_lines(&output, 100, Duration::from_secs(60)).await;
+
+    // Rotation by rename: a new file, already longer than what was read of the old one, takes
+    // the name (its size alone cannot tell it apart).
+    std::fs::rename(&input, worker.dir.path().join("in.txt.1")).unwrap();
+    write_lines(&input, numbered("rotated", 0..300));
+    let lines = wait_for_lines(&output, 400, Duration::from_secs(60)).await;
+    assert_eq!(lines[100..].to_vec(), numbered("rotated", 0..300).collect::<Vec<_>>());
+
+    // Truncation in place (copytruncate), then new lines.
+    std::fs::write(&input, "").unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    write_lines(&input, numbered("truncated", 0..5));
+    let lines = wait_for_lines(&output, 405, Duration::from_secs(60)).await;
+    assert_eq!(lines[400..].to_vec(), numbered("truncated", 0..5).collect::<Vec<_>>());
+}

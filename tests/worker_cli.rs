@@ -112,3 +112,37 @@ async fn connector_files_are_created_then_updated_at_start() {
     assert_eq!(worker.get("/connectors/from-file/config").await["batch.size"], "7");
     worker.wait_for_state("from-file", "RUNNING", 1).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_internal_topic_that_is_not_compacted_stops_the_worker() {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+
+    let topic = unique("not-compacted");
+    let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", support::bootstrap_servers())
+        .create()
+        .unwrap();
+    let new = NewTopic::new(&topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "delete");
+    admin.create_topics([&new], &AdminOptions::new()).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("worker.yaml");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        &config,
+        format!(
+            "bootstrap.servers: {}\ngroup.id: g\nlisteners: http://127.0.0.1:{port}\nconfig.storage.topic: {topic}\nconfig.storage.replication.factor: 1\n",
+            support::bootstrap_servers()
+        ),
+    )
+    .unwrap();
+    let output = weir(&["worker", "--config", config.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&topic) && stderr.contains("compact"), "{stderr}");
+}

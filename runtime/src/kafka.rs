@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -202,6 +202,27 @@ pub async fn ensure_internal_topic(
     exactly_one_partition: bool,
 ) -> Result<(), KafkaOpError> {
     create_topic_if_missing(clients, topic, &[("cleanup.policy", "compact")]).await?;
+    let admin = clients.admin()?;
+    let options = AdminOptions::new().request_timeout(Some(REQUEST_TIMEOUT));
+    let described = admin
+        .describe_configs([&ResourceSpecifier::Topic(&topic.name)], &options)
+        .await
+        .context(|| format!("describing topic {}", topic.name))?;
+    for resource in described.into_iter().flatten() {
+        let policy = resource
+            .get("cleanup.policy")
+            .and_then(|e| e.value.clone())
+            .unwrap_or_default();
+        if !policy.split(',').any(|p| p.trim() == "compact") {
+            return Err(KafkaOpError {
+                context: format!(
+                    "topic {} has cleanup.policy={policy}, but internal topics must be compacted; set cleanup.policy=compact on it or choose another topic",
+                    topic.name
+                ),
+                source: KafkaError::AdminOp(RDKafkaErrorCode::InvalidConfig),
+            });
+        }
+    }
     if exactly_one_partition {
         let partitions = clients.partitions(Some(&topic.name)).await?;
         if let Some((_, n)) = partitions.iter().find(|(t, n)| *t == topic.name && *n != 1) {

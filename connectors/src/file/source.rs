@@ -1,6 +1,7 @@
 //! The file source: reads a file line by line into a topic and keeps following it.
 
 use std::io::SeekFrom;
+use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -89,12 +90,14 @@ pub struct FileSourceTask {
     /// The byte position after the last complete line emitted.
     position: u64,
     reader: Option<BufReader<File>>,
+    /// The inode of the open file, to notice when the path names another file.
+    inode: u64,
     /// Bytes of an unfinished last line, read past `position`.
     pending: Vec<u8>,
 }
 
 impl FileSourceTask {
-    /// Opens the file at `position`, or starts over if the file is now shorter (truncated or
+    /// Opens the file at `position`, or from the start if the file is now shorter (truncated or
     /// replaced). `Ok(false)` when the file does not exist yet.
     async fn open(&mut self) -> Result<bool, ConnectError> {
         let mut file = match File::open(&self.path).await {
@@ -102,28 +105,29 @@ impl FileSourceTask {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(ConnectError::io(format!("opening {}", self.path), e)),
         };
-        let len = file
+        let meta = file
             .metadata()
             .await
-            .map_err(|e| ConnectError::io(format!("reading {}", self.path), e))?
-            .len();
-        if len < self.position {
-            tracing::warn!(file = %self.path, position = self.position, len, "file is shorter than the stored position; reading it from the start");
+            .map_err(|e| ConnectError::io(format!("reading {}", self.path), e))?;
+        if meta.len() < self.position {
+            tracing::warn!(file = %self.path, position = self.position, len = meta.len(), "file is shorter than the stored position; reading it from the start");
             self.position = 0;
         }
         file.seek(SeekFrom::Start(self.position))
             .await
             .map_err(|e| ConnectError::io(format!("seeking in {}", self.path), e))?;
         self.reader = Some(BufReader::with_capacity(READ_BUFFER, file));
+        self.inode = meta.ino();
         self.pending.clear();
         Ok(true)
     }
 
-    /// Whether the file on disk became shorter than what was read: then it must be reopened.
-    async fn truncated(&self) -> bool {
+    /// At the end of the open file: whether the path now names another file (rotated) or a
+    /// shorter one (truncated in place), which must be read from its start.
+    async fn replaced_or_truncated(&self) -> bool {
         match tokio::fs::metadata(&self.path).await {
-            Ok(meta) => meta.len() < self.position + self.pending.len() as u64,
-            Err(_) => true,
+            Ok(meta) => meta.ino() != self.inode || meta.len() < self.position + self.pending.len() as u64,
+            Err(_) => false,
         }
     }
 
@@ -182,8 +186,10 @@ impl SourceTask for FileSourceTask {
             self.pending.clear();
         }
         if records.is_empty() {
-            if self.truncated().await {
+            if self.replaced_or_truncated().await {
+                tracing::info!(file = %self.path, "the file was rotated or truncated; reading it from the start");
                 self.reader = None;
+                self.position = 0;
             }
             tokio::time::sleep(IDLE_WAIT).await;
         }

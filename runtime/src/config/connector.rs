@@ -90,7 +90,7 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                 "errors.retry.timeout",
                 ConfigType::Long,
                 Importance::Medium,
-                "How long a retriable failure is retried, in ms; 0 never, -1 forever.",
+                "How long a retriable conversion failure is retried, in ms (Weir's converters never fail transiently; a task's retriable failures are retried until they pass).",
             )
             .default_value("0")
             .validator(Validator::at_least(-1.0)),
@@ -285,8 +285,6 @@ pub struct DeadLetterQueue {
 /// What happens on failure: retries of retriable errors, and records that cannot be converted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorPolicy {
-    /// How long to retry; `None` retries forever.
-    pub retry_timeout: Option<Duration>,
     /// The longest wait between two retries.
     pub retry_delay_max: Duration,
     /// Whether records that cannot be converted are skipped (`errors.tolerance=all`).
@@ -328,10 +326,6 @@ impl ConnectorConfig {
         let parsed = common_definition(kind).parse(props)?;
         let string = |k: &str| parsed.string(k).filter(|s| !s.is_empty()).map(str::to_owned);
         let millis = |k: &str| Duration::from_millis(parsed.int(k).unwrap_or(0).max(0) as u64);
-        let retry_timeout = match parsed.int("errors.retry.timeout") {
-            Some(-1) => None,
-            _ => Some(millis("errors.retry.timeout")),
-        };
         Ok(ConnectorConfig {
             name: string("name").unwrap_or_default(),
             class: string("connector.class").unwrap_or_default(),
@@ -339,7 +333,6 @@ impl ConnectorConfig {
             key_converter: string("key.converter"),
             value_converter: string("value.converter"),
             errors: ErrorPolicy {
-                retry_timeout,
                 retry_delay_max: millis("errors.retry.delay.max.ms"),
                 tolerate_all: parsed
                     .string("errors.tolerance")

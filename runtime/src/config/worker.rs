@@ -179,7 +179,8 @@ fn definition() -> ConfigDef {
         .merge(topic("status", "weir-status", Some("5")))
         .define(
             "Worker",
-            millis("offset.flush.interval.ms", "60000", "How often offsets are committed."),
+            millis("offset.flush.interval.ms", "60000", "How often offsets are committed.")
+                .validator(Validator::at_least(1.0)),
         )
         .define(
             "Worker",

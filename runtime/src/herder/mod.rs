@@ -84,8 +84,9 @@ pub struct Herder {
 struct Inner {
     parts: HerderParts,
     membership: Membership,
-    /// Serializes reconciliations and restarts.
-    reconciling: tokio::sync::Mutex<()>,
+    /// Serializes reconciliations and restarts; holds `true` once the worker is shutting down,
+    /// after which nothing is started any more.
+    reconciling: tokio::sync::Mutex<bool>,
 }
 
 /// What a restart request restarts, from the current statuses.
@@ -102,7 +103,7 @@ impl Herder {
             inner: Arc::new(Inner {
                 parts,
                 membership,
-                reconciling: tokio::sync::Mutex::new(()),
+                reconciling: tokio::sync::Mutex::new(false),
             }),
         }
     }
@@ -132,7 +133,8 @@ impl Herder {
                 None => self.reconcile_logged().await,
             }
         }
-        let _guard = self.inner.reconciling.lock().await;
+        let mut shutting_down = self.inner.reconciling.lock().await;
+        *shutting_down = true;
         self.parts().worker.stop_all().await;
     }
 
@@ -144,7 +146,10 @@ impl Herder {
 
     /// Makes this worker run what the config topic assigns it.
     pub async fn reconcile(&self) -> Result<(), HerderError> {
-        let _guard = self.inner.reconciling.lock().await;
+        let shutting_down = self.inner.reconciling.lock().await;
+        if *shutting_down {
+            return Ok(());
+        }
         // Starting a connector may write new task configs, which changes the snapshot.
         for _ in 0..3 {
             let snapshot = self.parts().configs.snapshot();
@@ -190,38 +195,44 @@ impl Herder {
             };
             if self.is_leader() && generated != snapshot.task_configs(name) {
                 tracing::info!(connector = %name, tasks = generated.len(), "writing task configs");
-                parts.configs.put_task_configs(name, &generated).await?;
+                if let Err(e) = parts.configs.put_task_configs(name, &generated).await {
+                    // Forget the start, so the next reconciliation tries again.
+                    parts.worker.stop_connector(name);
+                    return Err(e.into());
+                }
                 wrote = true;
             }
         }
         Ok(wrote)
     }
 
-    /// Starts, restarts, pauses, resumes and stops tasks.
+    /// Starts, restarts, pauses, resumes and stops tasks. Every task that goes away or changes
+    /// is stopped before any is started, so old and new tasks of a connector never overlap.
     async fn reconcile_tasks(&self, snapshot: &ClusterConfig, mine: &BTreeSet<TaskId>) {
         let worker = &self.parts().worker;
-        for id in worker.task_ids() {
-            if !mine.contains(&id) {
-                worker.stop_task(&id).await;
-                self.parts().statuses.remove_task(&id.connector, id.task).await;
-            }
+        let configs = |id: &TaskId| {
+            let connector = snapshot.connectors.get(&id.connector)?;
+            let task = snapshot.task_configs(&id.connector).get(id.task)?;
+            Some((connector, task))
+        };
+        let (removed, changed): (Vec<TaskId>, Vec<TaskId>) = worker
+            .task_ids()
+            .into_iter()
+            .filter(|id| {
+                !mine.contains(id) || configs(id).is_none_or(|(c, t)| worker.task_matches(id, c, t) != Some(true))
+            })
+            .partition(|id| !mine.contains(id));
+        futures::future::join_all(removed.iter().chain(&changed).map(|id| worker.stop_task(id))).await;
+        for id in &removed {
+            self.parts().statuses.remove_task(&id.connector, id.task).await;
         }
         for id in mine {
-            let (Some(connector_config), Some(task_config)) = (
-                snapshot.connectors.get(&id.connector),
-                snapshot.task_configs(&id.connector).get(id.task),
-            ) else {
+            let Some((connector_config, task_config)) = configs(id) else {
                 continue;
             };
             let target = snapshot.target_state(&id.connector);
             match worker.task_matches(id, connector_config, task_config) {
-                Some(true) => worker.set_task_target(id, target),
-                Some(false) => {
-                    worker.stop_task(id).await;
-                    worker
-                        .start_task(id.clone(), connector_config.clone(), task_config.clone(), target)
-                        .await;
-                }
+                Some(_) => worker.set_task_target(id, target),
                 None => {
                     worker
                         .start_task(id.clone(), connector_config.clone(), task_config.clone(), target)
@@ -570,12 +581,7 @@ impl Herder {
     }
 
     fn status(&self, state: State) -> Status {
-        Status {
-            state,
-            trace: None,
-            worker_id: self.parts().worker_id.clone(),
-            generation: 0,
-        }
+        Status::new(state, None, &self.parts().worker_id)
     }
 
     async fn stop_for_restart(&self, id: &TaskId) {

@@ -53,7 +53,7 @@ impl KafkaLog {
             .context(|| format!("creating the producer of {topic}"))?;
         let consumer: StreamConsumer = clients
             .consumer_config(
-                &[("fetch.wait.max.ms", "100")],
+                &[("fetch.wait.max.ms", "100"), ("enable.partition.eof", "true")],
                 &Props::new(),
                 &[
                     ("enable.auto.commit", "false"),
@@ -63,13 +63,7 @@ impl KafkaLog {
             )
             .create()
             .context(|| format!("creating the reader of {topic}"))?;
-        let partitions = clients
-            .partitions(Some(topic))
-            .await?
-            .into_iter()
-            .find(|(name, _)| name == topic)
-            .map(|(_, n)| n)
-            .ok_or_else(|| StorageError::Timeout(format!("topic {topic} to appear in the cluster metadata")))?;
+        let partitions = partition_count(clients, topic).await?;
         let mut assignment = TopicPartitionList::new();
         for p in 0..partitions {
             assignment
@@ -91,6 +85,22 @@ impl KafkaLog {
                             position_tx.send_modify(|p| {
                                 p.insert(partition, next);
                             });
+                        }
+                        // The end of a partition: its position may be past the last record
+                        // (transaction markers are never delivered), so take it from the client.
+                        Err(KafkaError::PartitionEOF(partition)) => {
+                            let next = consumer.position().ok().and_then(|list| {
+                                match list.find_partition(&topic, partition).map(|e| e.offset()) {
+                                    Some(Offset::Offset(next)) => Some(next),
+                                    _ => None,
+                                }
+                            });
+                            if let Some(next) = next {
+                                position_tx.send_modify(|p| {
+                                    let at = p.entry(partition).or_insert(next);
+                                    *at = (*at).max(next);
+                                });
+                            }
                         }
                         Err(e) => {
                             tracing::warn!(%topic, error = %e, "error reading internal topic; retrying");
@@ -164,6 +174,25 @@ impl KafkaLog {
             _ => Err(StorageError::Timeout(format!("reading {} back", self.topic))),
         }
     }
+}
+
+/// The partition count of a topic, waiting a while for a topic just created to appear in the
+/// cluster's metadata.
+async fn partition_count(clients: &KafkaClients, topic: &str) -> Result<i32, StorageError> {
+    for _ in 0..60 {
+        let found = clients
+            .partitions(Some(topic))
+            .await?
+            .into_iter()
+            .find(|(name, n)| name == topic && *n > 0);
+        if let Some((_, n)) = found {
+            return Ok(n);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err(StorageError::Timeout(format!(
+        "topic {topic} to appear in the cluster metadata"
+    )))
 }
 
 impl Drop for KafkaLog {

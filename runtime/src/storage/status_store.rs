@@ -41,6 +41,18 @@ pub struct Status {
     pub generation: i64,
 }
 
+impl Status {
+    /// A status reported by `worker_id`.
+    pub fn new(state: State, trace: Option<String>, worker_id: &str) -> Self {
+        Status {
+            state,
+            trace,
+            worker_id: worker_id.to_owned(),
+            generation: 0,
+        }
+    }
+}
+
 /// The status topic, read into memory; writes update memory at once and reach the topic after.
 #[derive(Clone)]
 pub struct StatusStore {

@@ -63,7 +63,7 @@ impl DeadLetterProducer {
                 ("__connect.errors.connector.name", &id.connector),
                 ("__connect.errors.task.id", &task),
                 ("__connect.errors.stage", stage),
-                ("__connect.errors.class.name", "weir.converter"),
+                ("__connect.errors.class.name", "weir_runtime::converter"),
                 (
                     "__connect.errors.exception.class.name",
                     "org.apache.kafka.connect.errors.DataException",

@@ -93,12 +93,7 @@ pub struct StatusReporter {
 impl StatusReporter {
     /// Records a state, with a trace for failures.
     pub async fn report(&self, state: State, trace: Option<String>) {
-        let status = Status {
-            state,
-            trace,
-            worker_id: self.worker_id.clone(),
-            generation: 0,
-        };
+        let status = Status::new(state, trace, &self.worker_id);
         self.statuses.put_task(&self.id.connector, self.id.task, status).await;
     }
 }
@@ -126,6 +121,14 @@ impl TaskIo {
     /// The current directive.
     fn directive(&mut self) -> Directive {
         *self.directive.borrow_and_update()
+    }
+
+    /// Sleeps for `delay`, or less if a new directive comes.
+    async fn sleep_unless_directed(&mut self, delay: std::time::Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = self.directive.changed() => {}
+        }
     }
 }
 
@@ -202,12 +205,7 @@ impl Worker {
     }
 
     fn connector_status(&self, state: State, trace: Option<String>) -> Status {
-        Status {
-            state,
-            trace,
-            worker_id: self.id().to_owned(),
-            generation: 0,
-        }
+        Status::new(state, trace, self.id())
     }
 
     /// Starts (or restarts) a connector with this config and target, records its status, and
@@ -367,7 +365,7 @@ impl Worker {
                     .boxed()
             }
             ConnectorPlugin::Sink(connector) => {
-                sink_task::SinkTaskRunner::new(io, connector.create_task(), &self.context, &common)?
+                sink_task::SinkTaskRunner::new(io, connector.create_task(), &self.context, &common)
                     .run()
                     .boxed()
             }
@@ -393,12 +391,7 @@ impl Worker {
         let ids = self.task_ids();
         futures::future::join_all(ids.iter().map(|id| self.stop_task(id))).await;
         for id in &ids {
-            let status = Status {
-                state: State::Unassigned,
-                trace: None,
-                worker_id: self.id().to_owned(),
-                generation: 0,
-            };
+            let status = Status::new(State::Unassigned, None, self.id());
             self.context.statuses.put_task(&id.connector, id.task, status).await;
         }
         for name in self.connector_names() {

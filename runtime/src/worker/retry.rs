@@ -1,48 +1,39 @@
-//! Exponential backoff for retriable failures, bounded by `errors.retry.timeout`.
+//! Exponential backoff between retries of a task's retriable failures.
+//!
+//! As in Kafka Connect, a retriable failure of `poll` or `put` is retried until it succeeds
+//! (or the task is stopped); the waits start at 300 ms and double up to
+//! `errors.retry.delay.max.ms`.
 
-use std::time::{Duration, Instant};
-
-use crate::config::connector::ErrorPolicy;
+use std::time::Duration;
 
 /// The first wait, as in Kafka Connect.
 const INITIAL_DELAY: Duration = Duration::from_millis(300);
 
 /// The waits between retries of one failing operation.
 pub struct Backoff {
-    timeout: Option<Duration>,
     max_delay: Duration,
     next_delay: Duration,
-    first_failure: Option<Instant>,
 }
 
 impl Backoff {
-    /// Backoff per a connector's error policy.
-    pub fn new(policy: &ErrorPolicy) -> Self {
+    /// Backoff capped at `max_delay`.
+    pub fn new(max_delay: Duration) -> Self {
         Backoff {
-            timeout: policy.retry_timeout,
-            max_delay: policy.retry_delay_max,
-            next_delay: INITIAL_DELAY,
-            first_failure: None,
+            max_delay,
+            next_delay: INITIAL_DELAY.min(max_delay),
         }
     }
 
-    /// The wait before the next retry, or `None` once retrying is over.
-    pub fn next_delay(&mut self) -> Option<Duration> {
-        let first = *self.first_failure.get_or_insert_with(Instant::now);
-        let delay = self.next_delay.min(self.max_delay);
-        if let Some(timeout) = self.timeout
-            && first.elapsed() + delay > timeout
-        {
-            return None;
-        }
+    /// The wait before the next retry.
+    pub fn next_delay(&mut self) -> Duration {
+        let delay = self.next_delay;
         self.next_delay = (self.next_delay * 2).min(self.max_delay);
-        Some(delay)
+        delay
     }
 
     /// Forgets past failures after a success.
     pub fn reset(&mut self) {
-        self.next_delay = INITIAL_DELAY;
-        self.first_failure = None;
+        self.next_delay = INITIAL_DELAY.min(self.max_delay);
     }
 }
 
@@ -50,31 +41,20 @@ impl Backoff {
 mod tests {
     use super::*;
 
-    fn policy(timeout: Option<u64>) -> ErrorPolicy {
-        ErrorPolicy {
-            retry_timeout: timeout.map(Duration::from_millis),
-            retry_delay_max: Duration::from_millis(1000),
-            tolerate_all: false,
-            log: false,
-            log_messages: false,
-            dead_letter_queue: None,
-        }
-    }
-
-    #[test]
-    fn zero_timeout_never_retries() {
-        assert_eq!(Backoff::new(&policy(Some(0))).next_delay(), None);
-    }
-
     #[test]
     fn delays_double_up_to_the_max() {
-        let mut backoff = Backoff::new(&policy(None));
-        let delays: Vec<_> = (0..5)
-            .filter_map(|_| backoff.next_delay())
-            .map(|d| d.as_millis())
-            .collect();
+        let mut backoff = Backoff::new(Duration::from_millis(1000));
+        let delays: Vec<_> = (0..5).map(|_| backoff.next_delay().as_millis()).collect();
         assert_eq!(delays, vec![300, 600, 1000, 1000, 1000]);
         backoff.reset();
-        assert_eq!(backoff.next_delay(), Some(INITIAL_DELAY));
+        assert_eq!(backoff.next_delay(), INITIAL_DELAY);
+    }
+
+    #[test]
+    fn a_small_max_caps_the_first_wait() {
+        assert_eq!(
+            Backoff::new(Duration::from_millis(50)).next_delay(),
+            Duration::from_millis(50)
+        );
     }
 }

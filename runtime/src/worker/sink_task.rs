@@ -2,21 +2,24 @@
 //! task has flushed what they cover.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::FutureExt;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message, OwnedMessage};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use weir_connector_api::{Header, SinkRecord, SinkTask, TopicPartition};
 
 use super::dead_letter::DeadLetterProducer;
 use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::config::connector::ErrorPolicy;
+use crate::converter::ConversionError;
 use crate::kafka::{KafkaClients, KafkaContext};
 use crate::storage::State;
+use crate::sync::lock;
 
 /// The most records handed to one `put`.
 const MAX_BATCH: usize = 2000;
@@ -33,12 +36,38 @@ pub fn consumer_group(connector: &str) -> String {
     format!("connect-{connector}")
 }
 
+/// Remembers the partitions the group took away, so their offsets are no longer committed by
+/// this task (which would rewind their new owner).
+#[derive(Clone, Default)]
+struct RevokeTracker {
+    revoked: Arc<Mutex<Vec<TopicPartition>>>,
+}
+
+impl ClientContext for RevokeTracker {}
+
+impl ConsumerContext for RevokeTracker {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(list) = rebalance {
+            let mut revoked = lock(&self.revoked);
+            for e in list.elements() {
+                revoked.push(TopicPartition {
+                    topic: e.topic().to_owned(),
+                    partition: e.partition(),
+                });
+            }
+        }
+    }
+}
+
+type SinkConsumer = Arc<StreamConsumer<RevokeTracker>>;
+
 /// Runs one sink task.
 pub(super) struct SinkTaskRunner {
     io: TaskIo,
     task: Box<dyn SinkTask>,
     consumer_config: ClientConfig,
     subscription: Subscription,
+    revokes: RevokeTracker,
     clients: KafkaClients,
     producer_overrides: weir_connector_api::Props,
     errors: ErrorPolicy,
@@ -56,15 +85,15 @@ enum Event {
     Batch(Result<Vec<OwnedMessage>, KafkaError>),
 }
 
+/// Closes a consumer off the async threads: leaving the group may wait on the coordinator.
+async fn close(consumer: SinkConsumer) {
+    let _ = tokio::task::spawn_blocking(move || drop(consumer)).await;
+}
+
 impl SinkTaskRunner {
     /// Prepares a task: its consumer settings (group `connect-<name>`, no auto commit, from the
     /// earliest offset; `consumer.*`, then the connector's `consumer.override.*`).
-    pub(super) fn new(
-        io: TaskIo,
-        task: Box<dyn SinkTask>,
-        worker: &WorkerContext,
-        config: &ConnectorConfig,
-    ) -> Result<Self, TaskError> {
+    pub(super) fn new(io: TaskIo, task: Box<dyn SinkTask>, worker: &WorkerContext, config: &ConnectorConfig) -> Self {
         let group = consumer_group(&io.id.connector);
         let client_id = format!("connector-consumer-{}", io.id);
         let consumer_config = worker.clients.consumer_config(
@@ -84,27 +113,31 @@ impl SinkTaskRunner {
             Some(pattern) => Subscription::Pattern(format!("^({pattern})$")),
             None => Subscription::Topics(config.topics.clone()),
         };
-        Ok(SinkTaskRunner {
+        SinkTaskRunner {
             io,
             task,
             consumer_config,
             subscription,
+            revokes: RevokeTracker::default(),
             clients: worker.clients.clone(),
             producer_overrides: config.prefixed("producer.override."),
             errors: config.errors.clone(),
             flush_interval: worker.config.offset_flush_interval,
             offsets: BTreeMap::new(),
             dirty: false,
-        })
+        }
     }
 
-    fn subscribe(&self) -> Result<StreamConsumer, TaskError> {
-        let consumer: StreamConsumer = self.consumer_config.create().context(|| {
-            format!(
-                "creating the consumer of {} (check consumer.* and consumer.override.*)",
-                self.io.id
-            )
-        })?;
+    fn subscribe(&self) -> Result<SinkConsumer, TaskError> {
+        let consumer: StreamConsumer<RevokeTracker> = self
+            .consumer_config
+            .create_with_context(self.revokes.clone())
+            .context(|| {
+                format!(
+                    "creating the consumer of {} (check consumer.* and consumer.override.*)",
+                    self.io.id
+                )
+            })?;
         let topics: Vec<&str> = match &self.subscription {
             Subscription::Topics(topics) => topics.iter().map(String::as_str).collect(),
             Subscription::Pattern(pattern) => vec![pattern.as_str()],
@@ -112,41 +145,61 @@ impl SinkTaskRunner {
         consumer
             .subscribe(&topics)
             .context(|| format!("subscribing to {topics:?}"))?;
-        Ok(consumer)
+        Ok(Arc::new(consumer))
     }
 
-    /// Runs until told to stop or until it fails.
+    /// Runs until told to stop or until it fails. A clean stop flushes and commits; any stop
+    /// stops the task and leaves the group.
     pub(super) async fn run(mut self) -> Result<(), TaskError> {
         self.task.start(&self.io.task_config).await?;
+        let mut consumer = None;
+        let result = self.consume(&mut consumer).await;
+        let committed = match (&result, &consumer) {
+            (Ok(()), Some(c)) => self.commit(c).await,
+            (Ok(()), None) if self.dirty => self.task.flush(&self.offsets).await.map_err(TaskError::from),
+            _ => Ok(()),
+        };
+        if let Some(c) = consumer.take() {
+            close(c).await;
+        }
+        let stopped = self.task.stop().await;
+        result?;
+        committed?;
+        Ok(stopped?)
+    }
+
+    /// The loop; `consumer` holds the current consumer, if any, when it returns.
+    async fn consume(&mut self, consumer: &mut Option<SinkConsumer>) -> Result<(), TaskError> {
         let dead_letters = match self.errors.dead_letter_queue.clone() {
             Some(queue) => Some(DeadLetterProducer::new(&self.clients, queue, &self.producer_overrides).await?),
             None => None,
         };
-        let mut consumer: Option<StreamConsumer> = None;
-        let mut backoff = Backoff::new(&self.errors);
-        let mut commit_timer =
-            tokio::time::interval_at(tokio::time::Instant::now() + self.flush_interval, self.flush_interval);
+        let mut backoff = Backoff::new(self.errors.retry_delay_max);
+        let period = self.flush_interval.max(Duration::from_millis(1));
+        let mut commit_timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         commit_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             match self.io.directive() {
-                Directive::Stop => break,
+                Directive::Stop => return Ok(()),
                 Directive::Pause => {
                     // Commit and leave the group; resuming rejoins from the committed offsets.
                     if let Some(c) = consumer.take() {
                         self.commit(&c).await?;
+                        close(c).await;
                     }
                     self.io.status.report(State::Paused, None).await;
                     if self.io.next_directive(Directive::Pause).await == Directive::Stop {
-                        break;
+                        return Ok(());
                     }
                     continue;
                 }
                 Directive::Run => {}
             }
-            let c = match consumer.take() {
-                Some(c) => c,
+            let c = match consumer {
+                Some(c) => c.clone(),
                 None => {
                     let c = self.subscribe()?;
+                    *consumer = Some(c.clone());
                     self.io.status.report(State::Running, None).await;
                     c
                 }
@@ -161,22 +214,15 @@ impl SinkTaskRunner {
                 Event::Commit => self.commit(&c).await?,
                 Event::Batch(Err(e)) => {
                     tracing::warn!(error = %e, "consumer error");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    self.io.sleep_unless_directed(Duration::from_millis(500)).await;
                 }
                 Event::Batch(Ok(messages)) => self.deliver(&messages, dead_letters.as_ref(), &mut backoff).await?,
             }
-            consumer = Some(c);
         }
-        if let Some(c) = consumer.take() {
-            self.commit(&c).await?;
-        } else if self.dirty {
-            self.task.flush(&self.offsets).await?;
-        }
-        self.task.stop().await?;
-        Ok(())
     }
 
-    /// Converts a batch and puts it, retrying retriable failures.
+    /// Converts a batch and puts it, retrying retriable failures until they pass or a new
+    /// directive comes (then the batch is not counted as delivered, and is read again later).
     async fn deliver(
         &mut self,
         messages: &[OwnedMessage],
@@ -187,20 +233,19 @@ impl SinkTaskRunner {
         for message in messages {
             match self.convert(message) {
                 Ok(record) => records.push(record),
-                Err(e) if self.errors.tolerate_all => {
+                Err((stage, e)) if self.errors.tolerate_all => {
                     if self.errors.log {
                         let at = self
                             .errors
                             .log_messages
                             .then(|| format!("{}-{}@{}", message.topic(), message.partition(), message.offset()));
-                        tracing::error!(error = %e, record = ?at, "skipping a record that cannot be converted");
+                        tracing::error!(error = %e, stage, record = ?at, "skipping a record that cannot be converted");
                     }
                     if let Some(dlq) = dead_letters {
-                        dlq.send(message, &self.io.id, "VALUE_CONVERTER", &e.to_string())
-                            .await?;
+                        dlq.send(message, &self.io.id, stage, &e.to_string()).await?;
                     }
                 }
-                Err(e) => return Err(e.into()),
+                Err((_, e)) => return Err(e.into()),
             }
         }
         loop {
@@ -209,13 +254,14 @@ impl SinkTaskRunner {
                     backoff.reset();
                     break;
                 }
-                Err(e) if e.is_retriable() => match backoff.next_delay() {
-                    Some(delay) => {
-                        tracing::warn!(error = %e, ?delay, "put failed; retrying");
-                        tokio::time::sleep(delay).await;
+                Err(e) if e.is_retriable() => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %e, ?delay, "put failed; retrying");
+                    self.io.sleep_unless_directed(delay).await;
+                    if self.io.directive.has_changed().unwrap_or(true) {
+                        return Ok(());
                     }
-                    None => return Err(e.into()),
-                },
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -230,10 +276,19 @@ impl SinkTaskRunner {
         Ok(())
     }
 
-    fn convert(&self, message: &OwnedMessage) -> Result<SinkRecord, crate::converter::ConversionError> {
+    /// Converts a message; on failure says which stage failed.
+    fn convert(&self, message: &OwnedMessage) -> Result<SinkRecord, (&'static str, ConversionError)> {
         let topic = message.topic();
-        let (key_schema, key) = self.io.key_converter.decode(topic, message.key())?;
-        let (value_schema, value) = self.io.value_converter.decode(topic, message.payload())?;
+        let (key_schema, key) = self
+            .io
+            .key_converter
+            .decode(topic, message.key())
+            .map_err(|e| ("KEY_CONVERTER", e))?;
+        let (value_schema, value) = self
+            .io
+            .value_converter
+            .decode(topic, message.payload())
+            .map_err(|e| ("VALUE_CONVERTER", e))?;
         let headers = message
             .headers()
             .map(|hs| {
@@ -260,7 +315,10 @@ impl SinkTaskRunner {
 
     /// Flushes the task, then commits the offsets it covered. Nothing is committed when the
     /// flush fails; a retriable flush failure waits for the next commit.
-    async fn commit(&mut self, consumer: &StreamConsumer) -> Result<(), TaskError> {
+    async fn commit(&mut self, consumer: &SinkConsumer) -> Result<(), TaskError> {
+        for tp in lock(&self.revokes.revoked).drain(..) {
+            self.offsets.remove(&tp);
+        }
         if !self.dirty {
             return Ok(());
         }
@@ -277,7 +335,11 @@ impl SinkTaskRunner {
             list.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
                 .context(|| "building the offsets to commit".into())?;
         }
-        match tokio::task::block_in_place(|| consumer.commit(&list, CommitMode::Sync)) {
+        let committer = consumer.clone();
+        let committed = tokio::task::spawn_blocking(move || committer.commit(&list, CommitMode::Sync))
+            .await
+            .unwrap_or(Err(KafkaError::Canceled));
+        match committed {
             Ok(()) => self.dirty = false,
             Err(e) => tracing::warn!(error = %e, "committing consumer offsets failed; records may be redelivered"),
         }
@@ -286,7 +348,7 @@ impl SinkTaskRunner {
 }
 
 /// Waits for at least one message, then takes every message already fetched, up to a batch.
-async fn receive_batch(consumer: &StreamConsumer) -> Result<Vec<OwnedMessage>, KafkaError> {
+async fn receive_batch(consumer: &StreamConsumer<RevokeTracker>) -> Result<Vec<OwnedMessage>, KafkaError> {
     let first = consumer.recv().await?.detach();
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {

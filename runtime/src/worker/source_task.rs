@@ -30,6 +30,7 @@ pub(super) struct SourceTaskRunner {
     task: Box<dyn SourceTask>,
     producer: FutureProducer,
     offsets: OffsetStore,
+    retry_delay_max: Duration,
     errors: ErrorPolicy,
     flush_interval: Duration,
     flush_timeout: Duration,
@@ -41,6 +42,8 @@ pub(super) struct SourceTaskRunner {
 
 impl SourceTaskRunner {
     /// Prepares a task: its producer (`producer.*`, then the connector's `producer.override.*`).
+    /// By default the producer is idempotent (no reordering or duplicates on broker retries) and
+    /// keeps retrying a record for as long as it takes, as Kafka Connect's does.
     pub(super) fn new(
         io: TaskIo,
         task: Box<dyn SourceTask>,
@@ -51,7 +54,12 @@ impl SourceTaskRunner {
         let producer = worker
             .clients
             .producer_config(
-                &[("client.id", &client_id), ("acks", "all")],
+                &[
+                    ("client.id", &client_id),
+                    ("acks", "all"),
+                    ("enable.idempotence", "true"),
+                    ("message.timeout.ms", "0"),
+                ],
                 &config.prefixed("producer.override."),
                 &[],
             )
@@ -67,6 +75,7 @@ impl SourceTaskRunner {
             task,
             producer,
             offsets: worker.offsets.clone(),
+            retry_delay_max: config.errors.retry_delay_max,
             errors: config.errors.clone(),
             flush_interval: worker.config.offset_flush_interval,
             flush_timeout: worker.config.offset_flush_timeout,
@@ -75,24 +84,42 @@ impl SourceTaskRunner {
         })
     }
 
-    /// Runs until told to stop or until it fails.
+    /// Runs until told to stop or until it fails. Either way, the offsets of every record Kafka
+    /// acknowledged are committed, and the task is stopped.
     pub(super) async fn run(mut self) -> Result<(), TaskError> {
         let context = SourceTaskContext {
             offsets: std::sync::Arc::new(self.offsets.reader(&self.io.id.connector)),
         };
         self.task.start(&self.io.task_config, context).await?;
-        let mut backoff = Backoff::new(&self.errors);
+        let result = self.stream().await;
+        let committed = match &result {
+            Ok(()) => self.commit_all().await,
+            Err(_) => {
+                let _ = self.settle_ready();
+                self.commit_acked().await;
+                Ok(())
+            }
+        };
+        let stopped = self.task.stop().await;
+        result?;
+        committed?;
+        Ok(stopped?)
+    }
+
+    /// Polls, converts and sends, committing offsets as they are acknowledged.
+    async fn stream(&mut self) -> Result<(), TaskError> {
+        let mut backoff = Backoff::new(self.retry_delay_max);
         let mut last_commit = Instant::now();
         let mut reported = None;
         loop {
             match self.io.directive() {
-                Directive::Stop => break,
+                Directive::Stop => return Ok(()),
                 Directive::Pause => {
                     self.commit_all().await?;
                     self.io.status.report(State::Paused, None).await;
                     reported = Some(State::Paused);
                     if self.io.next_directive(Directive::Pause).await == Directive::Stop {
-                        break;
+                        return Ok(());
                     }
                     continue;
                 }
@@ -107,14 +134,12 @@ impl SourceTaskRunner {
                     backoff.reset();
                     records
                 }
-                Err(e) if e.is_retriable() => match backoff.next_delay() {
-                    Some(delay) => {
-                        tracing::warn!(error = %e, ?delay, "poll failed; retrying");
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    None => return Err(e.into()),
-                },
+                Err(e) if e.is_retriable() => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %e, ?delay, "poll failed; retrying");
+                    self.io.sleep_unless_directed(delay).await;
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             };
             for record in records {
@@ -126,9 +151,6 @@ impl SourceTaskRunner {
                 last_commit = Instant::now();
             }
         }
-        self.commit_all().await?;
-        self.task.stop().await?;
-        Ok(())
     }
 
     /// Converts and sends one record; waits for room when the producer's queue is full.
