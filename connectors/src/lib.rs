@@ -7,5 +7,5 @@ use weir_connector_api::PluginDescriptor;
 
 /// Every built-in connector plugin.
 pub fn builtin_plugins() -> Vec<PluginDescriptor> {
-    file::plugins()
+    file::plugins().into_iter().chain(postgres::plugins()).collect()
 }

@@ -368,3 +368,58 @@ pub fn topic_record_count(topic: &str) -> i64 {
 pub fn numbered(prefix: &str, range: std::ops::Range<usize>) -> impl Iterator<Item = String> + '_ {
     range.map(move |i| format!("{prefix}-{i:07}"))
 }
+
+/// The PostgreSQL superuser URL, from `scripts/dev-env env`; the server must answer.
+pub fn pg_url() -> String {
+    let url = std::env::var("PG_URL").unwrap_or_else(|_| "postgres://weir:weir@127.0.0.1:5432/weir".into());
+    let reachable = TcpStream::connect_timeout(&"127.0.0.1:5432".parse().expect("addr"), Duration::from_secs(2))
+        .is_ok()
+        || std::env::var("PGPORT").is_ok_and(|p| {
+            TcpStream::connect_timeout(&format!("127.0.0.1:{p}").parse().expect("addr"), Duration::from_secs(2)).is_ok()
+        });
+    assert!(
+        reachable,
+        "PostgreSQL is not reachable: start it with `scripts/dev-env up` and `eval \"$(scripts/dev-env env)\"`"
+    );
+    url
+}
+
+/// A record read back from Kafka: key and value as JSON (`None` for null).
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub key: Option<serde_json::Value>,
+    pub value: Option<serde_json::Value>,
+}
+
+/// Reads a topic from the start until it holds at least `count` records, or panics after `timeout`.
+pub fn read_topic(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
+    use rdkafka::Message;
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .set("group.id", unique("reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("topic.metadata.refresh.interval.ms", "500")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let deadline = Instant::now() + timeout;
+    let mut records = Vec::new();
+    while records.len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "timed out reading {topic}: {} of {count} records",
+            records.len()
+        );
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            let json = |b: Option<&[u8]>| {
+                b.map(|b| serde_json::from_slice(b).unwrap_or(Value::String(String::from_utf8_lossy(b).into())))
+            };
+            records.push(Record {
+                key: json(m.key()),
+                value: json(m.payload()),
+            });
+        }
+    }
+    records
+}

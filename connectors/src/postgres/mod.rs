@@ -1,7 +1,37 @@
-//! Postgres change data capture: the building blocks of the `postgres-cdc` source.
+//! Postgres change data capture: the `postgres-cdc` source, Debezium-compatible.
 //!
-//! - [`decode`] reads pgoutput's logical replication messages.
-//! - [`types`] maps column types and values to Debezium's Kafka Connect representation.
+//! - [`config`]: Debezium's keys.
+//! - [`catalog`]: tables, columns, types, publication and slot state over SQL.
+//! - [`replication`]: the replication connection (slot creation, streaming, confirmation).
+//! - [`snapshot`]: the initial snapshot, consistent with the slot.
+//! - [`decode`]: pgoutput messages.
+//! - [`types`]: column types and values as Debezium represents them.
+//! - [`envelope`]: the change events.
+//! - [`source`]: the connector and its task.
 
+pub mod catalog;
+pub mod config;
 pub mod decode;
+pub mod envelope;
+pub mod replication;
+pub mod snapshot;
+pub mod source;
 pub mod types;
+
+use std::sync::Arc;
+
+use weir_connector_api::{ConnectorPlugin, PluginDescriptor};
+
+pub use source::{PostgresCdcConnector, PostgresCdcTask};
+
+/// The connector's plugin descriptor.
+pub fn plugins() -> Vec<PluginDescriptor> {
+    vec![PluginDescriptor {
+        class: "postgres-cdc".into(),
+        aliases: vec![
+            "io.debezium.connector.postgresql.PostgresConnector".into(),
+            "PostgresConnector".into(),
+        ],
+        plugin: ConnectorPlugin::Source(Arc::new(PostgresCdcConnector)),
+    }]
+}

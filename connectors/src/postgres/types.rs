@@ -157,6 +157,28 @@ impl PgType {
         if optional { schema.optional() } else { schema }
     }
 
+    /// The value a required column takes in a row Postgres did not send in full (the old row of
+    /// an update or delete under REPLICA IDENTITY DEFAULT holds only the key).
+    pub fn zero(&self, mode: DecimalMode) -> Value {
+        match self.schema(mode, false).kind {
+            SchemaType::Int8 => Value::Int8(0),
+            SchemaType::Int16 => Value::Int16(0),
+            SchemaType::Int32 => Value::Int32(0),
+            SchemaType::Int64 => Value::Int64(0),
+            SchemaType::Float32 => Value::Float32(0.0),
+            SchemaType::Float64 => Value::Float64(0.0),
+            SchemaType::Boolean => Value::Boolean(false),
+            SchemaType::String => Value::String(String::new()),
+            SchemaType::Bytes => Value::Bytes(vec![0]),
+            SchemaType::Array => Value::Array(Vec::new()),
+            SchemaType::Map => Value::Map(Vec::new()),
+            SchemaType::Struct => Value::Struct(vec![
+                ("scale".into(), Value::Int32(0)),
+                ("value".into(), Value::Bytes(vec![0])),
+            ]),
+        }
+    }
+
     /// Converts a value from the type's text output.
     pub fn value(&self, text: &str, mode: DecimalMode) -> Result<Value, String> {
         let bad = || format!("cannot read {text:?} as {self:?}");

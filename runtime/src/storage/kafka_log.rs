@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rdkafka::ClientContext;
 use rdkafka::Offset;
 use rdkafka::TopicPartitionList;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::error::KafkaError;
+use rdkafka::consumer::{Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio::sync::watch;
@@ -25,11 +26,24 @@ pub type Apply = Box<dyn FnMut(Option<&[u8]>, Option<&[u8]>) + Send>;
 /// How long a write may wait to be acknowledged and read back.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The reader's client context: partition ends are expected events, not errors to log.
+struct QuietEof;
+
+impl ClientContext for QuietEof {
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
+            tracing::error!(%error, reason, "internal topic reader error");
+        }
+    }
+}
+
+impl ConsumerContext for QuietEof {}
+
 /// A compacted topic, read by a background task that applies every record to a store's state.
 pub struct KafkaLog {
     topic: String,
     producer: FutureProducer,
-    consumer: Arc<StreamConsumer>,
+    consumer: Arc<StreamConsumer<QuietEof>>,
     partitions: i32,
     /// The next offset to read, per partition.
     position: watch::Receiver<HashMap<i32, i64>>,
@@ -51,7 +65,7 @@ impl KafkaLog {
             )
             .create()
             .context(|| format!("creating the producer of {topic}"))?;
-        let consumer: StreamConsumer = clients
+        let consumer: StreamConsumer<QuietEof> = clients
             .consumer_config(
                 &[("fetch.wait.max.ms", "100"), ("enable.partition.eof", "true")],
                 &Props::new(),
@@ -61,7 +75,7 @@ impl KafkaLog {
                     ("group.id", "weir-internal-reader"),
                 ],
             )
-            .create()
+            .create_with_context(QuietEof)
             .context(|| format!("creating the reader of {topic}"))?;
         let partitions = partition_count(clients, topic).await?;
         let mut assignment = TopicPartitionList::new();

@@ -1,0 +1,502 @@
+//! The `postgres-cdc` connector's configuration: Debezium's keys, parsed and checked.
+
+use regex::Regex;
+use weir_connector_api::config::ParsedConfig;
+use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, Props, Validator};
+
+use super::types::DecimalMode;
+
+/// What the connector snapshots before streaming (`snapshot.mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// When the connector has no offsets yet.
+    Initial,
+    /// At every start.
+    Always,
+    /// When it has no offsets, and then it does not stream.
+    InitialOnly,
+    /// Never: stream only.
+    NoData,
+    /// When it has no offsets, or its offsets are no longer available from the slot.
+    WhenNeeded,
+}
+
+/// How the publication is created (`publication.autocreate.mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicationMode {
+    /// `FOR ALL TABLES`, when missing.
+    AllTables,
+    /// Never: it must exist.
+    Disabled,
+    /// `FOR TABLE` the captured tables, updated at start.
+    Filtered,
+}
+
+/// The parsed configuration.
+#[derive(Clone, Debug)]
+pub struct CdcConfig {
+    /// `database.hostname`.
+    pub host: String,
+    /// `database.port`.
+    pub port: u16,
+    /// `database.user`.
+    pub user: String,
+    /// `database.password`.
+    pub password: String,
+    /// `database.dbname`.
+    pub dbname: String,
+    /// `database.sslmode`.
+    pub sslmode: String,
+    /// `topic.prefix`: topics are `<prefix>.<schema>.<table>`.
+    pub topic_prefix: String,
+    /// `slot.name`.
+    pub slot: String,
+    /// `slot.drop.on.stop`.
+    pub drop_slot_on_stop: bool,
+    /// `publication.name`.
+    pub publication: String,
+    /// `publication.autocreate.mode`.
+    pub publication_mode: PublicationMode,
+    /// `snapshot.mode`.
+    pub snapshot_mode: SnapshotMode,
+    /// `snapshot.fetch.size`: rows read per round trip in the snapshot.
+    pub snapshot_fetch_size: usize,
+    /// `heartbeat.interval.ms`, 0 for none.
+    pub heartbeat_interval_ms: u64,
+    /// `heartbeat.action.query`.
+    pub heartbeat_query: Option<String>,
+    /// `tombstones.on.delete`.
+    pub tombstones_on_delete: bool,
+    /// `decimal.handling.mode`.
+    pub decimal_mode: DecimalMode,
+    filters: Filters,
+}
+
+/// The include and exclude lists, as anchored regular expressions.
+#[derive(Clone, Debug, Default)]
+struct Filters {
+    schemas: Vec<Regex>,
+    tables: Vec<Regex>,
+    excluded_tables: Vec<Regex>,
+    excluded_columns: Vec<Regex>,
+}
+
+fn one_of(values: &[&str]) -> Validator {
+    Validator::one_of(values)
+}
+
+/// The connector's declared keys.
+pub fn definition() -> ConfigDef {
+    let key =
+        |name: &str, kind: ConfigType, importance: Importance, doc: &str| ConfigKey::new(name, kind, importance, doc);
+    let (conn, cap, snap) = ("Connection", "Capture", "Snapshot");
+    ConfigDef::new()
+        .define(
+            conn,
+            key(
+                "database.hostname",
+                ConfigType::String,
+                Importance::High,
+                "Host of the PostgreSQL server.",
+            )
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            conn,
+            key(
+                "database.port",
+                ConfigType::Int,
+                Importance::High,
+                "Port of the PostgreSQL server.",
+            )
+            .default_value("5432")
+            .validator(Validator::between(1.0, 65535.0)),
+        )
+        .define(
+            conn,
+            key(
+                "database.user",
+                ConfigType::String,
+                Importance::High,
+                "User with the REPLICATION attribute.",
+            )
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            conn,
+            key(
+                "database.password",
+                ConfigType::Password,
+                Importance::High,
+                "The user's password.",
+            )
+            .default_value(""),
+        )
+        .define(
+            conn,
+            key(
+                "database.dbname",
+                ConfigType::String,
+                Importance::High,
+                "The database to capture.",
+            )
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            conn,
+            key(
+                "database.sslmode",
+                ConfigType::String,
+                Importance::Medium,
+                "TLS to the server.",
+            )
+            .default_value("prefer")
+            .validator(one_of(&["disable", "prefer", "require", "verify-ca", "verify-full"])),
+        )
+        .define(
+            cap,
+            key(
+                "topic.prefix",
+                ConfigType::String,
+                Importance::High,
+                "Topics are <topic.prefix>.<schema>.<table>.",
+            )
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            cap,
+            key(
+                "plugin.name",
+                ConfigType::String,
+                Importance::Medium,
+                "The logical decoding plugin (pgoutput).",
+            )
+            .default_value("pgoutput")
+            .validator(one_of(&["pgoutput"])),
+        )
+        .define(
+            cap,
+            key(
+                "slot.name",
+                ConfigType::String,
+                Importance::Medium,
+                "The replication slot.",
+            )
+            .default_value("debezium")
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            cap,
+            key(
+                "slot.drop.on.stop",
+                ConfigType::Boolean,
+                Importance::Low,
+                "Drop the slot when the task stops.",
+            )
+            .default_value("false"),
+        )
+        .define(
+            cap,
+            key(
+                "publication.name",
+                ConfigType::String,
+                Importance::Medium,
+                "The publication.",
+            )
+            .default_value("dbz_publication")
+            .validator(Validator::NonEmpty),
+        )
+        .define(
+            cap,
+            key(
+                "publication.autocreate.mode",
+                ConfigType::String,
+                Importance::Medium,
+                "all_tables, disabled or filtered.",
+            )
+            .default_value("all_tables")
+            .validator(one_of(&["all_tables", "disabled", "filtered"])),
+        )
+        .define(
+            cap,
+            key(
+                "schema.include.list",
+                ConfigType::List,
+                Importance::Medium,
+                "Regular expressions of the schemas to capture.",
+            )
+            .default_value(""),
+        )
+        .define(
+            cap,
+            key(
+                "table.include.list",
+                ConfigType::List,
+                Importance::Medium,
+                "Regular expressions of the tables (schema.table) to capture.",
+            )
+            .default_value(""),
+        )
+        .define(
+            cap,
+            key(
+                "table.exclude.list",
+                ConfigType::List,
+                Importance::Medium,
+                "Regular expressions of the tables not to capture.",
+            )
+            .default_value(""),
+        )
+        .define(
+            cap,
+            key(
+                "column.exclude.list",
+                ConfigType::List,
+                Importance::Medium,
+                "Regular expressions of the columns (schema.table.column) to leave out.",
+            )
+            .default_value(""),
+        )
+        .define(
+            cap,
+            key(
+                "tombstones.on.delete",
+                ConfigType::Boolean,
+                Importance::Medium,
+                "Follow each delete with a tombstone.",
+            )
+            .default_value("true"),
+        )
+        .define(
+            cap,
+            key(
+                "decimal.handling.mode",
+                ConfigType::String,
+                Importance::Medium,
+                "precise, double or string.",
+            )
+            .default_value("precise")
+            .validator(one_of(&["precise", "double", "string"])),
+        )
+        .define(
+            cap,
+            key(
+                "time.precision.mode",
+                ConfigType::String,
+                Importance::Low,
+                "adaptive (the only mode offered).",
+            )
+            .default_value("adaptive")
+            .validator(one_of(&["adaptive"])),
+        )
+        .define(
+            cap,
+            key(
+                "heartbeat.interval.ms",
+                ConfigType::Long,
+                Importance::Medium,
+                "How often a heartbeat record moves the offset on; 0 for never.",
+            )
+            .default_value("0")
+            .validator(Validator::at_least(0.0)),
+        )
+        .define(
+            cap,
+            key(
+                "heartbeat.action.query",
+                ConfigType::String,
+                Importance::Low,
+                "A statement run at each heartbeat.",
+            )
+            .default_value(""),
+        )
+        .define(
+            snap,
+            key(
+                "snapshot.mode",
+                ConfigType::String,
+                Importance::Medium,
+                "initial, always, initial_only, no_data or when_needed.",
+            )
+            .default_value("initial")
+            .validator(one_of(&[
+                "initial",
+                "always",
+                "initial_only",
+                "no_data",
+                "never",
+                "when_needed",
+            ])),
+        )
+        .define(
+            snap,
+            key(
+                "snapshot.fetch.size",
+                ConfigType::Int,
+                Importance::Low,
+                "Rows read per round trip in the snapshot.",
+            )
+            .default_value("10240")
+            .validator(Validator::at_least(1.0)),
+        )
+}
+
+fn regexes(parsed: &ParsedConfig, key: &str) -> Result<Vec<Regex>, ConnectError> {
+    parsed
+        .list(key)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| Regex::new(&format!("^(?:{p})$")).map_err(|e| ConnectError::Config(format!("{key}: {e}"))))
+        .collect()
+}
+
+impl CdcConfig {
+    /// Parses a connector config.
+    pub fn parse(props: &Props) -> Result<Self, ConnectError> {
+        let parsed = definition().parse(props)?;
+        let string = |k: &str| parsed.string(k).unwrap_or_default().to_owned();
+        let mode = |k: &str| string(k).to_ascii_lowercase();
+        Ok(CdcConfig {
+            host: string("database.hostname"),
+            port: parsed.int("database.port").unwrap_or(5432) as u16,
+            user: string("database.user"),
+            password: string("database.password"),
+            dbname: string("database.dbname"),
+            sslmode: mode("database.sslmode"),
+            topic_prefix: string("topic.prefix"),
+            slot: string("slot.name"),
+            drop_slot_on_stop: parsed.bool("slot.drop.on.stop").unwrap_or(false),
+            publication: string("publication.name"),
+            publication_mode: match mode("publication.autocreate.mode").as_str() {
+                "disabled" => PublicationMode::Disabled,
+                "filtered" => PublicationMode::Filtered,
+                _ => PublicationMode::AllTables,
+            },
+            snapshot_mode: match mode("snapshot.mode").as_str() {
+                "always" => SnapshotMode::Always,
+                "initial_only" => SnapshotMode::InitialOnly,
+                "no_data" | "never" => SnapshotMode::NoData,
+                "when_needed" => SnapshotMode::WhenNeeded,
+                _ => SnapshotMode::Initial,
+            },
+            snapshot_fetch_size: parsed.int("snapshot.fetch.size").unwrap_or(10240).max(1) as usize,
+            heartbeat_interval_ms: parsed.int("heartbeat.interval.ms").unwrap_or(0).max(0) as u64,
+            heartbeat_query: Some(string("heartbeat.action.query")).filter(|q| !q.trim().is_empty()),
+            tombstones_on_delete: parsed.bool("tombstones.on.delete").unwrap_or(true),
+            decimal_mode: match mode("decimal.handling.mode").as_str() {
+                "double" => DecimalMode::Double,
+                "string" => DecimalMode::String,
+                _ => DecimalMode::Precise,
+            },
+            filters: Filters {
+                schemas: regexes(&parsed, "schema.include.list")?,
+                tables: regexes(&parsed, "table.include.list")?,
+                excluded_tables: regexes(&parsed, "table.exclude.list")?,
+                excluded_columns: regexes(&parsed, "column.exclude.list")?,
+            },
+        })
+    }
+
+    /// Whether a table is captured.
+    pub fn captures_table(&self, schema: &str, table: &str) -> bool {
+        let f = &self.filters;
+        let full = format!("{schema}.{table}");
+        let system = schema == "pg_catalog" || schema == "information_schema" || schema.starts_with("pg_");
+        !system
+            && (f.schemas.is_empty() || f.schemas.iter().any(|r| r.is_match(schema)))
+            && (f.tables.is_empty() || f.tables.iter().any(|r| r.is_match(&full)))
+            && !f.excluded_tables.iter().any(|r| r.is_match(&full))
+    }
+
+    /// Whether a column is captured.
+    pub fn captures_column(&self, schema: &str, table: &str, column: &str) -> bool {
+        let full = format!("{schema}.{table}.{column}");
+        !self.filters.excluded_columns.iter().any(|r| r.is_match(&full))
+    }
+
+    /// A libpq-style connection URL for sqlx.
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://{}:{}@{}:{}/{}?sslmode={}",
+            encode(&self.user),
+            encode(&self.password),
+            self.host,
+            self.port,
+            encode(&self.dbname),
+            self.sslmode
+        )
+    }
+}
+
+/// Percent-encodes a URL component.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(extra: &[(&str, &str)]) -> Props {
+        let mut p = Props::from([
+            ("database.hostname".to_owned(), "127.0.0.1".to_owned()),
+            ("database.user".to_owned(), "u".to_owned()),
+            ("database.password".to_owned(), "p@ss word".to_owned()),
+            ("database.dbname".to_owned(), "db".to_owned()),
+            ("topic.prefix".to_owned(), "app".to_owned()),
+        ]);
+        for (k, v) in extra {
+            p.insert(k.to_string(), v.to_string());
+        }
+        p
+    }
+
+    #[test]
+    fn defaults_follow_debezium() {
+        let c = CdcConfig::parse(&props(&[])).unwrap();
+        assert_eq!(
+            (c.slot.as_str(), c.publication.as_str(), c.snapshot_mode),
+            ("debezium", "dbz_publication", SnapshotMode::Initial)
+        );
+        assert!(c.tombstones_on_delete);
+        assert_eq!(c.url(), "postgres://u:p%40ss%20word@127.0.0.1:5432/db?sslmode=prefer");
+    }
+
+    #[test]
+    fn filters_are_anchored_regexes() {
+        let c = CdcConfig::parse(&props(&[
+            ("table.include.list", "public\\.orders.*,inv\\.items"),
+            ("column.exclude.list", "public\\.orders\\.secret"),
+        ]))
+        .unwrap();
+        assert!(c.captures_table("public", "orders"));
+        assert!(c.captures_table("public", "orders_2024"));
+        assert!(!c.captures_table("public", "customers"));
+        assert!(c.captures_table("inv", "items"));
+        assert!(!c.captures_table("xinv", "items"));
+        assert!(!c.captures_column("public", "orders", "secret"));
+        assert!(c.captures_column("public", "orders", "id"));
+        let schemas = CdcConfig::parse(&props(&[
+            ("schema.include.list", "inv"),
+            ("table.exclude.list", "inv\\.tmp"),
+        ]))
+        .unwrap();
+        assert!(
+            schemas.captures_table("inv", "a")
+                && !schemas.captures_table("public", "a")
+                && !schemas.captures_table("inv", "tmp")
+        );
+        assert!(!schemas.captures_table("pg_catalog", "pg_class"));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(CdcConfig::parse(&props(&[("snapshot.mode", "sometimes")])).is_err());
+        assert!(CdcConfig::parse(&props(&[("table.include.list", "(")])).is_err());
+    }
+}

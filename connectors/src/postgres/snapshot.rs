@@ -1,0 +1,136 @@
+//! The initial snapshot: every captured table read in one repeatable-read transaction (the
+//! slot's exported snapshot when the slot was just created), through a cursor, a bounded batch
+//! at a time.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use sqlx::{PgConnection, Row};
+use weir_connector_api::ConnectError;
+
+use super::catalog::{connect, quote, sql_error};
+use super::config::CdcConfig;
+use super::decode::Datum;
+use super::envelope::TableInfo;
+
+/// A snapshot in progress.
+pub struct Snapshot {
+    conn: PgConnection,
+    tables: VecDeque<Arc<TableInfo>>,
+    cursor_open: bool,
+    fetch_size: usize,
+    /// Rows read so far.
+    pub rows_read: u64,
+}
+
+/// A batch of rows of one table; `last` when it is the snapshot's final batch.
+pub struct Batch {
+    /// The table.
+    pub table: Arc<TableInfo>,
+    /// The rows, each with every column of the table in catalog order.
+    pub rows: Vec<Vec<Datum>>,
+    /// Whether no row follows.
+    pub last: bool,
+}
+
+impl Snapshot {
+    /// Opens the snapshot transaction, importing `exported` when given.
+    pub async fn begin(
+        config: &CdcConfig,
+        exported: Option<&str>,
+        tables: Vec<Arc<TableInfo>>,
+    ) -> Result<Self, ConnectError> {
+        let mut conn = connect(config).await?;
+        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .persistent(false)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| sql_error("starting the snapshot", e))?;
+        if let Some(name) = exported {
+            sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{}'", name.replace('\'', "''")))
+                .persistent(false)
+                .execute(&mut conn)
+                .await
+                .map_err(|e| sql_error("importing the slot's snapshot", e))?;
+        }
+        tracing::info!(tables = tables.len(), exported = exported.is_some(), "snapshot started");
+        Ok(Snapshot {
+            conn,
+            tables: tables.into(),
+            cursor_open: false,
+            fetch_size: config.snapshot_fetch_size,
+            rows_read: 0,
+        })
+    }
+
+    /// The next batch of rows, or `None` once every table is read (the transaction is then
+    /// committed).
+    pub async fn next(&mut self) -> Result<Option<Batch>, ConnectError> {
+        loop {
+            let Some(table) = self.tables.front().cloned() else {
+                sqlx::query("COMMIT")
+                    .persistent(false)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| sql_error("ending the snapshot", e))?;
+                tracing::info!(rows = self.rows_read, "snapshot completed");
+                return Ok(None);
+            };
+            if !self.cursor_open {
+                let columns: Vec<String> = table
+                    .all_columns()
+                    .iter()
+                    .map(|c| format!("{}::text", quote(c)))
+                    .collect();
+                let select = if columns.is_empty() {
+                    "NULL".to_owned()
+                } else {
+                    columns.join(", ")
+                };
+                let sql = format!(
+                    "DECLARE weir_snapshot NO SCROLL CURSOR FOR SELECT {select} FROM {}.{}",
+                    quote(&table.schema),
+                    quote(&table.table)
+                );
+                sqlx::query(&sql)
+                    .persistent(false)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| sql_error(&format!("reading {}", table.topic), e))?;
+                self.cursor_open = true;
+                tracing::info!(table = %table.topic, "snapshotting table");
+            }
+            let fetched = sqlx::query(&format!("FETCH {} FROM weir_snapshot", self.fetch_size))
+                .fetch_all(&mut self.conn)
+                .await
+                .map_err(|e| sql_error(&format!("reading {}", table.topic), e))?;
+            let rows: Vec<Vec<Datum>> = fetched
+                .iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| match row.try_get::<Option<String>, _>(i) {
+                            Ok(Some(text)) => Datum::Text(text),
+                            _ => Datum::Null,
+                        })
+                        .collect()
+                })
+                .collect();
+            let table_done = rows.len() < self.fetch_size;
+            if table_done {
+                sqlx::query("CLOSE weir_snapshot")
+                    .persistent(false)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| sql_error("closing the snapshot cursor", e))?;
+                self.cursor_open = false;
+                self.tables.pop_front();
+            }
+            if rows.is_empty() {
+                continue;
+            }
+            self.rows_read += rows.len() as u64;
+            let last = table_done && self.tables.is_empty();
+            return Ok(Some(Batch { table, rows, last }));
+        }
+    }
+}

@@ -1,0 +1,641 @@
+//! The `postgres-cdc` source: a snapshot consistent with the replication slot, then every
+//! committed change streamed from the slot as Debezium change events.
+//!
+//! Offsets, under the partition `{"server": <topic.prefix>}`, say how far the stream is:
+//! `lsn_commit` (the commit LSN of the record's transaction) and `txn_event` (the change's
+//! number within it), next to Debezium's `lsn`, `txId`, `ts_usec` and `lsn_proc`. The slot is
+//! confirmed to Postgres only from [`SourceTask::commit`], that is once the offsets covering a
+//! transaction are in Kafka; after a restart the server resends what was not confirmed, and
+//! the changes already covered by the stored offset are skipped.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use pgwire_replication::client::ReplicationEvent;
+use serde_json::Value as Json;
+use weir_connector_api::{
+    ConfigDef, ConfigValue, ConnectError, Connector, Field, Props, Schema, SchemaType, SourceConnector, SourceMap,
+    SourceRecord, SourceTask, SourceTaskContext, Value,
+};
+
+use super::catalog::{Catalog, check_server};
+use super::config::{CdcConfig, SnapshotMode, definition};
+use super::decode::{Datum, Message, Relation, decode};
+use super::envelope::{SourcePosition, TableInfo};
+use super::replication::Replication;
+use super::snapshot::Snapshot;
+
+/// Microseconds between the Unix epoch and Postgres's (2000-01-01).
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+/// How long one poll waits for changes.
+const POLL_WAIT: Duration = Duration::from_millis(500);
+/// A poll returns once it holds this many records (at a change boundary).
+const MAX_BATCH: usize = 4096;
+/// How far past a transaction's commit LSN its end may lie (the commit record's size).
+const COMMIT_RECORD_SLACK: i64 = 4096;
+
+/// The `postgres-cdc` connector (Debezium's `io.debezium.connector.postgresql.PostgresConnector`).
+pub struct PostgresCdcConnector;
+
+#[async_trait]
+impl Connector for PostgresCdcConnector {
+    fn version(&self) -> String {
+        env!("CARGO_PKG_VERSION").into()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        definition()
+    }
+
+    async fn validate(&self, props: &Props, reports: &mut Vec<ConfigValue>) {
+        if reports.iter().any(|r| !r.errors.is_empty()) {
+            return;
+        }
+        let Ok(config) = CdcConfig::parse(props) else { return };
+        for (key, error) in check_server(&config).await {
+            if let Some(report) = reports.iter_mut().find(|r| r.name == key) {
+                report.errors.push(error);
+            }
+        }
+    }
+
+    fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+        // One replication slot is read by one task.
+        Ok(vec![props.clone()])
+    }
+}
+
+impl SourceConnector for PostgresCdcConnector {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(PostgresCdcTask::default())
+    }
+}
+
+/// Where a restarted stream resumes: changes at or before it are already in Kafka.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StreamPosition {
+    commit_lsn: i64,
+    /// The change number within that transaction; `None` when the whole transaction (and all
+    /// before it) is covered, as a heartbeat's offset says.
+    event: Option<u64>,
+}
+
+impl StreamPosition {
+    fn from_offset(offset: &SourceMap) -> Option<Self> {
+        let commit_lsn = offset.get("lsn_commit")?.as_i64()?;
+        let event = match offset.get("heartbeat").and_then(Json::as_bool) {
+            Some(true) => None,
+            _ => Some(offset.get("txn_event")?.as_u64()?),
+        };
+        Some(StreamPosition { commit_lsn, event })
+    }
+
+    /// Whether the change `event` of the transaction committing at `commit_lsn` is covered.
+    fn covers(&self, commit_lsn: i64, event: u64) -> bool {
+        commit_lsn < self.commit_lsn || (commit_lsn == self.commit_lsn && self.event.is_none_or(|e| event <= e))
+    }
+}
+
+/// The transaction being read.
+struct Transaction {
+    xid: u32,
+    commit_lsn: i64,
+    ts_us: i64,
+    /// Changes seen so far.
+    events: u64,
+}
+
+/// What the task is doing.
+enum Phase {
+    Snapshot(Snapshot, SourcePosition),
+    Streaming,
+    /// `initial_only`: the snapshot is done and nothing is streamed.
+    Idle,
+}
+
+/// The task.
+#[derive(Default)]
+pub struct PostgresCdcTask {
+    state: Option<Running>,
+}
+
+/// A started task's state.
+struct Running {
+    config: CdcConfig,
+    partition: SourceMap,
+    catalog: Catalog,
+    replication: Option<Replication>,
+    phase: Phase,
+    relations: HashMap<u32, Option<Arc<TableInfo>>>,
+    transaction: Option<Transaction>,
+    /// Transactions read, oldest first: commit LSN, change count, end LSN.
+    completed: VecDeque<(i64, u64, i64)>,
+    resume: Option<StreamPosition>,
+    last_commit_lsn: Option<i64>,
+    /// The server's WAL position from its last keepalive.
+    last_keepalive: i64,
+    last_heartbeat: Instant,
+}
+
+impl Running {
+    async fn start(config: CdcConfig, stored: Option<SourceMap>) -> Result<Self, ConnectError> {
+        let partition = SourceMap::from_iter([("server".to_owned(), Json::from(config.topic_prefix.clone()))]);
+        let mut catalog = Catalog::connect(&config).await?;
+        catalog.ensure_publication(&config).await?;
+        let slot_lsn = catalog.slot_position(&config.slot).await?;
+        let snapshot_incomplete = stored.as_ref().is_some_and(|o| {
+            o.get("snapshot").and_then(Json::as_bool) == Some(true)
+                && o.get("last_snapshot_record").and_then(Json::as_bool) != Some(true)
+        });
+        let resume = stored
+            .as_ref()
+            .filter(|_| !snapshot_incomplete)
+            .and_then(StreamPosition::from_offset);
+        let lost = match (resume, slot_lsn) {
+            (Some(_), None) => Some(format!("replication slot {} does not exist", config.slot)),
+            (Some(at), Some(slot))
+                if slot > at.commit_lsn + if at.event.is_none() { 0 } else { COMMIT_RECORD_SLACK } =>
+            {
+                Some(format!(
+                    "replication slot {} is at LSN {slot}, past the last committed offset (LSN {})",
+                    config.slot, at.commit_lsn
+                ))
+            }
+            _ => None,
+        };
+        let snapshot_wanted = match config.snapshot_mode {
+            SnapshotMode::Always => true,
+            SnapshotMode::NoData => false,
+            SnapshotMode::Initial | SnapshotMode::InitialOnly => stored.is_none() || snapshot_incomplete,
+            SnapshotMode::WhenNeeded => stored.is_none() || snapshot_incomplete || lost.is_some(),
+        };
+        if let (Some(reason), false) = (&lost, snapshot_wanted) {
+            return Err(ConnectError::Fatal(format!(
+                "{reason}: the changes since the stored offset can no longer be read. Take a new snapshot \
+                 (snapshot.mode=when_needed, or stop the connector and DELETE its offsets) to start over"
+            )));
+        }
+        let mut replication = Replication::connect(&config).await?;
+        let created = match slot_lsn {
+            None => Some(replication.create_slot(&config.slot).await?),
+            Some(_) => None,
+        };
+        let mut running = Running {
+            partition,
+            catalog,
+            replication: None,
+            phase: Phase::Streaming,
+            relations: HashMap::new(),
+            transaction: None,
+            completed: VecDeque::new(),
+            resume: if snapshot_wanted { None } else { resume },
+            last_commit_lsn: None,
+            last_keepalive: 0,
+            last_heartbeat: Instant::now(),
+            config,
+        };
+        if snapshot_wanted {
+            let mut tables = Vec::new();
+            for (schema, table) in running.catalog.captured_tables(&running.config).await? {
+                tables.push(Arc::new(
+                    running
+                        .catalog
+                        .table_info(&running.config, &schema, &table, None)
+                        .await?,
+                ));
+            }
+            let exported = created.as_ref().map(|c| c.snapshot_name.as_str());
+            let snapshot = Snapshot::begin(&running.config, exported, tables).await?;
+            let lsn = created.as_ref().map(|c| c.consistent_point).or(slot_lsn);
+            let at = SourcePosition {
+                ts_us: now_micros(),
+                snapshot: "true",
+                tx_id: None,
+                lsn,
+                last_commit_lsn: None,
+            };
+            running.phase = Phase::Snapshot(snapshot, at);
+        } else {
+            replication.start().await?;
+        }
+        running.replication = Some(replication);
+        Ok(running)
+    }
+
+    fn replication(&mut self) -> Result<&mut Replication, ConnectError> {
+        self.replication
+            .as_mut()
+            .ok_or_else(|| ConnectError::Fatal("replication connection closed".into()))
+    }
+
+    fn record(
+        &self,
+        table: &TableInfo,
+        offset: SourceMap,
+        op: &str,
+        before: Value,
+        after: Value,
+        at: &SourcePosition,
+    ) -> SourceRecord {
+        let row = if after.is_null() { &before } else { &after };
+        // A truncate has no row, hence no key.
+        let key = if row.is_null() { Value::Null } else { table.key_of(row) };
+        let key_schema = if key.is_null() {
+            None
+        } else {
+            table.key_schema().cloned()
+        };
+        let value = table.envelope(&self.config.topic_prefix, &self.config.dbname, op, before, after, at);
+        SourceRecord::new(
+            self.partition.clone(),
+            offset,
+            &table.topic,
+            Some(table.envelope_schema().clone()),
+            value,
+        )
+        .with_key(key_schema, key)
+    }
+
+    fn tombstone(&self, table: &TableInfo, offset: SourceMap, key: Value) -> SourceRecord {
+        SourceRecord::new(self.partition.clone(), offset, &table.topic, None, Value::Null)
+            .with_key(table.key_schema().cloned(), key)
+    }
+
+    async fn snapshot_batch(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        let Phase::Snapshot(snapshot, at) = &mut self.phase else {
+            return Ok(Vec::new());
+        };
+        let at = at.clone();
+        match snapshot.next().await? {
+            Some(batch) => {
+                let count = batch.rows.len();
+                let mut records = Vec::with_capacity(count);
+                for (i, row) in batch.rows.iter().enumerate() {
+                    let last = batch.last && i + 1 == count;
+                    let position = SourcePosition {
+                        snapshot: if last { "last" } else { "true" },
+                        ..at.clone()
+                    };
+                    let mut offset = SourceMap::new();
+                    offset.insert("lsn".into(), at.lsn.unwrap_or(0).into());
+                    offset.insert("ts_usec".into(), at.ts_us.into());
+                    offset.insert("snapshot".into(), true.into());
+                    offset.insert("last_snapshot_record".into(), last.into());
+                    let after = batch.table.row(row).map_err(ConnectError::Data)?;
+                    records.push(self.record(&batch.table, offset, "r", Value::Null, after, &position));
+                }
+                Ok(records)
+            }
+            None => {
+                self.phase = if self.config.snapshot_mode == SnapshotMode::InitialOnly {
+                    Phase::Idle
+                } else {
+                    self.replication()?.start().await?;
+                    Phase::Streaming
+                };
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    async fn on_relation(&mut self, relation: Relation) -> Result<(), ConnectError> {
+        let info = if self.config.captures_table(&relation.schema, &relation.name) {
+            let sent: Vec<(String, u32, i32)> = relation
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.type_oid, c.type_modifier))
+                .collect();
+            let info = self
+                .catalog
+                .table_info(&self.config, &relation.schema, &relation.name, Some(&sent))
+                .await?;
+            Some(Arc::new(info))
+        } else {
+            None
+        };
+        self.relations.insert(relation.oid, info);
+        Ok(())
+    }
+
+    fn table(&self, oid: u32) -> Result<Option<Arc<TableInfo>>, ConnectError> {
+        self.relations
+            .get(&oid)
+            .cloned()
+            .ok_or_else(|| ConnectError::Data(format!("a change to relation {oid} came before its description")))
+    }
+
+    /// Turns one change into records.
+    fn on_change(&mut self, message: Message, lsn: i64, records: &mut Vec<SourceRecord>) -> Result<(), ConnectError> {
+        let Some(txn) = self.transaction.as_mut() else {
+            return Err(ConnectError::Data("a change came outside a transaction".into()));
+        };
+        let event = txn.events;
+        txn.events += 1;
+        let (xid, commit_lsn, ts_us) = (txn.xid, txn.commit_lsn, txn.ts_us);
+        if self.resume.is_some_and(|r| r.covers(commit_lsn, event)) {
+            return Ok(());
+        }
+        let mut offset = SourceMap::new();
+        offset.insert("lsn".into(), lsn.into());
+        offset.insert("txId".into(), xid.into());
+        offset.insert("ts_usec".into(), ts_us.into());
+        offset.insert("lsn_proc".into(), lsn.into());
+        offset.insert("lsn_commit".into(), commit_lsn.into());
+        offset.insert("txn_event".into(), event.into());
+        let at = SourcePosition {
+            ts_us,
+            snapshot: "false",
+            tx_id: Some(i64::from(xid)),
+            lsn: Some(lsn),
+            last_commit_lsn: self.last_commit_lsn,
+        };
+        let row = |table: &TableInfo, datums: &[Datum]| table.row(datums).map_err(ConnectError::Data);
+        let old_row = |table: &TableInfo, datums: &[Datum]| {
+            if table.full_old_rows {
+                table.row(datums)
+            } else {
+                table.key_only_row(datums)
+            }
+            .map_err(ConnectError::Data)
+        };
+        match message {
+            Message::Insert { relation, new } => {
+                if let Some(table) = self.table(relation)? {
+                    let after = row(&table, &new)?;
+                    records.push(self.record(&table, offset, "c", Value::Null, after, &at));
+                }
+            }
+            Message::Update { relation, old, new } => {
+                if let Some(table) = self.table(relation)? {
+                    let after = row(&table, &new)?;
+                    let before = old
+                        .as_deref()
+                        .map(|o| old_row(&table, o))
+                        .transpose()?
+                        .unwrap_or(Value::Null);
+                    let old_key = table.key_of(&before);
+                    if !before.is_null() && !old_key.is_null() && old_key != table.key_of(&after) {
+                        // The key changed: a delete of the old key, then a create, as Debezium does.
+                        records.push(self.record(&table, offset.clone(), "d", before, Value::Null, &at));
+                        if self.config.tombstones_on_delete {
+                            records.push(self.tombstone(&table, offset.clone(), old_key));
+                        }
+                        records.push(self.record(&table, offset, "c", Value::Null, after, &at));
+                    } else {
+                        records.push(self.record(&table, offset, "u", before, after, &at));
+                    }
+                }
+            }
+            Message::Delete { relation, old } => {
+                if let Some(table) = self.table(relation)? {
+                    let before = old
+                        .as_deref()
+                        .map(|o| old_row(&table, o))
+                        .transpose()?
+                        .unwrap_or(Value::Null);
+                    let key = table.key_of(&before);
+                    records.push(self.record(&table, offset.clone(), "d", before, Value::Null, &at));
+                    if self.config.tombstones_on_delete && !key.is_null() {
+                        records.push(self.tombstone(&table, offset, key));
+                    }
+                }
+            }
+            Message::Truncate { relations } => {
+                for oid in relations {
+                    if let Some(table) = self.table(oid)? {
+                        records.push(self.record(&table, offset.clone(), "t", Value::Null, Value::Null, &at));
+                    }
+                }
+            }
+            Message::Relation(_) | Message::Other(_) => {}
+        }
+        Ok(())
+    }
+
+    async fn stream_batch(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        let deadline = Instant::now() + POLL_WAIT;
+        let mut records = Vec::new();
+        while records.len() < MAX_BATCH {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            if wait.is_zero() {
+                break;
+            }
+            let Some(event) = self.replication()?.next_event(wait).await? else {
+                break;
+            };
+            match event {
+                ReplicationEvent::Begin {
+                    final_lsn,
+                    xid,
+                    commit_time_micros,
+                } => {
+                    self.transaction = Some(Transaction {
+                        xid,
+                        commit_lsn: final_lsn.as_u64() as i64,
+                        ts_us: commit_time_micros + PG_EPOCH_MICROS,
+                        events: 0,
+                    });
+                }
+                ReplicationEvent::XLogData { wal_start, data, .. } => {
+                    match decode(&data).map_err(|e| ConnectError::Data(e.to_string()))? {
+                        Message::Relation(relation) => self.on_relation(relation).await?,
+                        change => self.on_change(change, wal_start.as_u64() as i64, &mut records)?,
+                    }
+                }
+                ReplicationEvent::Commit { lsn, end_lsn, .. } => {
+                    if let Some(txn) = self.transaction.take() {
+                        self.completed
+                            .push_back((txn.commit_lsn, txn.events, end_lsn.as_u64() as i64));
+                    }
+                    self.last_commit_lsn = Some(lsn.as_u64() as i64);
+                    if !records.is_empty() {
+                        break;
+                    }
+                }
+                ReplicationEvent::KeepAlive { wal_end, .. } => self.last_keepalive = wal_end.as_u64() as i64,
+                _ => {}
+            }
+        }
+        if let Some(heartbeat) = self.heartbeat().await? {
+            records.push(heartbeat);
+        }
+        Ok(records)
+    }
+
+    /// A heartbeat record when one is due, between transactions: its offset covers everything
+    /// read so far, so committing it lets the slot move on even when no captured table changes.
+    async fn heartbeat(&mut self) -> Result<Option<SourceRecord>, ConnectError> {
+        let interval = self.config.heartbeat_interval_ms;
+        if interval == 0
+            || self.transaction.is_some()
+            || self.last_heartbeat.elapsed() < Duration::from_millis(interval)
+        {
+            return Ok(None);
+        }
+        self.last_heartbeat = Instant::now();
+        if let Some(query) = &self.config.heartbeat_query {
+            sqlx::query(query)
+                .persistent(false)
+                .execute(self.catalog.connection())
+                .await
+                .map_err(|e| super::catalog::sql_error("running heartbeat.action.query", e))?;
+        }
+        let covered = self
+            .completed
+            .back()
+            .map_or(0, |(_, _, end)| *end)
+            .max(self.last_keepalive);
+        if covered == 0 {
+            return Ok(None);
+        }
+        let mut offset = SourceMap::new();
+        offset.insert("lsn".into(), covered.into());
+        offset.insert("lsn_commit".into(), covered.into());
+        offset.insert("heartbeat".into(), true.into());
+        let prefix = &self.config.topic_prefix;
+        let key_schema = Schema::struct_of(vec![Field::new("serverName", Schema::string())])
+            .named("io.debezium.connector.common.ServerNameKey");
+        let value_schema = Schema::struct_of(vec![Field::new("ts_ms", Schema::new(SchemaType::Int64))])
+            .named("io.debezium.connector.common.Heartbeat");
+        let key = Value::Struct(vec![("serverName".into(), Value::from(prefix.as_str()))]);
+        let value = Value::Struct(vec![("ts_ms".into(), Value::Int64(now_micros() / 1000))]);
+        Ok(Some(
+            SourceRecord::new(
+                self.partition.clone(),
+                offset,
+                format!("__debezium-heartbeat.{prefix}"),
+                Some(value_schema),
+                value,
+            )
+            .with_key(Some(key_schema), key),
+        ))
+    }
+
+    /// The LSN the slot may confirm once `offset` is in Kafka.
+    fn confirmable(&mut self, offset: &SourceMap) -> Option<i64> {
+        let at = StreamPosition::from_offset(offset)?;
+        let mut confirm = match at.event {
+            None => Some(at.commit_lsn),
+            Some(_) => None,
+        };
+        while let Some(&(commit_lsn, events, end_lsn)) = self.completed.front() {
+            let whole = match at.event {
+                None => commit_lsn <= at.commit_lsn,
+                Some(event) => commit_lsn < at.commit_lsn || (commit_lsn == at.commit_lsn && event + 1 >= events),
+            };
+            if !whole {
+                break;
+            }
+            confirm = Some(confirm.map_or(end_lsn, |c: i64| c.max(end_lsn)));
+            self.completed.pop_front();
+        }
+        confirm
+    }
+}
+
+/// A boxed, sendable future. Building the task's futures in plain functions (rather than
+/// inside `async_trait` methods) keeps the compiler's `Send` proof of sqlx's executors simple.
+type Step<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ConnectError>> + Send + 'a>>;
+
+fn start_step(config: CdcConfig, stored: Option<SourceMap>) -> Step<'static, Running> {
+    Box::pin(Running::start(config, stored))
+}
+
+fn poll_step(state: &mut Running) -> Step<'_, Vec<SourceRecord>> {
+    Box::pin(async move {
+        match state.phase {
+            Phase::Snapshot(..) => state.snapshot_batch().await,
+            Phase::Streaming => state.stream_batch().await,
+            Phase::Idle => {
+                tokio::time::sleep(POLL_WAIT).await;
+                Ok(Vec::new())
+            }
+        }
+    })
+}
+
+fn stop_step(mut state: Running) -> Step<'static, ()> {
+    Box::pin(async move {
+        if let Some(replication) = state.replication.take() {
+            replication.close().await;
+        }
+        if state.config.drop_slot_on_stop {
+            state.catalog.drop_slot(&state.config.slot).await?;
+            tracing::info!(slot = %state.config.slot, "dropped the replication slot");
+        }
+        Ok(())
+    })
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+#[async_trait]
+impl SourceTask for PostgresCdcTask {
+    async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<(), ConnectError> {
+        let config = CdcConfig::parse(props)?;
+        let partition = SourceMap::from_iter([("server".to_owned(), Json::from(config.topic_prefix.clone()))]);
+        let stored = context.offsets.offset(&partition);
+        tracing::info!(slot = %config.slot, offset = ?stored, "postgres-cdc starting");
+        self.state = Some(start_step(config, stored).await?);
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        let Some(state) = self.state.as_mut() else {
+            return Err(ConnectError::Fatal("polled before start".into()));
+        };
+        poll_step(state).await
+    }
+
+    async fn commit(&mut self, committed: &[(SourceMap, SourceMap)]) -> Result<(), ConnectError> {
+        let Some(state) = self.state.as_mut() else {
+            return Ok(());
+        };
+        let confirm = committed
+            .iter()
+            .filter_map(|(_, offset)| state.confirmable(offset))
+            .max();
+        if let (Some(lsn), Some(replication)) = (confirm, state.replication.as_ref()) {
+            tracing::debug!(lsn, "confirming the slot");
+            replication.confirm(lsn);
+        }
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError> {
+        match self.state.take() {
+            Some(state) => stop_step(state).await,
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_positions_cover_what_was_committed() {
+        let at = StreamPosition {
+            commit_lsn: 100,
+            event: Some(2),
+        };
+        assert!(at.covers(90, 50) && at.covers(100, 2) && !at.covers(100, 3) && !at.covers(110, 0));
+        let heartbeat = StreamPosition {
+            commit_lsn: 100,
+            event: None,
+        };
+        assert!(heartbeat.covers(100, 1000) && !heartbeat.covers(101, 0));
+        let offset = SourceMap::from_iter([
+            ("lsn_commit".to_owned(), Json::from(100)),
+            ("txn_event".to_owned(), Json::from(2)),
+        ]);
+        assert_eq!(StreamPosition::from_offset(&offset), Some(at));
+    }
+}
