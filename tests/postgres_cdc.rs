@@ -273,3 +273,197 @@ async fn large_transactions_tables_without_keys_and_toast() {
     drop(worker);
     cleanup(&mut conn, &schema).await;
 }
+
+/// The slot's confirmed flush LSN.
+async fn slot_lsn(conn: &mut PgConnection, slot: &str) -> Option<i64> {
+    sqlx::query_scalar(
+        "SELECT (confirmed_flush_lsn - '0/0'::pg_lsn)::int8 FROM pg_replication_slots WHERE slot_name = $1",
+    )
+    .bind(slot)
+    .fetch_optional(&mut *conn)
+    .await
+    .expect("read slot")
+    .flatten()
+}
+
+/// Ids of `after` rows, first occurrence order.
+fn distinct_ids(records: &[Record]) -> Vec<i64> {
+    let mut seen = std::collections::BTreeSet::new();
+    records
+        .iter()
+        .filter_map(|r| r.value.as_ref()?["payload"]["after"]["id"].as_i64())
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_mid_stream_loses_nothing_and_the_slot_never_passes_the_offsets() {
+    let (mut conn, schema) = database().await;
+    sql(
+        &mut conn,
+        &format!("CREATE TABLE {schema}.events (id integer PRIMARY KEY, v text)"),
+    )
+    .await;
+    let mut worker = Worker::start().await;
+    worker
+        .create(
+            "cdc",
+            cdc_config(&schema, &["events"], json!({"snapshot.mode": "no_data"})),
+        )
+        .await;
+    worker.wait_for_state("cdc", "RUNNING", 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // 40 transactions of 500 rows, written while the worker is killed and restarted.
+    let writer = {
+        let schema = schema.clone();
+        tokio::spawn(async move {
+            let mut conn = PgConnection::connect(&pg_url()).await.expect("connect");
+            for t in 0..40 {
+                let (from, to) = (t * 500 + 1, t * 500 + 500);
+                let insert =
+                    format!("INSERT INTO {schema}.events SELECT g, 'v' || g FROM generate_series({from}, {to}) g");
+                sqlx::query(&insert)
+                    .persistent(false)
+                    .execute(&mut conn)
+                    .await
+                    .expect("insert");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let mut checks = 0;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // The slot never moves past the committed offset.
+        let offsets = worker.get("/connectors/cdc/offsets").await;
+        let committed = offsets["offsets"][0]["offset"]["lsn_commit"].as_i64();
+        if let (Some(slot), Some(committed)) = (slot_lsn(&mut conn, &schema).await, committed) {
+            assert!(
+                slot <= committed + 4096,
+                "slot at {slot}, committed offset at {committed}"
+            );
+            checks += 1;
+        }
+    }
+    assert!(checks > 0, "the offsets and slot were compared at least once");
+    worker.kill();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    worker.spawn().await;
+    writer.await.unwrap();
+
+    let topic = format!("{schema}.{schema}.events");
+    let ids = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        let mut wanted = 20_000;
+        loop {
+            let ids = distinct_ids(&read_topic(&topic, wanted, Duration::from_secs(120)));
+            if ids.len() >= 20_000 || std::time::Instant::now() > deadline {
+                return ids;
+            }
+            wanted += 20_000 - ids.len();
+        }
+    })
+    .await
+    .unwrap();
+    let expected: Vec<i64> = (1..=20_000).collect();
+    let first_difference = ids.iter().zip(&expected).position(|(a, b)| a != b);
+    assert!(
+        ids.len() == expected.len() && first_difference.is_none(),
+        "every change, in commit order: {} distinct ids, first difference at {first_difference:?} ({:?})",
+        ids.len(),
+        first_difference.map(|i| &ids[i.saturating_sub(2)..(i + 3).min(ids.len())])
+    );
+
+    drop(worker);
+    cleanup(&mut conn, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validate_checks_the_server_and_a_dropped_slot_fails_clearly() {
+    let (mut conn, schema) = database().await;
+    sql(&mut conn, &format!("CREATE TABLE {schema}.t (id integer PRIMARY KEY)")).await;
+    let worker = Worker::start().await;
+
+    let mut bad = cdc_config(&schema, &["t"], json!({}));
+    bad["database.password"] = json!("wrong");
+    bad["name"] = json!("v");
+    let (status, infos) = worker
+        .request("PUT", "/connector-plugins/postgres-cdc/config/validate", Some(bad))
+        .await;
+    assert_eq!(status, 200);
+    let errors = |infos: &Value, key: &str| -> Vec<String> {
+        infos["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"]["name"] == key)
+            .map_or(vec![], |c| {
+                c["value"]["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.as_str().unwrap().to_owned())
+                    .collect()
+            })
+    };
+    assert!(
+        errors(&infos, "database.password")
+            .iter()
+            .any(|e| e.contains("password")),
+        "{infos}"
+    );
+
+    let mut missing = cdc_config(&schema, &["no_such_table"], json!({}));
+    missing["name"] = json!("v");
+    let (_, infos) = worker
+        .request("PUT", "/connector-plugins/postgres-cdc/config/validate", Some(missing))
+        .await;
+    assert!(!errors(&infos, "table.include.list").is_empty(), "{infos}");
+
+    let mut good = cdc_config(&schema, &["t"], json!({}));
+    good["name"] = json!("v");
+    let (_, infos) = worker
+        .request("PUT", "/connector-plugins/postgres-cdc/config/validate", Some(good))
+        .await;
+    assert_eq!(infos["error_count"], 0, "{infos}");
+
+    // Streaming, then the slot is dropped while the connector is stopped: it fails and says why.
+    worker.create("cdc", cdc_config(&schema, &["t"], json!({}))).await;
+    worker.wait_for_state("cdc", "RUNNING", 1).await;
+    sql(&mut conn, &format!("INSERT INTO {schema}.t VALUES (1)")).await;
+    let topic = format!("{schema}.{schema}.t");
+    tokio::task::spawn_blocking(move || read_topic(&topic, 1, Duration::from_secs(60)))
+        .await
+        .unwrap();
+    support::eventually("the offset to be committed", Duration::from_secs(30), || async {
+        let offsets = worker.get("/connectors/cdc/offsets").await;
+        offsets["offsets"][0]["offset"]["lsn_commit"].as_i64().map(|_| ())
+    })
+    .await;
+    assert_eq!(worker.request("PUT", "/connectors/cdc/pause", None).await.0, 202);
+    assert_eq!(worker.request("PUT", "/connectors/cdc/stop", None).await.0, 204);
+    worker.wait_for_state("cdc", "STOPPED", 0).await;
+    support::eventually("the slot to be released", Duration::from_secs(30), || {
+        let schema = schema.clone();
+        async move {
+            let mut conn = PgConnection::connect(&pg_url()).await.ok()?;
+            sqlx::query("SELECT pg_drop_replication_slot($1)")
+                .bind(&schema)
+                .execute(&mut conn)
+                .await
+                .ok()
+                .map(|_| ())
+        }
+    })
+    .await;
+    assert_eq!(worker.request("PUT", "/connectors/cdc/resume", None).await.0, 202);
+    let failed = worker.wait_for_task("cdc", 0, "FAILED").await;
+    assert!(
+        failed["trace"].as_str().is_some_and(|t| t.contains("does not exist")),
+        "{failed}"
+    );
+
+    drop(worker);
+    cleanup(&mut conn, &schema).await;
+}

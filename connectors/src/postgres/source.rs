@@ -133,6 +133,8 @@ struct Running {
     /// Transactions read, oldest first: commit LSN, change count, end LSN.
     completed: VecDeque<(i64, u64, i64)>,
     resume: Option<StreamPosition>,
+    /// The last change read (and returned by `poll`).
+    last_read: Option<StreamPosition>,
     last_commit_lsn: Option<i64>,
     /// The server's WAL position from its last keepalive.
     last_keepalive: i64,
@@ -191,6 +193,7 @@ impl Running {
             transaction: None,
             completed: VecDeque::new(),
             resume: if snapshot_wanted { None } else { resume },
+            last_read: None,
             last_commit_lsn: None,
             last_keepalive: 0,
             last_heartbeat: Instant::now(),
@@ -337,6 +340,10 @@ impl Running {
         if self.resume.is_some_and(|r| r.covers(commit_lsn, event)) {
             return Ok(());
         }
+        self.last_read = Some(StreamPosition {
+            commit_lsn,
+            event: Some(event),
+        });
         let mut offset = SourceMap::new();
         offset.insert("lsn".into(), lsn.into());
         offset.insert("txId".into(), xid.into());
@@ -414,9 +421,49 @@ impl Running {
         Ok(())
     }
 
+    /// The next batch of changes. A lost connection (Postgres restarting, the network) is torn
+    /// down: the records read so far are returned, and the next poll reconnects, resuming after
+    /// the last change read.
     async fn stream_batch(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
-        let deadline = Instant::now() + POLL_WAIT;
+        if self.replication.is_none() {
+            self.reconnect().await?;
+        }
         let mut records = Vec::new();
+        match self.stream_into(&mut records).await {
+            Ok(()) => Ok(records),
+            Err(e) if e.is_retriable() => {
+                tracing::warn!(error = %e, "lost the connection to PostgreSQL; reconnecting");
+                if let Some(replication) = self.replication.take() {
+                    replication.close().await;
+                }
+                self.transaction = None;
+                self.relations.clear();
+                self.resume = self.last_read.or(self.resume);
+                if records.is_empty() { Err(e) } else { Ok(records) }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Opens new connections after one was lost; the server resends from the slot's confirmed
+    /// position, and what was already read is skipped.
+    async fn reconnect(&mut self) -> Result<(), ConnectError> {
+        self.catalog = Catalog::connect(&self.config).await?;
+        if self.catalog.slot_position(&self.config.slot).await?.is_none() {
+            return Err(ConnectError::Fatal(format!(
+                "replication slot {} no longer exists: the changes since the last committed offset are lost",
+                self.config.slot
+            )));
+        }
+        let mut replication = Replication::connect(&self.config).await?;
+        replication.start().await?;
+        self.replication = Some(replication);
+        tracing::info!("reconnected to PostgreSQL");
+        Ok(())
+    }
+
+    async fn stream_into(&mut self, records: &mut Vec<SourceRecord>) -> Result<(), ConnectError> {
+        let deadline = Instant::now() + POLL_WAIT;
         while records.len() < MAX_BATCH {
             let wait = deadline.saturating_duration_since(Instant::now());
             if wait.is_zero() {
@@ -441,7 +488,7 @@ impl Running {
                 ReplicationEvent::XLogData { wal_start, data, .. } => {
                     match decode(&data).map_err(|e| ConnectError::Data(e.to_string()))? {
                         Message::Relation(relation) => self.on_relation(relation).await?,
-                        change => self.on_change(change, wal_start.as_u64() as i64, &mut records)?,
+                        change => self.on_change(change, wal_start.as_u64() as i64, records)?,
                     }
                 }
                 ReplicationEvent::Commit { lsn, end_lsn, .. } => {
@@ -461,7 +508,7 @@ impl Running {
         if let Some(heartbeat) = self.heartbeat().await? {
             records.push(heartbeat);
         }
-        Ok(records)
+        Ok(())
     }
 
     /// A heartbeat record when one is due, between transactions: its offset covers everything
