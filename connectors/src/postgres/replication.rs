@@ -19,8 +19,12 @@ pub struct CreatedSlot {
     pub snapshot_name: String,
 }
 
+/// Server messages that mean the server is restarting rather than refusing for good.
+const RESTARTING: [&str; 4] = ["57P01", "57P02", "57P03", "shutting down"];
+
 fn replication_error(context: &str, e: pgwire_replication::PgWireError) -> ConnectError {
-    if e.is_transient() || e.is_io() {
+    let text = e.to_string();
+    if e.is_transient() || e.is_io() || RESTARTING.iter().any(|m| text.contains(m)) {
         ConnectError::Retriable(format!("{context}: {e}"))
     } else {
         ConnectError::Fatal(format!("{context}: {e}"))
