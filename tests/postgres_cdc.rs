@@ -467,3 +467,49 @@ async fn validate_checks_the_server_and_a_dropped_slot_fails_clearly() {
     drop(worker);
     cleanup(&mut conn, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn column_changes_and_heartbeats() {
+    let (mut conn, schema) = database().await;
+    sql(&mut conn, &format!("CREATE TABLE {schema}.captured (id integer PRIMARY KEY)")).await;
+    sql(&mut conn, &format!("CREATE TABLE {schema}.other (id serial PRIMARY KEY)")).await;
+    let worker = Worker::start().await;
+    let config = cdc_config(&schema, &["captured"], json!({"snapshot.mode": "no_data", "heartbeat.interval.ms": 300}));
+    worker.create("cdc", config).await;
+    worker.wait_for_state("cdc", "RUNNING", 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // A column added while streaming shows up in the next events.
+    sql(&mut conn, &format!("INSERT INTO {schema}.captured VALUES (1)")).await;
+    sql(&mut conn, &format!("ALTER TABLE {schema}.captured ADD COLUMN note text")).await;
+    sql(&mut conn, &format!("INSERT INTO {schema}.captured VALUES (2, 'added')")).await;
+    sql(&mut conn, &format!("ALTER TABLE {schema}.captured DROP COLUMN note")).await;
+    sql(&mut conn, &format!("INSERT INTO {schema}.captured VALUES (3)")).await;
+    let topic = format!("{schema}.{schema}.captured");
+    let records = tokio::task::spawn_blocking(move || read_topic(&topic, 3, Duration::from_secs(60))).await.unwrap();
+    assert_eq!(payload(&records[0])["after"], json!({"id": 1}));
+    assert_eq!(payload(&records[1])["after"], json!({"id": 2, "note": "added"}));
+    assert_eq!(payload(&records[2])["after"], json!({"id": 3}));
+
+    // Changes to tables not captured: heartbeats still move the slot on.
+    let start = slot_lsn(&mut conn, &schema).await.expect("slot");
+    for _ in 0..20 {
+        sql(&mut conn, &format!("INSERT INTO {schema}.other DEFAULT VALUES")).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let moved = support::eventually("the slot to move on", Duration::from_secs(30), || {
+        let schema = schema.clone();
+        async move {
+            let mut conn = PgConnection::connect(&pg_url()).await.ok()?;
+            slot_lsn(&mut conn, &schema).await.filter(|lsn| *lsn > start)
+        }
+    })
+    .await;
+    assert!(moved > start);
+    let heartbeats = format!("__debezium-heartbeat.{schema}");
+    let beats = tokio::task::spawn_blocking(move || read_topic(&heartbeats, 1, Duration::from_secs(30))).await.unwrap();
+    assert_eq!(beats[0].key.as_ref().unwrap()["payload"], json!({"serverName": schema}));
+
+    drop(worker);
+    cleanup(&mut conn, &schema).await;
+}
