@@ -1,5 +1,7 @@
 //! Kafka clients: their configs, built from the worker config, and topic administration.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
@@ -12,6 +14,7 @@ use weir_connector_api::Props;
 
 use crate::config::WorkerConfig;
 use crate::config::worker::InternalTopic;
+use crate::sync::lock;
 
 /// How long a metadata or admin request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,13 +45,17 @@ impl<T> KafkaContext<T> for Result<T, KafkaError> {
     }
 }
 
-/// The settings every Kafka client of this worker starts from.
-#[derive(Clone, Debug)]
+/// Producers by their settings.
+type ProducerCache = Arc<Mutex<HashMap<Vec<(String, String)>, FutureProducer>>>;
+
+/// The settings every Kafka client of this worker starts from, and the producers it shares.
+#[derive(Clone)]
 pub struct KafkaClients {
     bootstrap_servers: String,
     producer: Props,
     consumer: Props,
     admin: Props,
+    producers: ProducerCache,
 }
 
 impl KafkaClients {
@@ -59,7 +66,34 @@ impl KafkaClients {
             producer: config.producer.clone(),
             consumer: config.consumer.clone(),
             admin: config.admin.clone(),
+            producers: ProducerCache::default(),
         }
+    }
+
+    /// A producer with these settings (as [`KafkaClients::producer_config`]), shared by every
+    /// caller that asks for the same settings. Each producer costs threads and connections, so
+    /// tasks share one unless a connector overrides producer settings.
+    pub fn shared_producer(
+        &self,
+        defaults: &[(&str, &str)],
+        overrides: &Props,
+        required: &[(&str, &str)],
+    ) -> Result<FutureProducer, KafkaOpError> {
+        let config = self.producer_config(defaults, overrides, required);
+        let key: Vec<(String, String)> = config
+            .config_map()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let mut producers = lock(&self.producers);
+        if let Some(producer) = producers.get(&key) {
+            return Ok(producer.clone());
+        }
+        let producer: FutureProducer = config
+            .create()
+            .context(|| "creating a producer (check producer.* and producer.override.*)".into())?;
+        producers.insert(key, producer.clone());
+        Ok(producer)
     }
 
     /// A client config: Weir's `defaults`, then the worker's settings for this kind of client,

@@ -1,6 +1,8 @@
 //! The file sink: appends each record's value to a file as a line.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::fs::{File, OpenOptions};
@@ -13,6 +15,8 @@ use super::{VERSION, file_key};
 
 /// The write buffer size.
 const WRITE_BUFFER: usize = 256 * 1024;
+/// How often buffered lines are handed to the OS between flushes.
+const HAND_OVER_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The file sink connector (`file-sink`, Kafka Connect's `FileStreamSinkConnector`).
 pub struct FileSinkConnector;
@@ -45,12 +49,23 @@ impl SinkConnector for FileSinkConnector {
     }
 }
 
-/// A task appending to one file: each batch is written through to the OS as it comes, and
+/// A task appending to one file: lines are handed to the OS every 200 ms or so, and
 /// [`SinkTask::flush`] syncs the file to disk before offsets are committed.
-#[derive(Default)]
 pub struct FileSinkTask {
     path: String,
     writer: Option<BufWriter<File>>,
+    /// When buffered lines were last handed to the OS.
+    handed_over: Instant,
+}
+
+impl Default for FileSinkTask {
+    fn default() -> Self {
+        FileSinkTask {
+            path: String::new(),
+            writer: None,
+            handed_over: Instant::now(),
+        }
+    }
 }
 
 impl FileSinkTask {
@@ -62,11 +77,11 @@ impl FileSinkTask {
 }
 
 /// The bytes of a record value as a line: strings and bytes as they are, other values as JSON.
-fn line_of(value: &Value) -> Vec<u8> {
+fn line_of(value: &Value) -> Cow<'_, [u8]> {
     match value {
-        Value::String(s) => s.as_bytes().to_vec(),
-        Value::Bytes(b) => b.clone(),
-        other => other.to_json().to_string().into_bytes(),
+        Value::String(s) => Cow::Borrowed(s.as_bytes()),
+        Value::Bytes(b) => Cow::Borrowed(b),
+        other => Cow::Owned(other.to_json().to_string().into_bytes()),
     }
 }
 
@@ -90,18 +105,27 @@ impl SinkTask for FileSinkTask {
         let path = self.path.clone();
         let writer = self.writer()?;
         for record in records {
-            let mut line = line_of(&record.value);
-            line.push(b'\n');
+            let line = line_of(&record.value);
             writer
                 .write_all(&line)
                 .await
                 .map_err(|e| ConnectError::io(format!("writing {path}"), e))?;
+            writer
+                .write_all(b"\n")
+                .await
+                .map_err(|e| ConnectError::io(format!("writing {path}"), e))?;
         }
-        // Hand each batch to the OS so readers see it; `flush` makes it durable.
-        writer
-            .flush()
-            .await
-            .map_err(|e| ConnectError::io(format!("writing {path}"), e))
+        // Hand what was written to the OS now and then, so readers see lines as they come;
+        // `flush` makes them durable.
+        if self.handed_over.elapsed() >= HAND_OVER_INTERVAL {
+            let writer = self.writer()?;
+            writer
+                .flush()
+                .await
+                .map_err(|e| ConnectError::io(format!("writing {path}"), e))?;
+            self.handed_over = Instant::now();
+        }
+        Ok(())
     }
 
     async fn flush(&mut self, _offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), ConnectError> {
@@ -133,9 +157,9 @@ mod tests {
 
     #[test]
     fn values_become_lines() {
-        assert_eq!(line_of(&Value::String("a b".into())), b"a b");
+        assert_eq!(line_of(&Value::String("a b".into())).as_ref(), b"a b");
         assert_eq!(
-            line_of(&Value::Struct(vec![("id".into(), Value::Int32(7))])),
+            line_of(&Value::Struct(vec![("id".into(), Value::Int32(7))])).as_ref(),
             br#"{"id":7}"#
         );
     }

@@ -15,7 +15,7 @@ use weir_connector_api::{
 use super::{VERSION, file_key};
 
 /// How long a poll waits when the file has no new complete line.
-const IDLE_WAIT: Duration = Duration::from_millis(200);
+const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// The read buffer size.
 const READ_BUFFER: usize = 256 * 1024;
 

@@ -53,21 +53,20 @@ pub struct KafkaLog {
 impl KafkaLog {
     /// Starts reading `topic` from its beginning, applying each record with `apply`.
     pub async fn start(clients: &KafkaClients, topic: &str, mut apply: Apply) -> Result<Self, StorageError> {
-        let producer: FutureProducer = clients
-            .producer_config(
-                &[("linger.ms", "0")],
-                &Props::new(),
-                &[
-                    ("acks", "all"),
-                    ("enable.idempotence", "true"),
-                    ("partitioner", "murmur2_random"),
-                ],
-            )
-            .create()
-            .context(|| format!("creating the producer of {topic}"))?;
+        // One producer serves every internal topic: acknowledged by all replicas, never
+        // duplicated, and partitioned as Kafka Connect's Java producer does (murmur2 of the key).
+        let producer = clients.shared_producer(
+            &[("linger.ms", "0")],
+            &Props::new(),
+            &[
+                ("acks", "all"),
+                ("enable.idempotence", "true"),
+                ("partitioner", "murmur2_random"),
+            ],
+        )?;
         let consumer: StreamConsumer<QuietEof> = clients
             .consumer_config(
-                &[("fetch.wait.max.ms", "100"), ("enable.partition.eof", "true")],
+                &[("enable.partition.eof", "true")],
                 &Props::new(),
                 &[
                     ("enable.auto.commit", "false"),

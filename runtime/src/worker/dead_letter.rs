@@ -28,10 +28,7 @@ impl DeadLetterProducer {
             replication_factor: queue.replication_factor,
         };
         create_topic_if_missing(clients, &topic, &[]).await?;
-        let producer = clients
-            .producer_config(&[("acks", "all")], overrides, &[])
-            .create()
-            .context(|| "creating the dead letter queue producer".into())?;
+        let producer = clients.shared_producer(&[("acks", "all")], overrides, &[])?;
         Ok(DeadLetterProducer { queue, producer })
     }
 

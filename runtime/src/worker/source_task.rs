@@ -41,35 +41,27 @@ pub(super) struct SourceTaskRunner {
 }
 
 impl SourceTaskRunner {
-    /// Prepares a task: its producer (`producer.*`, then the connector's `producer.override.*`).
-    /// By default the producer is idempotent (no reordering or duplicates on broker retries) and
-    /// keeps retrying a record for as long as it takes, as Kafka Connect's does.
+    /// Prepares a task: its producer (`producer.*`, then the connector's `producer.override.*`),
+    /// shared with the tasks that use the same settings.
     pub(super) fn new(
         io: TaskIo,
         task: Box<dyn SourceTask>,
         worker: &WorkerContext,
         config: &ConnectorConfig,
     ) -> Result<Self, TaskError> {
-        let client_id = format!("connector-producer-{}", io.id);
-        let producer = worker
-            .clients
-            .producer_config(
-                &[
-                    ("client.id", &client_id),
-                    ("acks", "all"),
-                    ("enable.idempotence", "true"),
-                    ("message.timeout.ms", "0"),
-                ],
-                &config.prefixed("producer.override."),
-                &[],
-            )
-            .create()
-            .context(|| {
-                format!(
-                    "creating the producer of {} (check producer.* and producer.override.*)",
-                    io.id
-                )
-            })?;
+        // Idempotent (no reordering or duplicates on broker retries), retrying a record for as
+        // long as it takes (as Kafka Connect's does), and keyed records partitioned as Kafka's
+        // Java producer does.
+        let producer = worker.clients.shared_producer(
+            &[
+                ("acks", "all"),
+                ("enable.idempotence", "true"),
+                ("message.timeout.ms", "0"),
+                ("partitioner", "murmur2_random"),
+            ],
+            &config.prefixed("producer.override."),
+            &[],
+        )?;
         Ok(SourceTaskRunner {
             io,
             task,
