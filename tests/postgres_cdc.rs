@@ -392,23 +392,8 @@ async fn validate_checks_the_server_and_a_dropped_slot_fails_clearly() {
         .request("PUT", "/connector-plugins/postgres-cdc/config/validate", Some(bad))
         .await;
     assert_eq!(status, 200);
-    let errors = |infos: &Value, key: &str| -> Vec<String> {
-        infos["configs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["value"]["name"] == key)
-            .map_or(vec![], |c| {
-                c["value"]["errors"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e.as_str().unwrap().to_owned())
-                    .collect()
-            })
-    };
     assert!(
-        errors(&infos, "database.password")
+        support::config_errors(&infos, "database.password")
             .iter()
             .any(|e| e.contains("password")),
         "{infos}"
@@ -419,7 +404,10 @@ async fn validate_checks_the_server_and_a_dropped_slot_fails_clearly() {
     let (_, infos) = worker
         .request("PUT", "/connector-plugins/postgres-cdc/config/validate", Some(missing))
         .await;
-    assert!(!errors(&infos, "table.include.list").is_empty(), "{infos}");
+    assert!(
+        !support::config_errors(&infos, "table.include.list").is_empty(),
+        "{infos}"
+    );
 
     let mut good = cdc_config(&schema, &["t"], json!({}));
     good["name"] = json!("v");
@@ -471,22 +459,40 @@ async fn validate_checks_the_server_and_a_dropped_slot_fails_clearly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn column_changes_and_heartbeats() {
     let (mut conn, schema) = database().await;
-    sql(&mut conn, &format!("CREATE TABLE {schema}.captured (id integer PRIMARY KEY)")).await;
-    sql(&mut conn, &format!("CREATE TABLE {schema}.other (id serial PRIMARY KEY)")).await;
+    sql(
+        &mut conn,
+        &format!("CREATE TABLE {schema}.captured (id integer PRIMARY KEY)"),
+    )
+    .await;
+    sql(
+        &mut conn,
+        &format!("CREATE TABLE {schema}.other (id serial PRIMARY KEY)"),
+    )
+    .await;
     let worker = Worker::start().await;
-    let config = cdc_config(&schema, &["captured"], json!({"snapshot.mode": "no_data", "heartbeat.interval.ms": 300}));
+    let config = cdc_config(
+        &schema,
+        &["captured"],
+        json!({"snapshot.mode": "no_data", "heartbeat.interval.ms": 300}),
+    );
     worker.create("cdc", config).await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // A column added while streaming shows up in the next events.
     sql(&mut conn, &format!("INSERT INTO {schema}.captured VALUES (1)")).await;
-    sql(&mut conn, &format!("ALTER TABLE {schema}.captured ADD COLUMN note text")).await;
+    sql(
+        &mut conn,
+        &format!("ALTER TABLE {schema}.captured ADD COLUMN note text"),
+    )
+    .await;
     sql(&mut conn, &format!("INSERT INTO {schema}.captured VALUES (2, 'added')")).await;
     sql(&mut conn, &format!("ALTER TABLE {schema}.captured DROP COLUMN note")).await;
     sql(&mut conn, &format!("INSERT INTO {schema}.captured VALUES (3)")).await;
     let topic = format!("{schema}.{schema}.captured");
-    let records = tokio::task::spawn_blocking(move || read_topic(&topic, 3, Duration::from_secs(60))).await.unwrap();
+    let records = tokio::task::spawn_blocking(move || read_topic(&topic, 3, Duration::from_secs(60)))
+        .await
+        .unwrap();
     assert_eq!(payload(&records[0])["after"], json!({"id": 1}));
     assert_eq!(payload(&records[1])["after"], json!({"id": 2, "note": "added"}));
     assert_eq!(payload(&records[2])["after"], json!({"id": 3}));
@@ -507,7 +513,9 @@ async fn column_changes_and_heartbeats() {
     .await;
     assert!(moved > start);
     let heartbeats = format!("__debezium-heartbeat.{schema}");
-    let beats = tokio::task::spawn_blocking(move || read_topic(&heartbeats, 1, Duration::from_secs(30))).await.unwrap();
+    let beats = tokio::task::spawn_blocking(move || read_topic(&heartbeats, 1, Duration::from_secs(30)))
+        .await
+        .unwrap();
     assert_eq!(beats[0].key.as_ref().unwrap()["payload"], json!({"serverName": schema}));
 
     drop(worker);

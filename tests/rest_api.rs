@@ -80,24 +80,12 @@ async fn validate_reports_every_error_in_config_infos() {
         .await;
     assert_eq!(status, 200, "{infos}");
     assert_eq!(infos["name"], "file-source");
-    let errors = |key: &str| -> Vec<String> {
-        infos["configs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["value"]["name"] == key)
-            .map(|c| {
-                c["value"]["errors"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e.as_str().unwrap().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     for key in ["name", "file", "topic", "batch.size", "tasks.max", "errors.tolerance"] {
-        assert_eq!(errors(key).len(), 1, "one error for {key}: {infos}");
+        assert_eq!(
+            support::config_errors(&infos, key).len(),
+            1,
+            "one error for {key}: {infos}"
+        );
     }
     assert_eq!(infos["error_count"], 6);
     assert!(infos["groups"].as_array().unwrap().contains(&json!("Common")));

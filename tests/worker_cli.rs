@@ -15,6 +15,26 @@ fn weir(args: &[&str]) -> std::process::Output {
         .expect("run weir")
 }
 
+/// Starts a worker whose config (on top of the broker, a group and a free port) must stop it at
+/// start; returns what it printed.
+fn failed_start(extra: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("worker.yaml");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = format!(
+        "bootstrap.servers: {}\ngroup.id: g\nlisteners: http://127.0.0.1:{port}\n{extra}",
+        support::bootstrap_servers()
+    );
+    std::fs::write(&config, text).unwrap();
+    let output = weir(&["worker", "--config", config.to_str().unwrap()]);
+    assert!(!output.status.success(), "the worker must refuse to start");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn help_explains_every_flag() {
     let top = String::from_utf8_lossy(&weir(&["--help"]).stdout).into_owned();
@@ -49,24 +69,7 @@ fn a_bad_worker_config_stops_the_worker_naming_every_bad_key() {
 
 #[test]
 fn a_bad_client_setting_stops_the_worker_naming_the_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("worker.yaml");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    std::fs::write(
-        &config,
-        format!(
-            "bootstrap.servers: {}\ngroup.id: g\nlisteners: http://127.0.0.1:{port}\nproducer.no.such.setting: 1\n",
-            support::bootstrap_servers()
-        ),
-    )
-    .unwrap();
-    let output = weir(&["worker", "--config", config.to_str().unwrap()]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = failed_start("producer.no.such.setting: 1\n");
     assert!(stderr.contains("no.such.setting"), "{stderr}");
 }
 
@@ -126,23 +129,8 @@ async fn an_internal_topic_that_is_not_compacted_stops_the_worker() {
     let new = NewTopic::new(&topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "delete");
     admin.create_topics([&new], &AdminOptions::new()).await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("worker.yaml");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    std::fs::write(
-        &config,
-        format!(
-            "bootstrap.servers: {}\ngroup.id: g\nlisteners: http://127.0.0.1:{port}\nconfig.storage.topic: {topic}\nconfig.storage.replication.factor: 1\n",
-            support::bootstrap_servers()
-        ),
-    )
-    .unwrap();
-    let output = weir(&["worker", "--config", config.to_str().unwrap()]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = failed_start(&format!(
+        "config.storage.topic: {topic}\nconfig.storage.replication.factor: 1\n"
+    ));
     assert!(stderr.contains(&topic) && stderr.contains("compact"), "{stderr}");
 }

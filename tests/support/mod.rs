@@ -423,3 +423,15 @@ pub fn read_topic(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
     }
     records
 }
+
+/// The errors a ConfigInfos answer reports for one key.
+pub fn config_errors(infos: &Value, key: &str) -> Vec<String> {
+    infos["configs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["value"]["name"] == key)
+        .and_then(|c| c["value"]["errors"].as_array())
+        .map(|errors| errors.iter().filter_map(|e| e.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
