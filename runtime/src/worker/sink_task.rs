@@ -101,6 +101,9 @@ impl SinkTaskRunner {
                 ("client.id", &client_id),
                 ("auto.offset.reset", "earliest"),
                 ("topic.metadata.refresh.interval.ms", "10000"),
+                // librdkafka stops prefetching once `queued.min.messages` are queued and looks
+                // again only after this back-off (1 s by default): a fast sink would idle.
+                ("fetch.queue.backoff.ms", "10"),
             ],
             &config.prefixed("consumer.override."),
             &[
