@@ -1,0 +1,1 @@
+"""Weir's benchmark harness: see bench/README.md. Run it through bench/run."""

@@ -1,0 +1,5 @@
+"""Scenarios. Each module registers its classes with @register; to add one (cdc, wasm, ...),
+write a module here and import it below."""
+
+from .base import SCENARIOS, Figure, Scenario, register  # noqa: F401
+from . import file, idle  # noqa: F401,E402  (registers file-source, file-sink, idle)
