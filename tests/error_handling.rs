@@ -58,7 +58,11 @@ async fn source_conversion_failures_fail_the_task_or_are_skipped() {
     )
     .await;
     assert_eq!(topic_record_count(&tolerant_topic), 0);
-    assert!(worker.log().contains("skipping a record that cannot be converted"));
+    assert!(
+        worker
+            .log()
+            .contains("a record that cannot be converted was left out (errors.tolerance=all)")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

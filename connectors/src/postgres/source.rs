@@ -359,7 +359,9 @@ impl Running {
             last_commit_lsn: self.last_commit_lsn,
         };
         let row = |table: &TableInfo, datums: &[Datum]| table.row(datums).map_err(ConnectError::Data);
-        let old_row = |table: &TableInfo, datums: &[Datum]| {
+        // The old row, when sent: whole under REPLICA IDENTITY FULL, else its key.
+        let old_row = |table: &TableInfo, old: Option<&[Datum]>| -> Result<Value, ConnectError> {
+            let Some(datums) = old else { return Ok(Value::Null) };
             if table.full_old_rows {
                 table.row(datums)
             } else {
@@ -377,11 +379,7 @@ impl Running {
             Message::Update { relation, old, new } => {
                 if let Some(table) = self.table(relation)? {
                     let after = row(&table, &new)?;
-                    let before = old
-                        .as_deref()
-                        .map(|o| old_row(&table, o))
-                        .transpose()?
-                        .unwrap_or(Value::Null);
+                    let before = old_row(&table, old.as_deref())?;
                     let old_key = table.key_of(&before);
                     if !before.is_null() && !old_key.is_null() && old_key != table.key_of(&after) {
                         // The key changed: a delete of the old key, then a create, as Debezium does.
@@ -397,11 +395,7 @@ impl Running {
             }
             Message::Delete { relation, old } => {
                 if let Some(table) = self.table(relation)? {
-                    let before = old
-                        .as_deref()
-                        .map(|o| old_row(&table, o))
-                        .transpose()?
-                        .unwrap_or(Value::Null);
+                    let before = old_row(&table, old.as_deref())?;
                     let key = table.key_of(&before);
                     records.push(self.record(&table, offset.clone(), "d", before, Value::Null, &at));
                     if self.config.tombstones_on_delete && !key.is_null() {

@@ -242,7 +242,7 @@ impl SinkTaskRunner {
                             .errors
                             .log_messages
                             .then(|| format!("{}-{}@{}", message.topic(), message.partition(), message.offset()));
-                        tracing::error!(error = %e, stage, record = ?at, "skipping a record that cannot be converted");
+                        tracing::error!(error = %e, stage, record = ?at, "a record that cannot be converted was left out (errors.tolerance=all)");
                     }
                     if let Some(dlq) = dead_letters {
                         dlq.send(message, &self.io.id, stage, &e.to_string()).await?;

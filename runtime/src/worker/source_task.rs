@@ -165,7 +165,7 @@ impl SourceTaskRunner {
             Err(e) if self.errors.tolerate_all => {
                 if self.errors.log {
                     let context = self.errors.log_messages.then(|| format!("{:?}", record.source_offset));
-                    tracing::error!(error = %e, topic, record = ?context, "skipping a record that cannot be converted");
+                    tracing::error!(error = %e, topic, record = ?context, "a record that cannot be converted was left out (errors.tolerance=all)");
                 }
                 self.in_flight.push_back(InFlight {
                     delivery: None,
