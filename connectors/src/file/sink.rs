@@ -76,6 +76,42 @@ impl FileSinkTask {
     }
 }
 
+/// Cuts a partial last line left by a crash in the middle of a write. Such a line belongs to
+/// records whose offsets were never committed (a flush precedes every commit), so they are
+/// delivered again and written whole.
+fn drop_partial_line(path: &str) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    let mut file = match std::fs::OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    let mut end = len;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while end > 0 {
+        let start = end.saturating_sub(chunk.len() as u64);
+        let buf = &mut chunk[..(end - start) as usize];
+        file.seek(std::io::SeekFrom::Start(start))?;
+        file.read_exact(buf)?;
+        if let Some(i) = buf.iter().rposition(|b| *b == b'\n') {
+            end = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    if end < len {
+        tracing::warn!(
+            file = path,
+            cut = len - end,
+            "cut a partial last line left by an interrupted write"
+        );
+        file.set_len(end)?;
+        file.sync_data()?;
+    }
+    Ok(())
+}
+
 /// The bytes of a record value as a line: strings and bytes as they are, other values as JSON.
 fn line_of(value: &Value) -> Cow<'_, [u8]> {
     match value {
@@ -90,6 +126,11 @@ impl SinkTask for FileSinkTask {
     async fn start(&mut self, props: &Props) -> Result<(), ConnectError> {
         let config = FileSinkConnector.config_def().parse(props)?;
         self.path = config.string("file").unwrap_or_default().to_owned();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || drop_partial_line(&path))
+            .await
+            .map_err(|e| ConnectError::Fatal(e.to_string()))?
+            .map_err(|e| ConnectError::io(format!("checking the end of {}", self.path), e))?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -154,6 +195,20 @@ impl SinkTask for FileSinkTask {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partial_last_line_is_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        let path = path.to_str().unwrap();
+        std::fs::write(path, "a\nb\npart").unwrap();
+        drop_partial_line(path).unwrap();
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "a\nb\n");
+        std::fs::write(path, "no newline at all").unwrap();
+        drop_partial_line(path).unwrap();
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "");
+        drop_partial_line(dir.path().join("missing").to_str().unwrap()).unwrap();
+    }
 
     #[test]
     fn values_become_lines() {
