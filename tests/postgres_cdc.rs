@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
-use support::{Record, Worker, pg_url, read_topic, unique};
+use support::{Record, Worker, pg_url, read_topic, read_topic_async, unique};
 
 /// A fresh schema to play in, and a SQL connection.
 async fn database() -> (PgConnection, String) {
@@ -116,12 +116,7 @@ async fn snapshot_then_changes_of_every_type() {
     worker.create("cdc", cdc_config(&schema, &["items"], json!({}))).await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;
     let topic = format!("{schema}.{schema}.items");
-    let snapshot = tokio::task::spawn_blocking({
-        let topic = topic.clone();
-        move || read_topic(&topic, 2, Duration::from_secs(60))
-    })
-    .await
-    .unwrap();
+    let snapshot = read_topic_async(&topic, 2, Duration::from_secs(60)).await;
     let first = payload(&snapshot[0]);
     assert_eq!(first["op"], "r");
     assert_eq!(first["source"]["snapshot"], "true");
@@ -168,9 +163,7 @@ async fn snapshot_then_changes_of_every_type() {
     .await;
     sql(&mut conn, &format!("DELETE FROM {schema}.items WHERE id = 2")).await;
     sql(&mut conn, &format!("TRUNCATE {schema}.items")).await;
-    let all = tokio::task::spawn_blocking(move || read_topic(&topic, 7, Duration::from_secs(60)))
-        .await
-        .unwrap();
+    let all = read_topic_async(&topic, 7, Duration::from_secs(60)).await;
     let ops: Vec<Value> = all[2..]
         .iter()
         .map(|r| r.value.as_ref().map_or(Value::Null, |v| v["payload"]["op"].clone()))
@@ -234,9 +227,7 @@ async fn large_transactions_tables_without_keys_and_toast() {
     sql(&mut conn, &format!("UPDATE {schema}.toasty SET small = 5 WHERE id = 1")).await;
 
     let bulk = format!("{schema}.{schema}.bulk");
-    let records = tokio::task::spawn_blocking(move || read_topic(&bulk, 50_000, Duration::from_secs(120)))
-        .await
-        .unwrap();
+    let records = read_topic_async(&bulk, 50_000, Duration::from_secs(120)).await;
     let ids: Vec<i64> = records
         .iter()
         .map(|r| payload(r)["after"]["id"].as_i64().unwrap())
@@ -253,16 +244,12 @@ async fn large_transactions_tables_without_keys_and_toast() {
     assert_eq!(tx.len(), 1, "one transaction");
 
     let nokey = format!("{schema}.{schema}.nokey");
-    let records = tokio::task::spawn_blocking(move || read_topic(&nokey, 1, Duration::from_secs(60)))
-        .await
-        .unwrap();
+    let records = read_topic_async(&nokey, 1, Duration::from_secs(60)).await;
     assert!(records[0].key.is_none(), "no primary key, no key");
     assert_eq!(payload(&records[0])["after"], json!({"a": 1, "b": "x"}));
 
     let toasty = format!("{schema}.{schema}.toasty");
-    let records = tokio::task::spawn_blocking(move || read_topic(&toasty, 2, Duration::from_secs(60)))
-        .await
-        .unwrap();
+    let records = read_topic_async(&toasty, 2, Duration::from_secs(60)).await;
     assert_eq!(
         payload(&records[0])["after"]["big"].as_str().map(str::len),
         Some(12_800)
@@ -421,9 +408,7 @@ async fn validate_checks_the_server_and_a_dropped_slot_fails_clearly() {
     worker.wait_for_state("cdc", "RUNNING", 1).await;
     sql(&mut conn, &format!("INSERT INTO {schema}.t VALUES (1)")).await;
     let topic = format!("{schema}.{schema}.t");
-    tokio::task::spawn_blocking(move || read_topic(&topic, 1, Duration::from_secs(60)))
-        .await
-        .unwrap();
+    read_topic_async(&topic, 1, Duration::from_secs(60)).await;
     support::eventually("the offset to be committed", Duration::from_secs(30), || async {
         let offsets = worker.get("/connectors/cdc/offsets").await;
         offsets["offsets"][0]["offset"]["lsn_commit"].as_i64().map(|_| ())
@@ -490,9 +475,7 @@ async fn column_changes_and_heartbeats() {
     sql(&mut conn, &format!("ALTER TABLE {schema}.captured DROP COLUMN note")).await;
     sql(&mut conn, &format!("INSERT INTO {schema}.captured VALUES (3)")).await;
     let topic = format!("{schema}.{schema}.captured");
-    let records = tokio::task::spawn_blocking(move || read_topic(&topic, 3, Duration::from_secs(60)))
-        .await
-        .unwrap();
+    let records = read_topic_async(&topic, 3, Duration::from_secs(60)).await;
     assert_eq!(payload(&records[0])["after"], json!({"id": 1}));
     assert_eq!(payload(&records[1])["after"], json!({"id": 2, "note": "added"}));
     assert_eq!(payload(&records[2])["after"], json!({"id": 3}));
@@ -513,9 +496,7 @@ async fn column_changes_and_heartbeats() {
     .await;
     assert!(moved > start);
     let heartbeats = format!("__debezium-heartbeat.{schema}");
-    let beats = tokio::task::spawn_blocking(move || read_topic(&heartbeats, 1, Duration::from_secs(30)))
-        .await
-        .unwrap();
+    let beats = read_topic_async(&heartbeats, 1, Duration::from_secs(30)).await;
     assert_eq!(beats[0].key.as_ref().unwrap()["payload"], json!({"serverName": schema}));
 
     drop(worker);

@@ -391,6 +391,14 @@ pub struct Record {
     pub value: Option<serde_json::Value>,
 }
 
+/// [`read_topic`] from async code (the Kafka client blocks).
+pub async fn read_topic_async(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || read_topic(&topic, count, timeout))
+        .await
+        .expect("reader")
+}
+
 /// Reads a topic from the start until it holds at least `count` records, or panics after `timeout`.
 pub fn read_topic(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
     use rdkafka::Message;
