@@ -299,3 +299,25 @@ impl Value {
         }
     }
 }
+
+impl Value {
+    /// A value read from schemaless JSON, the inverse of [`Value::to_json`] as far as JSON
+    /// allows: integers as int64, other numbers as double, objects as string-keyed maps.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match json {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Boolean(*b),
+            J::Number(n) => n
+                .as_i64()
+                .map_or_else(|| Value::Float64(n.as_f64().unwrap_or(f64::NAN)), Value::Int64),
+            J::String(s) => Value::String(s.clone()),
+            J::Array(items) => Value::Array(items.iter().map(Value::from_json).collect()),
+            J::Object(obj) => Value::Map(
+                obj.iter()
+                    .map(|(k, v)| (Value::String(k.clone()), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}

@@ -54,11 +54,35 @@ pub trait SinkTask: Send {
     async fn start(&mut self, props: &Props) -> Result<(), ConnectError>;
 
     /// Takes a batch of records. The task may buffer them until [`SinkTask::flush`].
+    ///
+    /// When no record has come for about a second, the runtime calls it with an empty batch, so
+    /// a task can act on time (close a file on schedule). After a retriable error the runtime
+    /// calls it again with the same batch: records already taken must be recognised by their
+    /// offsets and not taken twice.
     async fn put(&mut self, records: &[SinkRecord]) -> Result<(), ConnectError>;
 
-    /// Makes every record put so far durable. The runtime commits `offsets` (the next offset to
-    /// read per partition) to Kafka only after this returns `Ok`.
+    /// Makes every record put so far durable. `offsets` is the next offset to read per partition.
     async fn flush(&mut self, offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), ConnectError>;
+
+    /// Answers the offsets the runtime may commit now, given `offsets`, the next offset after
+    /// every record put so far. The runtime commits what this answers, and nothing before it.
+    ///
+    /// The default flushes and answers `offsets`. A sink that writes in units of its own (objects
+    /// in a store) answers, per partition, where its first unwritten unit starts, and keeps the
+    /// rest buffered.
+    async fn pre_commit(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, i64>,
+    ) -> Result<BTreeMap<TopicPartition, i64>, ConnectError> {
+        self.flush(offsets).await?;
+        Ok(offsets.clone())
+    }
+
+    /// The partitions are no longer this task's (the group rebalanced, or the task pauses): drop
+    /// what is buffered for them. Their records are delivered again from the committed offsets.
+    async fn close(&mut self, _partitions: &[TopicPartition]) -> Result<(), ConnectError> {
+        Ok(())
+    }
 
     /// Stops the task and releases its resources. Called after a final flush.
     async fn stop(&mut self) -> Result<(), ConnectError>;

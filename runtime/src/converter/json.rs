@@ -61,14 +61,14 @@ impl Converter for JsonConverter {
             ))
         })?;
         if !self.schemas_enable {
-            return Ok((None, infer(&json)));
+            return Ok((None, Value::from_json(&json)));
         }
         let envelope = json.as_object().filter(|o| o.len() == 2 && o.contains_key("schema") && o.contains_key("payload")).ok_or_else(|| {
             err("JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. \
                  If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.")
         })?;
         match &envelope["schema"] {
-            Json::Null => Ok((None, infer(&envelope["payload"]))),
+            Json::Null => Ok((None, Value::from_json(&envelope["payload"]))),
             schema_json => {
                 let schema = schema_from_json(schema_json)?;
                 let value = value_from_json(&schema, &envelope["payload"])?;
@@ -312,21 +312,6 @@ fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, ConversionErro
             )
         }
     })
-}
-
-/// A value read from schemaless JSON: integers as int64, other numbers as double, objects as
-/// string-keyed maps.
-fn infer(json: &Json) -> Value {
-    match json {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Boolean(*b),
-        Json::Number(n) => n
-            .as_i64()
-            .map_or_else(|| Value::Float64(n.as_f64().unwrap_or(f64::NAN)), Value::Int64),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::Array(items.iter().map(infer).collect()),
-        Json::Object(obj) => Value::Map(obj.iter().map(|(k, v)| (Value::String(k.clone()), infer(v))).collect()),
-    }
 }
 
 #[cfg(test)]

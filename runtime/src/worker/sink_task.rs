@@ -2,6 +2,7 @@
 //! task has flushed what they cover.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ use crate::sync::lock;
 /// The most records handed to one `put`.
 const MAX_BATCH: usize = 2000;
 
+/// How long the loop waits for records before calling `put` with an empty batch.
+const IDLE_PUT_INTERVAL: Duration = Duration::from_secs(1);
+
 /// What a sink task reads: a topic list or a pattern.
 #[derive(Clone, Debug)]
 enum Subscription {
@@ -37,10 +41,22 @@ pub fn consumer_group(connector: &str) -> String {
 }
 
 /// Remembers the partitions the group took away, so their offsets are no longer committed by
-/// this task (which would rewind their new owner).
+/// this task (which would rewind their new owner) and the task drops what it buffered for them.
 #[derive(Clone, Default)]
 struct RevokeTracker {
     revoked: Arc<Mutex<Vec<TopicPartition>>>,
+    /// Counts revocations: messages received after a change belong to a new assignment.
+    generation: Arc<AtomicU64>,
+}
+
+impl RevokeTracker {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn take(&self) -> Vec<TopicPartition> {
+        std::mem::take(&mut *lock(&self.revoked))
+    }
 }
 
 impl ClientContext for RevokeTracker {}
@@ -55,6 +71,7 @@ impl ConsumerContext for RevokeTracker {
                     partition: e.partition(),
                 });
             }
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 }
@@ -72,10 +89,12 @@ pub(super) struct SinkTaskRunner {
     producer_overrides: weir_connector_api::Props,
     errors: ErrorPolicy,
     flush_interval: Duration,
-    /// The next offset to commit per partition: records up to it were put (or skipped).
+    /// The next offset per partition after the records put (or skipped) so far.
     offsets: BTreeMap<TopicPartition, i64>,
-    /// Whether records were put since the last commit.
-    dirty: bool,
+    /// The offsets last committed per partition.
+    committed: BTreeMap<TopicPartition, i64>,
+    /// A message received after a rebalance, held for the next batch.
+    held: Option<OwnedMessage>,
 }
 
 /// What woke the loop.
@@ -127,7 +146,8 @@ impl SinkTaskRunner {
             errors: config.errors.clone(),
             flush_interval: worker.config.offset_flush_interval,
             offsets: BTreeMap::new(),
-            dirty: false,
+            committed: BTreeMap::new(),
+            held: None,
         }
     }
 
@@ -159,7 +179,6 @@ impl SinkTaskRunner {
         let result = self.consume(&mut consumer).await;
         let committed = match (&result, &consumer) {
             (Ok(()), Some(c)) => self.commit(c).await,
-            (Ok(()), None) if self.dirty => self.task.flush(&self.offsets).await.map_err(TaskError::from),
             _ => Ok(()),
         };
         if let Some(c) = consumer.take() {
@@ -188,6 +207,7 @@ impl SinkTaskRunner {
                     // Commit and leave the group; resuming rejoins from the committed offsets.
                     if let Some(c) = consumer.take() {
                         self.commit(&c).await?;
+                        self.release_all().await?;
                         close(c).await;
                     }
                     self.io.status.report(State::Paused, None).await;
@@ -210,7 +230,7 @@ impl SinkTaskRunner {
             let event = tokio::select! {
                 _ = self.io.directive.changed() => Event::Directive,
                 _ = commit_timer.tick() => Event::Commit,
-                batch = receive_batch(&c) => Event::Batch(batch),
+                batch = receive_batch(&c, &self.revokes, &mut self.held) => Event::Batch(batch),
             };
             match event {
                 Event::Directive => {}
@@ -232,6 +252,7 @@ impl SinkTaskRunner {
         dead_letters: Option<&DeadLetterProducer>,
         backoff: &mut Backoff,
     ) -> Result<(), TaskError> {
+        self.release_revoked().await?;
         let mut records = Vec::with_capacity(messages.len());
         for message in messages {
             match self.convert(message) {
@@ -275,8 +296,33 @@ impl SinkTaskRunner {
             };
             self.offsets.insert(tp, message.offset() + 1);
         }
-        self.dirty |= !messages.is_empty();
         Ok(())
+    }
+
+    /// Tells the task which partitions the group took away, and forgets their offsets.
+    async fn release_revoked(&mut self) -> Result<(), TaskError> {
+        let revoked = self.revokes.take();
+        if revoked.is_empty() {
+            return Ok(());
+        }
+        for tp in &revoked {
+            self.offsets.remove(tp);
+            self.committed.remove(tp);
+        }
+        Ok(self.task.close(&revoked).await?)
+    }
+
+    /// Tells the task every partition is gone, before the consumer leaves the group.
+    async fn release_all(&mut self) -> Result<(), TaskError> {
+        self.revokes.take();
+        self.held = None;
+        let owned: Vec<TopicPartition> = self.offsets.keys().cloned().collect();
+        self.offsets.clear();
+        self.committed.clear();
+        if owned.is_empty() {
+            return Ok(());
+        }
+        Ok(self.task.close(&owned).await?)
     }
 
     /// Converts a message; on failure says which stage failed.
@@ -316,25 +362,31 @@ impl SinkTaskRunner {
         })
     }
 
-    /// Flushes the task, then commits the offsets it covered. Nothing is committed when the
-    /// flush fails; a retriable flush failure waits for the next commit.
+    /// Asks the task which offsets it has made durable (`pre_commit`), then commits those that
+    /// moved. Nothing is committed when that fails; a retriable failure waits for the next commit.
     async fn commit(&mut self, consumer: &SinkConsumer) -> Result<(), TaskError> {
-        for tp in lock(&self.revokes.revoked).drain(..) {
-            self.offsets.remove(&tp);
-        }
-        if !self.dirty {
+        self.release_revoked().await?;
+        if self.offsets == self.committed {
             return Ok(());
         }
-        match self.task.flush(&self.offsets).await {
-            Ok(()) => {}
+        let durable = match self.task.pre_commit(&self.offsets).await {
+            Ok(durable) => durable,
             Err(e) if e.is_retriable() => {
                 tracing::warn!(error = %e, "flush failed; offsets not committed, will retry");
                 return Ok(());
             }
             Err(e) => return Err(e.into()),
+        };
+        // Only partitions still owned, and only offsets that moved.
+        let moved: BTreeMap<TopicPartition, i64> = durable
+            .into_iter()
+            .filter(|(tp, offset)| self.offsets.contains_key(tp) && self.committed.get(tp) != Some(offset))
+            .collect();
+        if moved.is_empty() {
+            return Ok(());
         }
         let mut list = TopicPartitionList::new();
-        for (tp, offset) in &self.offsets {
+        for (tp, offset) in &moved {
             list.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
                 .context(|| "building the offsets to commit".into())?;
         }
@@ -343,19 +395,37 @@ impl SinkTaskRunner {
             .await
             .unwrap_or(Err(KafkaError::Canceled));
         match committed {
-            Ok(()) => self.dirty = false,
+            Ok(()) => self.committed.extend(moved),
             Err(e) => tracing::warn!(error = %e, "committing consumer offsets failed; records may be redelivered"),
         }
         Ok(())
     }
 }
 
-/// Waits for at least one message, then takes every message already fetched, up to a batch.
-async fn receive_batch(consumer: &StreamConsumer<RevokeTracker>) -> Result<Vec<OwnedMessage>, KafkaError> {
-    let first = consumer.recv().await?.detach();
+/// Waits up to [`IDLE_PUT_INTERVAL`] for a message (`held` first), then takes every message
+/// already fetched, up to a batch; empty when none came. A batch never spans a rebalance: a
+/// message received after one is held for the next batch, so the task releases the revoked
+/// partitions before it sees records of the new assignment.
+async fn receive_batch(
+    consumer: &StreamConsumer<RevokeTracker>,
+    revokes: &RevokeTracker,
+    held: &mut Option<OwnedMessage>,
+) -> Result<Vec<OwnedMessage>, KafkaError> {
+    let first = match held.take() {
+        Some(message) => message,
+        None => match tokio::time::timeout(IDLE_PUT_INTERVAL, consumer.recv()).await {
+            Ok(message) => message?.detach(),
+            Err(_) => return Ok(Vec::new()),
+        },
+    };
+    let generation = revokes.generation();
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
         match consumer.recv().now_or_never() {
+            Some(Ok(message)) if revokes.generation() != generation => {
+                *held = Some(message.detach());
+                break;
+            }
             Some(Ok(message)) => batch.push(message.detach()),
             _ => break,
         }
