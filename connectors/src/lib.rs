@@ -2,10 +2,15 @@
 
 pub mod file;
 pub mod postgres;
+pub mod s3;
 
 use weir_connector_api::PluginDescriptor;
 
 /// Every built-in connector plugin.
 pub fn builtin_plugins() -> Vec<PluginDescriptor> {
-    file::plugins().into_iter().chain(postgres::plugins()).collect()
+    file::plugins()
+        .into_iter()
+        .chain(postgres::plugins())
+        .chain(s3::plugins())
+        .collect()
 }

@@ -228,6 +228,37 @@ pub async fn create_topic_if_missing(
     Ok(())
 }
 
+/// A topic's `cleanup.policy`. A broker that has just created the topic (or just started) may
+/// not report its configs yet: asked again for a while before giving up.
+async fn cleanup_policy(clients: &KafkaClients, topic: &str) -> Result<String, KafkaOpError> {
+    let admin = clients.admin()?;
+    let options = AdminOptions::new().request_timeout(Some(REQUEST_TIMEOUT));
+    let mut attempts = 0;
+    loop {
+        let described = admin
+            .describe_configs([&ResourceSpecifier::Topic(topic)], &options)
+            .await
+            .context(|| format!("describing topic {topic}"))?;
+        let policy = described
+            .into_iter()
+            .flatten()
+            .find_map(|resource| resource.get("cleanup.policy").and_then(|e| e.value.clone()));
+        match policy {
+            Some(policy) => return Ok(policy),
+            None if attempts < 20 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            None => {
+                return Err(KafkaOpError {
+                    context: format!("the broker does not report the cleanup.policy of topic {topic}"),
+                    source: KafkaError::AdminOp(RDKafkaErrorCode::InvalidConfig),
+                });
+            }
+        }
+    }
+}
+
 /// Creates an internal topic, compacted, if it does not exist; checks its partition count if
 /// it must have exactly one partition.
 pub async fn ensure_internal_topic(
@@ -236,26 +267,15 @@ pub async fn ensure_internal_topic(
     exactly_one_partition: bool,
 ) -> Result<(), KafkaOpError> {
     create_topic_if_missing(clients, topic, &[("cleanup.policy", "compact")]).await?;
-    let admin = clients.admin()?;
-    let options = AdminOptions::new().request_timeout(Some(REQUEST_TIMEOUT));
-    let described = admin
-        .describe_configs([&ResourceSpecifier::Topic(&topic.name)], &options)
-        .await
-        .context(|| format!("describing topic {}", topic.name))?;
-    for resource in described.into_iter().flatten() {
-        let policy = resource
-            .get("cleanup.policy")
-            .and_then(|e| e.value.clone())
-            .unwrap_or_default();
-        if !policy.split(',').any(|p| p.trim() == "compact") {
-            return Err(KafkaOpError {
-                context: format!(
-                    "topic {} has cleanup.policy={policy}, but internal topics must be compacted; set cleanup.policy=compact on it or choose another topic",
-                    topic.name
-                ),
-                source: KafkaError::AdminOp(RDKafkaErrorCode::InvalidConfig),
-            });
-        }
+    let policy = cleanup_policy(clients, &topic.name).await?;
+    if !policy.split(',').any(|p| p.trim() == "compact") {
+        return Err(KafkaOpError {
+            context: format!(
+                "topic {} has cleanup.policy={policy}, but internal topics must be compacted; set cleanup.policy=compact on it or choose another topic",
+                topic.name
+            ),
+            source: KafkaError::AdminOp(RDKafkaErrorCode::InvalidConfig),
+        });
     }
     if exactly_one_partition {
         let partitions = clients.partitions(Some(&topic.name)).await?;

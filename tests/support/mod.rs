@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod s3;
+
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

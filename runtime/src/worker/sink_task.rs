@@ -95,6 +95,8 @@ pub(super) struct SinkTaskRunner {
     committed: BTreeMap<TopicPartition, i64>,
     /// A message received after a rebalance, held for the next batch.
     held: Option<OwnedMessage>,
+    /// When the task last got a `put`, empty or not.
+    last_put: tokio::time::Instant,
 }
 
 /// What woke the loop.
@@ -148,6 +150,7 @@ impl SinkTaskRunner {
             offsets: BTreeMap::new(),
             committed: BTreeMap::new(),
             held: None,
+            last_put: tokio::time::Instant::now(),
         }
     }
 
@@ -230,7 +233,7 @@ impl SinkTaskRunner {
             let event = tokio::select! {
                 _ = self.io.directive.changed() => Event::Directive,
                 _ = commit_timer.tick() => Event::Commit,
-                batch = receive_batch(&c, &self.revokes, &mut self.held) => Event::Batch(batch),
+                batch = receive_batch(&c, &self.revokes, &mut self.held, self.last_put + IDLE_PUT_INTERVAL) => Event::Batch(batch),
             };
             match event {
                 Event::Directive => {}
@@ -272,6 +275,7 @@ impl SinkTaskRunner {
                 Err((_, e)) => return Err(e.into()),
             }
         }
+        self.last_put = tokio::time::Instant::now();
         loop {
             match self.task.put(&records).await {
                 Ok(()) => {
@@ -402,18 +406,19 @@ impl SinkTaskRunner {
     }
 }
 
-/// Waits up to [`IDLE_PUT_INTERVAL`] for a message (`held` first), then takes every message
-/// already fetched, up to a batch; empty when none came. A batch never spans a rebalance: a
+/// Waits until `idle_until` for a message (`held` first), then takes every message already
+/// fetched, up to a batch; empty when none came. A batch never spans a rebalance: a
 /// message received after one is held for the next batch, so the task releases the revoked
 /// partitions before it sees records of the new assignment.
 async fn receive_batch(
     consumer: &StreamConsumer<RevokeTracker>,
     revokes: &RevokeTracker,
     held: &mut Option<OwnedMessage>,
+    idle_until: tokio::time::Instant,
 ) -> Result<Vec<OwnedMessage>, KafkaError> {
     let first = match held.take() {
         Some(message) => message,
-        None => match tokio::time::timeout(IDLE_PUT_INTERVAL, consumer.recv()).await {
+        None => match tokio::time::timeout_at(idle_until, consumer.recv()).await {
             Ok(message) => message?.detach(),
             Err(_) => return Ok(Vec::new()),
         },
