@@ -8,19 +8,46 @@ import random
 import string
 
 
-def write_lines(path: str, lines: int, line_bytes: int) -> None:
-    """Line i is its 10-digit number, a space and pseudo-random letters and digits (seed 42)."""
-    if line_bytes < 12:
-        raise ValueError("line_bytes must be at least 12")
+def _pool() -> str:
     rng = random.Random(42)
     alphabet = string.ascii_letters + string.digits
-    pool = "".join(rng.choice(alphabet) for _ in range(65536))
+    return "".join(rng.choice(alphabet) for _ in range(65536))
+
+
+def write_lines(path: str, lines: int, line_bytes: int, first: int = 0) -> None:
+    """Line i is its 10-digit number, a space and pseudo-random letters and digits (seed 42).
+    The file holds lines `first` to `first + lines - 1`."""
+    if line_bytes < 12:
+        raise ValueError("line_bytes must be at least 12")
+    pool = _pool()
     body = line_bytes - 12  # 10 digits, a space, ..., the newline
     buf: list[str] = []
     with open(path, "w", encoding="ascii") as f:
-        for i in range(lines):
+        for i in range(first, first + lines):
             o = (i * 7919) % (len(pool) - body)
             buf.append(f"{i:010d} {pool[o:o + body]}\n")
+            if len(buf) == 10000:
+                f.write("".join(buf))
+                buf.clear()
+        f.write("".join(buf))
+    assert os.path.getsize(path) == lines * line_bytes
+
+
+JSON_OVERHEAD = len('{"id":"0000000000","pad":""}\n')
+
+
+def write_json_lines(path: str, lines: int, line_bytes: int, first: int = 0) -> None:
+    """Line i is `{"id":"<10-digit i>","pad":"<letters and digits>"}`, compact, its keys in
+    sorted order: a JSON writer without a schema writes it back byte for byte."""
+    if line_bytes < JSON_OVERHEAD:
+        raise ValueError(f"line_bytes must be at least {JSON_OVERHEAD} for JSON lines")
+    pool = _pool()
+    body = line_bytes - JSON_OVERHEAD
+    buf: list[str] = []
+    with open(path, "w", encoding="ascii") as f:
+        for i in range(first, first + lines):
+            o = (i * 7919) % (len(pool) - body)
+            buf.append(f'{{"id":"{i:010d}","pad":"{pool[o:o + body]}"}}\n')
             if len(buf) == 10000:
                 f.write("".join(buf))
                 buf.clear()

@@ -110,6 +110,8 @@ def write(root: str, results_dir: str):
         "scripts/dev-env up             # the broker (Kafka " + first["versions"].get("connect", "")
         + ", KRaft) on 127.0.0.1:9092",
         "cargo build --release          # target/release/weir",
+        *(["cargo build --release --example s3_upload_baseline   # the s3-sink baseline"]
+          if "s3-sink" in metas else []),
         *commands,
         "bench/run doc                  # this page, from bench/results/",
         "```",
@@ -133,7 +135,7 @@ def write(root: str, results_dir: str):
         parts += [
             f"## {report.title(cls, meta)}",
             "",
-            cls.description.format(**meta["settings"]).replace("\n", " "),
+            cls.describe(meta["settings"]).replace("\n", " "),
             "",
             report.markdown_table(cls, rows, meta),
             f"![{name}](benchmarks/{name}.png)",

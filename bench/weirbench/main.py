@@ -22,9 +22,9 @@ from . import report
 from .data import write_lines
 from .kafka import Broker
 from .proc import tail
-from .runtimes import ConnectRuntime, Kcat, WeirRuntime
+from .runtimes import ConnectRuntime, Kcat, S3Baseline, WeirRuntime
 from .scenarios import SCENARIOS
-from .settings import Settings
+from .settings import Settings, s3_flush_size
 
 
 def log(msg: str):
@@ -112,7 +112,9 @@ def run_scenario(ctx: Context, name: str, contenders: list, everyone: list, args
                  base_meta: dict):
     cls = SCENARIOS[name]
     scen = cls(ctx)
-    who = [c for c in contenders if c.key != "ceiling" or (cls.has_ceiling and not args.no_ceiling)]
+    who = [c for c in contenders if c.key in cls.contenders
+           and (c.key != "ceiling" or (cls.has_ceiling and not args.no_ceiling))]
+    who.sort(key=lambda c: cls.contenders.index(c.key))
     order = [c.key for c in who]
     log(f"== {name}: {args.reps} repetition(s) of {' '.join(order)}")
     meta = dict(base_meta)
@@ -134,7 +136,12 @@ def run_scenario(ctx: Context, name: str, contenders: list, everyone: list, args
                 log(f"{name} rep {rep}/{args.reps}: {c.label}")
                 row = {"scenario": name, "rep": rep, "contender": c.key}
                 try:
-                    vals = scen.run_ceiling(rep, run_dir) if c.key == "ceiling" else scen.run(c, rep, run_dir)
+                    if c.key == "ceiling":
+                        vals = scen.run_ceiling(rep, run_dir)
+                    elif c.key == "baseline":
+                        vals = scen.run_baseline(c, rep, run_dir)
+                    else:
+                        vals = scen.run(c, rep, run_dir)
                     row.update(vals, ok=True)
                     log("   " + ", ".join(f"{f.key}={f.show(vals.get(f.key))}" for f in cls.figures
                                           if f.key in vals))
@@ -192,8 +199,30 @@ def parse_args(argv):
     p.add_argument("--weir-override", action="append", default=[], metavar="KEY=VALUE",
                    help="an extra connector setting for Weir only (repeatable), e.g. "
                         "consumer.override.fetch.queue.backoff.ms=10; shown in the tables")
-    p.add_argument("--only", default="weir,connect,ceiling",
-                   help="contenders to run, comma-separated (default weir,connect,ceiling)")
+    p.add_argument("--s3-records", type=int, default=d.s3_records,
+                   help=f"s3-sink: records produced (default {d.s3_records:,})")
+    p.add_argument("--s3-record-bytes", type=int, default=d.s3_record_bytes,
+                   help=f"s3-sink: bytes per record in the bucket, its newline included "
+                        f"(default {d.s3_record_bytes})")
+    p.add_argument("--s3-partitions", type=int, default=d.s3_partitions,
+                   help=f"s3-sink: partitions of the input topic (default {d.s3_partitions})")
+    p.add_argument("--s3-tasks", type=int, default=d.s3_tasks,
+                   help=f"s3-sink: the sink's tasks.max (default {d.s3_tasks})")
+    p.add_argument("--s3-object-bytes", type=int, default=d.s3_object_bytes,
+                   help=f"s3-sink: the object size to aim at; flush.size becomes the divisor of "
+                        f"the records per partition nearest to it (default {d.s3_object_bytes:,})")
+    p.add_argument("--s3-flush-size", type=int, default=d.s3_flush_size,
+                   help="s3-sink: flush.size (records per object) instead; it must divide the "
+                        "records per partition")
+    p.add_argument("--s3-part-size", type=int, default=d.s3_part_size,
+                   help=f"s3-sink: s3.part.size; larger objects go up in parts (default "
+                        f"{d.s3_part_size:,}, the connector's default)")
+    p.add_argument("--s3-format", choices=["bytes", "json"], default=d.s3_format,
+                   help="s3-sink: bytes (ByteArrayConverter, ByteArrayFormat) or json "
+                        "(JsonConverter without schemas, JsonFormat) (default bytes)")
+    p.add_argument("--only", default="weir,connect,ceiling,baseline",
+                   help="contenders to run, comma-separated (default weir,connect,ceiling,baseline; "
+                        "each scenario runs those of them it has)")
     p.add_argument("--no-ceiling", action="store_true", help="skip the kcat ceiling runs")
     p.add_argument("--pause", type=float, default=3.0, help="seconds between runs (default 3)")
     p.add_argument("--results", default=None, help="results directory (default bench/results)")
@@ -201,6 +230,24 @@ def parse_args(argv):
     p.add_argument("--doc", action="store_true",
                    help="rewrite docs/benchmarks.md from the results afterwards")
     return p.parse_args(argv)
+
+
+def check_s3(s: Settings):
+    """Checks the s3-sink's sizes and resolves flush.size (0: nearest to the object size)."""
+    from .data import JSON_OVERHEAD
+
+    if s.s3_records <= 0 or s.s3_partitions <= 0 or s.s3_records % s.s3_partitions:
+        sys.exit(f"bench: --s3-records ({s.s3_records:,}) must be a positive multiple of "
+                 f"--s3-partitions ({s.s3_partitions})")
+    least = JSON_OVERHEAD if s.s3_format == "json" else 12
+    if s.s3_record_bytes < least:
+        sys.exit(f"bench: --s3-record-bytes must be at least {least} for {s.s3_format}")
+    per = s.s3_records // s.s3_partitions
+    if s.s3_flush_size == 0:
+        s.s3_flush_size = s3_flush_size(per, s.s3_record_bytes, s.s3_object_bytes)
+    elif s.s3_flush_size <= 0 or per % s.s3_flush_size:
+        sys.exit(f"bench: --s3-flush-size ({s.s3_flush_size:,}) must divide the records per "
+                 f"partition ({per:,}): the sink never completes a last, smaller object")
 
 
 def main(argv=None):
@@ -226,7 +273,13 @@ def main(argv=None):
     settings = Settings(bootstrap=bootstrap, lines=args.lines, line_bytes=args.line_bytes,
                         batch_size=args.batch_size, flush_ms=args.flush_ms,
                         idle_window_s=args.idle_window, idle_connectors=args.idle_connectors,
-                        weir_extra=dict(kv.split("=", 1) for kv in args.weir_override))
+                        weir_extra=dict(kv.split("=", 1) for kv in args.weir_override),
+                        s3_records=args.s3_records, s3_record_bytes=args.s3_record_bytes,
+                        s3_partitions=args.s3_partitions, s3_tasks=args.s3_tasks,
+                        s3_object_bytes=args.s3_object_bytes, s3_flush_size=args.s3_flush_size,
+                        s3_part_size=args.s3_part_size, s3_format=args.s3_format)
+    if "s3-sink" in names:
+        check_s3(settings)
     weir_bin = os.environ.get("WEIR_BIN") or os.path.join(root, "target", "release", "weir")
     if not os.access(weir_bin, os.X_OK):
         sys.exit(f"bench: {weir_bin} not found: build it with `cargo build --release` (or set WEIR_BIN)")
@@ -245,8 +298,25 @@ def main(argv=None):
         weir_sha = hashlib.sha256(f.read()).hexdigest()[:12]
     weir_bin = snapshot
     only = [x.strip() for x in args.only.split(",") if x.strip()]
+    baseline_bin, baseline_meta = None, {}
+    if "s3-sink" in names and "baseline" in only:
+        # The s3-sink baseline, copied for the same reason.
+        src = os.environ.get("S3_BASELINE_BIN") or os.path.join(
+            root, "target", "release", "examples", "s3_upload_baseline")
+        if not os.access(src, os.X_OK):
+            shutil.rmtree(tmp_root, ignore_errors=True)
+            sys.exit(f"bench: {src} not found: build it with `cargo build --release --example "
+                     "s3_upload_baseline` (or set S3_BASELINE_BIN)")
+        baseline_bin = os.path.join(tmp_root, "s3_upload_baseline")
+        shutil.copy2(src, baseline_bin)
+        with open(baseline_bin, "rb") as f:
+            baseline_meta = {"s3_baseline_binary": {
+                "built": dt.datetime.fromtimestamp(os.path.getmtime(src)).astimezone()
+                .isoformat(timespec="seconds"),
+                "sha256": hashlib.sha256(f.read()).hexdigest()[:12]}}
     everyone = [WeirRuntime(settings, run_id, weir_bin),
-                ConnectRuntime(settings, run_id, connect_home, connect_version), Kcat(settings)]
+                ConnectRuntime(settings, run_id, connect_home, connect_version), Kcat(settings),
+                S3Baseline(settings, baseline_bin, root)]
     contenders = [c for c in everyone if c.key in only]
     broker = Broker(bootstrap)
     ctx = Context(settings, broker, run_id, tmp_root, everyone[2])
@@ -262,6 +332,7 @@ def main(argv=None):
         "machine": machine(),
         "weir_commit": git_commit(root),
         "weir_binary": {"built": built.isoformat(timespec="seconds"), "sha256": weir_sha},
+        **baseline_meta,
     }
     failures = 0
     log(f"run {run_id}: scenarios {', '.join(names)}; temp dir {tmp_root}")

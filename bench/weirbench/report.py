@@ -7,8 +7,10 @@ import json
 import os
 import statistics
 
-CONTENDERS = ["weir", "connect", "ceiling"]
-COLORS = {"weir": "#1f77b4", "connect": "#d62728", "ceiling": "#7f7f7f"}
+CONTENDERS = ["weir", "connect", "ceiling", "baseline"]
+COLORS = {"weir": "#1f77b4", "connect": "#d62728", "ceiling": "#7f7f7f", "baseline": "#2ca02c"}
+# What Weir's ratio column calls the contender it is measured against.
+SHORT = {"connect": "Kafka Connect", "baseline": "baseline"}
 
 
 def read_rows(path: str) -> list[dict]:
@@ -76,13 +78,14 @@ def title(scen_cls, meta: dict) -> str:
 
 def markdown_table(scen_cls, rows: list[dict], meta: dict) -> str:
     labels = meta["labels"]
+    base = getattr(scen_cls, "baseline", "connect")
     has_ceiling = scen_cls.has_ceiling and any(r["contender"] == "ceiling" and r["ok"] for r in rows)
-    head = ["figure", "better", labels["weir"], labels["connect"], "Weir / Kafka Connect"]
+    head = ["figure", "better", labels["weir"], labels[base], f"Weir / {SHORT[base]}"]
     if has_ceiling:
         head += ["ceiling (" + labels["ceiling"] + ")", "Weir / ceiling", "Kafka Connect / ceiling"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for fig in scen_cls.figures:
-        w, c = median(rows, "weir", fig.key), median(rows, "connect", fig.key)
+        w, c = median(rows, "weir", fig.key), median(rows, base, fig.key)
         line = [f"{figure_label(fig, meta)} ({fig.unit})", "↑" if fig.better == "higher" else "↓",
                 fig.show(w), fig.show(c), fmt_ratio(ratio(w, c))]
         if has_ceiling:
@@ -94,7 +97,7 @@ def markdown_table(scen_cls, rows: list[dict], meta: dict) -> str:
         out.append("| " + " | ".join(line) + " |")
     n = {who: sum(1 for r in rows if r["contender"] == who and r["ok"]) for who in CONTENDERS}
     failed = [r for r in rows if not r["ok"]]
-    note = (f"Medians of {n['weir']} Weir and {n['connect']} Kafka Connect runs"
+    note = (f"Medians of {n['weir']} Weir and {n[base]} {SHORT[base]} runs"
             + (f" and {n['ceiling']} ceiling runs" if has_ceiling else "")
             + f", alternated {'/'.join(meta['order'])} per repetition. ")
     note += "↑: higher is better, ↓: lower is better."

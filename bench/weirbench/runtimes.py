@@ -1,6 +1,6 @@
 """The contenders: a Weir worker and a Kafka Connect standalone worker, started the same way
-(a worker config, plus connector configs given as files at start), and the plain-librdkafka
-ceiling (kcat)."""
+(a worker config, plus connector configs given as files at start), the plain-librdkafka
+ceiling (kcat), and the S3 baseline (the same bytes uploaded with the plain AWS SDK)."""
 
 from __future__ import annotations
 
@@ -273,8 +273,8 @@ class Kcat:
         m = re.search(r"Version (\S+) .*librdkafka (\S+)", out)
         return f"kcat {m.group(1)} (librdkafka {m.group(2)})" if m else "kcat"
 
-    def produce(self, topic: str, path: str, run_dir: str) -> Proc:
-        argv = ["kcat", "-P", "-b", self.s.bootstrap, "-t", topic, "-p", "0", "-l", path]
+    def produce(self, topic: str, path: str, run_dir: str, partition: int = 0) -> Proc:
+        argv = ["kcat", "-P", "-b", self.s.bootstrap, "-t", topic, "-p", str(partition), "-l", path]
         for k, v in self.s.producer.items():
             argv += ["-X", f"{k}={v}"]
         return spawn("kcat-P", argv, os.path.join(run_dir, "kcat.log"), cwd=run_dir)
@@ -289,3 +289,33 @@ class Kcat:
             argv += ["-X", f"{k}={v}"]
         return spawn("kcat-C", argv, os.path.join(run_dir, "kcat.log"), cwd=run_dir,
                      stdout_path=out_path)
+
+
+class S3Baseline:
+    """The baseline of the s3-sink scenario: `examples/s3_upload_baseline.rs`, which uploads the
+    same number of bytes as objects of the same size with the plain AWS SDK for Rust, one PUT
+    after another, with no Kafka and no encoding."""
+
+    key = "baseline"
+    label = "plain AWS SDK"
+
+    def __init__(self, settings: Settings, binary: str, root: str):
+        self.s = settings
+        self.binary = binary
+        self.root = root
+
+    def version(self) -> str:
+        """The example and the aws-sdk-s3 it was built with (from Cargo.lock)."""
+        import re
+        try:
+            with open(os.path.join(self.root, "Cargo.lock")) as f:
+                m = re.search(r'name = "aws-sdk-s3"\nversion = "([^"]+)"', f.read())
+        except OSError:
+            m = None
+        return f"s3_upload_baseline (aws-sdk-s3 {m.group(1) if m else '?'})"
+
+    def upload(self, bucket: str, total: int, object_bytes: int, run_dir: str) -> Proc:
+        """Starts the upload; it prints `{"bytes","objects","seconds"}` to baseline.json."""
+        argv = [self.binary, bucket, str(total), str(object_bytes)]
+        return spawn("s3-baseline", argv, os.path.join(run_dir, "baseline.log"), cwd=run_dir,
+                     stdout_path=os.path.join(run_dir, "baseline.json"))

@@ -63,9 +63,43 @@ class Settings:
     consumer: dict = field(default_factory=lambda: dict(CONSUMER))
     # Extra connector settings for Weir only (--weir-override), to try a fix without a rebuild.
     weir_extra: dict = field(default_factory=dict)
+    # s3-sink: N records of B bytes (the separator or newline included) in P partitions, into
+    # objects of flush.size records (0: chosen near s3_object_bytes so that it divides N / P).
+    s3_records: int = 960_000  # 12 objects of 80,000 records: 16 MB each, 192 MB in all
+    s3_record_bytes: int = 200
+    s3_partitions: int = 1
+    s3_tasks: int = 1
+    s3_object_bytes: int = 16_000_000
+    s3_flush_size: int = 0
+    s3_part_size: int = 26_214_400  # the connector's default (25 MiB): a 16 MB object is one PUT
+    s3_format: str = "bytes"  # bytes (ByteArrayConverter) or json (JsonConverter, no schema)
+
+    def s3_object_size(self) -> int:
+        """Bytes per object: flush.size records."""
+        return self.s3_flush_size * self.s3_record_bytes
+
+    def s3_objects(self) -> int:
+        return self.s3_records // self.s3_flush_size
 
     def librdkafka_consumer(self) -> dict:
         return {**self.consumer, "fetch.wait.max.ms": FETCH_WAIT_MS}
 
     def java_consumer(self) -> dict:
         return {**self.consumer, "fetch.max.wait.ms": FETCH_WAIT_MS}
+
+
+def s3_flush_size(records_per_partition: int, record_bytes: int, object_bytes: int) -> int:
+    """The divisor of `records_per_partition` whose objects come nearest to `object_bytes`
+    (by ratio). It must divide: the sink completes an object at flush.size records only, so a
+    last, smaller object would never be written and its offsets never committed."""
+    want = max(1.0, object_bytes / record_bytes)
+    best, best_err = records_per_partition, float("inf")
+    d = 1
+    while d * d <= records_per_partition:
+        if records_per_partition % d == 0:
+            for c in (d, records_per_partition // d):
+                err = max(c / want, want / c)
+                if err < best_err or (err == best_err and c < best):
+                    best, best_err = c, err
+        d += 1
+    return best

@@ -37,6 +37,9 @@ class Scenario:
     # Columns of the CSV besides the figures (diagnostics).
     extra_columns: list[str] = []
     has_ceiling = False
+    # Who runs, in this order within each repetition, and whom Weir's ratios are against.
+    contenders: tuple[str, ...] = ("weir", "connect", "ceiling")
+    baseline = "connect"
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -51,6 +54,15 @@ class Scenario:
 
     def run_ceiling(self, rep: int, run_dir: str) -> dict:
         raise NotImplementedError
+
+    def run_baseline(self, baseline, rep: int, run_dir: str) -> dict:
+        """One run of a non-worker baseline (`contenders` names "baseline")."""
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls, settings: dict) -> str:
+        """The description, with the run's settings filled in."""
+        return cls.description.format(**settings)
 
     def cleanup(self):
         """Once per invocation, after the last run."""
