@@ -37,7 +37,7 @@ impl Connector for TestConnector {
         ConfigDef::new()
     }
 
-    fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+    async fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
         Ok(vec![props.clone()])
     }
 }

@@ -45,7 +45,7 @@ pub trait Connector: Send + Sync {
     async fn validate(&self, _props: &Props, _reports: &mut Vec<ConfigValue>) {}
 
     /// Splits a valid connector config into at most `max_tasks` task configs.
-    fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError>;
+    async fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError>;
 }
 
 /// A connector whose tasks read an external system into Kafka.

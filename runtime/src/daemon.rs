@@ -16,6 +16,7 @@ use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
 use crate::plugins::Plugins;
 use crate::rest::{self, AppState, entities::ServerInfo};
 use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
+use crate::wasm::{WasmError, WasmHost, WasmPlugins};
 use crate::worker::{Worker, WorkerContext};
 
 /// Why a worker could not start or run.
@@ -46,6 +47,22 @@ pub enum DaemonError {
     /// The REST server failed.
     #[error("REST server failed: {0}")]
     Server(std::io::Error),
+    /// The WebAssembly engine could not start.
+    #[error(transparent)]
+    Wasm(#[from] WasmError),
+}
+
+/// The built-in connectors, and the components in `plugin.path` (watched for new ones).
+async fn load_plugins(config: &WorkerConfig) -> Result<Plugins, DaemonError> {
+    let plugins = Plugins::builtin();
+    if config.plugin_path.is_empty() {
+        return Ok(plugins);
+    }
+    let host = WasmHost::new(config.plugin_cache_dir.clone())?;
+    let wasm = WasmPlugins::new(host, config.plugin_path.clone());
+    wasm.refresh().await;
+    wasm.watch();
+    Ok(plugins.with_wasm(wasm))
 }
 
 /// Reads a connector file: YAML or JSON, a `{name, config}` body or a flat config with `name`.
@@ -126,7 +143,7 @@ pub async fn run(
     let cluster_id = clients.cluster_id().await;
     tracing::info!(cluster = ?cluster_id, "internal topics read");
 
-    let plugins = Arc::new(Plugins::builtin());
+    let plugins = Arc::new(load_plugins(&config).await?);
     let context = WorkerContext {
         config: config.clone(),
         clients: clients.clone(),

@@ -15,4 +15,5 @@ pub mod plugins;
 pub mod rest;
 pub mod storage;
 mod sync;
+pub mod wasm;
 pub mod worker;

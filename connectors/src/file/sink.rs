@@ -31,7 +31,7 @@ impl Connector for FileSinkConnector {
         ConfigDef::new().define("File", file_key("The file to append record values to, one per line."))
     }
 
-    fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+    async fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
         // One writer per file keeps lines whole and in order.
         Ok(vec![
             props

@@ -59,7 +59,7 @@ impl Connector for FileSourceConnector {
             )
     }
 
-    fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+    async fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
         // A file is read in order by one task, whatever tasks.max says (as in Kafka Connect).
         let keep = ["file", "topic", "batch.size"];
         Ok(vec![

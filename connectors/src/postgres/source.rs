@@ -61,7 +61,7 @@ impl Connector for PostgresCdcConnector {
         }
     }
 
-    fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+    async fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
         // One replication slot is read by one task.
         Ok(vec![props.clone()])
     }

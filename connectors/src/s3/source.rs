@@ -95,7 +95,7 @@ impl Connector for S3SourceConnector {
         }
     }
 
-    fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+    async fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
         let count = max_tasks.max(1);
         Ok((0..count)
             .map(|index| {

@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use weir_connector_api::config::parse_list;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
 
 /// Why a worker config cannot be used.
@@ -74,6 +73,8 @@ pub struct WorkerConfig {
     pub value_converter: (String, Props),
     /// Directories scanned for plugins.
     pub plugin_path: Vec<PathBuf>,
+    /// Where compiled WebAssembly plugins are cached, if anywhere.
+    pub plugin_cache_dir: Option<PathBuf>,
     /// `producer.*` settings, prefix removed.
     pub producer: Props,
     /// `consumer.*` settings, prefix removed.
@@ -212,6 +213,23 @@ fn definition() -> ConfigDef {
             "Worker",
             key("plugin.path", ConfigType::List, "Directories holding plugins.").default_value(""),
         )
+        .define(
+            "Worker",
+            key(
+                "plugin.cache.dir",
+                ConfigType::String,
+                "Where compiled WebAssembly plugins are cached; empty for $XDG_CACHE_HOME/weir/plugins or ~/.cache/weir/plugins.",
+            )
+            .default_value(""),
+        )
+}
+
+/// The default cache of compiled plugins, if the environment names a home for it.
+fn default_plugin_cache() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("weir").join("plugins"))
 }
 
 impl WorkerConfig {
@@ -292,10 +310,16 @@ impl WorkerConfig {
             task_shutdown_timeout: millis("task.shutdown.graceful.timeout.ms"),
             key_converter: (string("key.converter"), strip_prefix(&props, "key.converter.")),
             value_converter: (string("value.converter"), strip_prefix(&props, "value.converter.")),
-            plugin_path: parse_list(&string("plugin.path"))
-                .into_iter()
+            plugin_path: parsed
+                .list("plugin.path")
+                .unwrap_or_default()
+                .iter()
                 .map(PathBuf::from)
                 .collect(),
+            plugin_cache_dir: match string("plugin.cache.dir").as_str() {
+                "" => default_plugin_cache(),
+                dir => Some(PathBuf::from(dir)),
+            },
             producer: strip_prefix(&props, "producer."),
             consumer: strip_prefix(&props, "consumer."),
             admin: strip_prefix(&props, "admin."),
@@ -380,6 +404,19 @@ mod tests {
             Some("false")
         );
         assert_eq!(config.config_topic.replication_factor, 1);
+    }
+
+    #[test]
+    fn plugin_paths_and_cache_are_read() {
+        let config = WorkerConfig::from_yaml(
+            "group.id: g\nplugin.path: /opt/weir/plugins, /srv/plugins\nplugin.cache.dir: /var/cache/weir\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.plugin_path,
+            vec![PathBuf::from("/opt/weir/plugins"), PathBuf::from("/srv/plugins")]
+        );
+        assert_eq!(config.plugin_cache_dir, Some(PathBuf::from("/var/cache/weir")));
     }
 
     #[test]

@@ -188,7 +188,7 @@ pub fn schema_from_json(json: &Json) -> Result<Schema, ConversionError> {
 }
 
 /// A value as JSON, shaped by its schema when it has one.
-fn value_to_json(schema: Option<&Schema>, value: &Value) -> Result<Json, ConversionError> {
+pub(crate) fn value_to_json(schema: Option<&Schema>, value: &Value) -> Result<Json, ConversionError> {
     let Some(schema) = schema else {
         return Ok(value.to_json());
     };
@@ -237,7 +237,7 @@ fn value_to_json(schema: Option<&Schema>, value: &Value) -> Result<Json, Convers
 }
 
 /// A value from JSON, read as its schema says.
-fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, ConversionError> {
+pub(crate) fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, ConversionError> {
     let mismatch = || err(format!("Invalid JSON for {} schema: {json}", schema.kind.wire_name()));
     if json.is_null() {
         return if schema.optional {

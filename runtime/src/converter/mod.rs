@@ -5,7 +5,7 @@
 //! `org.apache.kafka.connect.converters.ByteArrayConverter`), and so are their short names.
 
 mod bytes;
-mod json;
+pub(crate) mod json;
 mod string;
 
 use std::sync::Arc;

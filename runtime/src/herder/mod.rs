@@ -242,9 +242,10 @@ impl Herder {
         }
     }
 
-    fn plugin(&self, class: &str) -> Result<&PluginDescriptor, HerderError> {
+    fn plugin(&self, class: &str) -> Result<PluginDescriptor, HerderError> {
         self.parts().plugins.connector(class).ok_or_else(|| {
-            let known: Vec<_> = self.parts().plugins.connectors().iter().map(|p| p.class.as_str()).collect();
+            let all = self.parts().plugins.connectors();
+            let known: Vec<_> = all.iter().map(|p| p.class.as_str()).collect();
             HerderError::BadRequest(format!(
                 "Failed to find any class that implements Connector and which name matches {class}, available connectors are: {}",
                 known.join(", ")

@@ -219,7 +219,7 @@ impl Worker {
                 target,
             },
         );
-        let result = self.task_configs(config, target);
+        let result = self.task_configs(config, target).await;
         let status = match (&result, target) {
             (Err(e), _) => self.connector_status(State::Failed, Some(e.clone())),
             (Ok(_), TargetState::Started) => self.connector_status(State::Running, None),
@@ -233,7 +233,7 @@ impl Worker {
         result
     }
 
-    fn task_configs(&self, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
+    async fn task_configs(&self, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
         let class = config.get("connector.class").map(String::as_str).unwrap_or_default();
         let plugin = self.context.plugins.connector(class).ok_or_else(|| {
             format!("Failed to find any class that implements Connector and which name matches {class}")
@@ -246,6 +246,7 @@ impl Worker {
             .plugin
             .connector()
             .task_configs(config, common.tasks_max)
+            .await
             .map_err(|e| e.to_string())
     }
 

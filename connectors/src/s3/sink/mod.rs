@@ -51,7 +51,7 @@ impl Connector for S3SinkConnector {
         }
     }
 
-    fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+    async fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
         // The consumer group shares the partitions among the tasks.
         Ok(vec![props.clone(); max_tasks.max(1)])
     }

@@ -1,0 +1,237 @@
+//! A component as a connector plugin: its declared config, validation and task configs come
+//! from calls into a short-lived instance; its tasks run in instances of their own.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use wasmtime::Store;
+use wasmtime::component::Component;
+use weir_connector_api::{
+    ConfigDef, ConfigValue, ConnectError, Connector, ConnectorKind, ConnectorPlugin, OffsetReader, PluginDescriptor,
+    Props, SinkConnector, SinkTask, SourceConnector, SourceTask,
+};
+
+use super::bindings::v0_1::{sink, source, types as wit};
+use super::convert;
+use super::host::WasmHost;
+use super::sandbox::{self, InstanceState, SandboxSettings};
+use super::sink_task::WasmSinkTask;
+use super::source_task::WasmSourceTask;
+
+/// A loaded component and what it declared.
+pub struct LoadedPlugin {
+    /// The engine it was compiled for.
+    pub host: Arc<WasmHost>,
+    /// The compiled component.
+    pub component: Component,
+    /// Its kind.
+    pub kind: ConnectorKind,
+    /// Its name (`connector.class`).
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    config_def: ConfigDef,
+}
+
+/// An instance of a component, of either world.
+pub enum Guest {
+    /// A source plugin.
+    Source(source::Source),
+    /// A sink plugin.
+    Sink(sink::Sink),
+}
+
+impl Guest {
+    /// Instantiates a component of `kind` in `store`.
+    pub async fn instantiate(
+        host: &WasmHost,
+        kind: ConnectorKind,
+        component: &Component,
+        store: &mut Store<InstanceState>,
+    ) -> Result<Guest, ConnectError> {
+        let name = store.data().plugin.clone();
+        let instantiated = match kind {
+            ConnectorKind::Source => source::Source::instantiate_async(&mut *store, component, host.linker())
+                .await
+                .map(Guest::Source),
+            ConnectorKind::Sink => sink::Sink::instantiate_async(&mut *store, component, host.linker())
+                .await
+                .map(Guest::Sink),
+        };
+        instantiated.map_err(|e| ConnectError::Fatal(format!("plugin {name} cannot be instantiated: {e:#}")))
+    }
+
+    async fn describe(&self, store: &mut Store<InstanceState>) -> wasmtime::Result<wit::PluginInfo> {
+        match self {
+            Guest::Source(g) => g.weir_connector_source_connector().call_describe(store).await,
+            Guest::Sink(g) => g.weir_connector_sink_connector().call_describe(store).await,
+        }
+    }
+
+    async fn validate(
+        &self,
+        store: &mut Store<InstanceState>,
+        config: &Vec<(String, String)>,
+    ) -> wasmtime::Result<Vec<wit::ConfigError>> {
+        match self {
+            Guest::Source(g) => g.weir_connector_source_connector().call_validate(store, config).await,
+            Guest::Sink(g) => g.weir_connector_sink_connector().call_validate(store, config).await,
+        }
+    }
+
+    async fn task_configs(
+        &self,
+        store: &mut Store<InstanceState>,
+        config: &Vec<(String, String)>,
+        max_tasks: u32,
+    ) -> wasmtime::Result<Result<Vec<Vec<(String, String)>>, wit::Error>> {
+        match self {
+            Guest::Source(g) => {
+                g.weir_connector_source_connector()
+                    .call_task_configs(store, config, max_tasks)
+                    .await
+            }
+            Guest::Sink(g) => {
+                g.weir_connector_sink_connector()
+                    .call_task_configs(store, config, max_tasks)
+                    .await
+            }
+        }
+    }
+}
+
+impl LoadedPlugin {
+    /// Compiles (or loads from the cache) a component and asks it what it is.
+    pub async fn load(host: Arc<WasmHost>, file: PathBuf) -> Result<LoadedPlugin, ConnectError> {
+        let compiled = {
+            let (host, file) = (host.clone(), file.clone());
+            tokio::task::spawn_blocking(move || {
+                let component = host.compile(&file)?;
+                let kind = host.kind(&file, &component)?;
+                Ok::<_, super::WasmError>((component, kind))
+            })
+            .await
+            .map_err(|e| ConnectError::Fatal(e.to_string()))?
+        };
+        let (component, kind) = compiled.map_err(|e| ConnectError::Fatal(e.to_string()))?;
+        let label = file.display().to_string();
+        let settings = SandboxSettings::default();
+        let mut store = sandbox::new_store(host.engine(), &label, &settings, None)?;
+        let guest = Guest::instantiate(&host, kind, &component, &mut store).await?;
+        store.data_mut().begin_call(settings.call_timeout);
+        let outcome = guest.describe(&mut store).await.map(Ok);
+        let info = store.data_mut().end_call("describe", outcome)?;
+        Ok(LoadedPlugin {
+            host,
+            component,
+            kind,
+            name: info.name,
+            version: info.version,
+            config_def: convert::config_def(info.config),
+        })
+    }
+
+    /// The plugin as the runtime registers it.
+    pub fn descriptor(self: Arc<Self>) -> PluginDescriptor {
+        let connector = Arc::new(WasmConnector { plugin: self.clone() });
+        PluginDescriptor {
+            class: self.name.clone(),
+            aliases: Vec::new(),
+            plugin: match self.kind {
+                ConnectorKind::Source => ConnectorPlugin::Source(connector),
+                ConnectorKind::Sink => ConnectorPlugin::Sink(connector),
+            },
+        }
+    }
+
+    /// A store and an instance, sandboxed by the config; a source task's sees its offsets.
+    pub async fn instance(
+        &self,
+        props: &Props,
+        offsets: Option<Arc<dyn OffsetReader>>,
+    ) -> Result<(Store<InstanceState>, Guest, SandboxSettings), ConnectError> {
+        let settings = SandboxSettings::from_props(props)?;
+        let mut store = sandbox::new_store(self.host.engine(), &self.name, &settings, offsets)?;
+        let guest = Guest::instantiate(&self.host, self.kind, &self.component, &mut store).await?;
+        Ok((store, guest, settings))
+    }
+}
+
+/// A component's connector.
+pub struct WasmConnector {
+    plugin: Arc<LoadedPlugin>,
+}
+
+#[async_trait]
+impl Connector for WasmConnector {
+    fn version(&self) -> String {
+        self.plugin.version.clone()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        self.plugin.config_def.clone().merge(sandbox::definition())
+    }
+
+    async fn validate(&self, props: &Props, reports: &mut Vec<ConfigValue>) {
+        if reports.iter().any(|r| !r.errors.is_empty()) {
+            return;
+        }
+        let errors = match self.plugin.instance(props, None).await {
+            Ok((mut store, guest, settings)) => {
+                store.data_mut().begin_call(settings.call_timeout);
+                let outcome = guest.validate(&mut store, &convert::pairs(props)).await.map(Ok);
+                store
+                    .data_mut()
+                    .end_call("validate", outcome)
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        match errors {
+            Ok(errors) => {
+                for error in errors {
+                    if let Some(report) = reports.iter_mut().find(|r| r.name == error.key) {
+                        report.errors.push(error.message);
+                    }
+                }
+            }
+            Err(e) => {
+                if let Some(report) = reports.first_mut() {
+                    report.errors.push(e);
+                }
+            }
+        }
+    }
+
+    async fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+        let (mut store, guest, settings) = self.plugin.instance(props, None).await?;
+        store.data_mut().begin_call(settings.call_timeout);
+        let max = u32::try_from(max_tasks).unwrap_or(u32::MAX);
+        let outcome = guest.task_configs(&mut store, &convert::pairs(props), max).await;
+        let configs = store.data_mut().end_call("task-configs", outcome)?;
+        // Every task keeps the connector's sandbox, whatever the plugin answered.
+        Ok(configs
+            .into_iter()
+            .map(|pairs| {
+                let mut task = convert::props(pairs);
+                for (key, value) in props.iter().filter(|(k, _)| k.starts_with("wasm.")) {
+                    task.insert(key.clone(), value.clone());
+                }
+                task
+            })
+            .collect())
+    }
+}
+
+impl SourceConnector for WasmConnector {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(WasmSourceTask::new(self.plugin.clone()))
+    }
+}
+
+impl SinkConnector for WasmConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(WasmSinkTask::new(self.plugin.clone()))
+    }
+}

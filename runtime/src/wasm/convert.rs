@@ -1,0 +1,200 @@
+//! Crossing the boundary: records, payloads, configs and errors between the connector API and
+//! the plugin interface's types.
+
+use weir_connector_api::{
+    ConfigDef, ConfigKey, ConfigType, ConnectError, Header, Importance, Props, Schema, SinkRecord, SourceMap,
+    SourceRecord, Validator, Value,
+};
+
+use super::bindings::v0_1::types as wit;
+use crate::converter::json::{schema_from_json, schema_to_json, value_from_json, value_to_json};
+
+/// The error a guest returns.
+pub type GuestError = wit::Error;
+
+/// A guest's error as the task's, saying where it came from; whether it is retriable is kept.
+pub fn guest_error(error: GuestError, origin: &str) -> ConnectError {
+    match error {
+        wit::Error::Retriable(m) => ConnectError::Retriable(format!("{origin}: {m}")),
+        wit::Error::Config(m) => ConnectError::Config(format!("{origin}: {m}")),
+        wit::Error::Data(m) => ConnectError::Data(format!("{origin}: {m}")),
+        wit::Error::Fatal(m) => ConnectError::Fatal(format!("{origin}: {m}")),
+    }
+}
+
+/// A config as the guest takes it.
+pub fn pairs(props: &Props) -> Vec<(String, String)> {
+    props.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// A config the guest answered.
+pub fn props(pairs: Vec<(String, String)>) -> Props {
+    pairs.into_iter().collect()
+}
+
+/// The config definition a plugin declares.
+pub fn config_def(keys: Vec<wit::ConfigKey>) -> ConfigDef {
+    keys.into_iter().fold(ConfigDef::new(), |def, key| {
+        let kind = match key.type_ {
+            wit::ConfigType::Boolean => ConfigType::Boolean,
+            wit::ConfigType::String => ConfigType::String,
+            wit::ConfigType::Int => ConfigType::Int,
+            wit::ConfigType::Short => ConfigType::Short,
+            wit::ConfigType::Long => ConfigType::Long,
+            wit::ConfigType::Double => ConfigType::Double,
+            wit::ConfigType::List => ConfigType::List,
+            wit::ConfigType::Class => ConfigType::Class,
+            wit::ConfigType::Password => ConfigType::Password,
+        };
+        let importance = match key.importance {
+            wit::Importance::High => Importance::High,
+            wit::Importance::Medium => Importance::Medium,
+            wit::Importance::Low => Importance::Low,
+        };
+        let mut declared = ConfigKey::new(&key.name, kind, importance, &key.documentation);
+        if let Some(default) = &key.default_value {
+            declared = declared.default_value(default);
+        }
+        if !key.allowed_values.is_empty() {
+            declared = declared.validator(Validator::OneOf(key.allowed_values.clone()));
+        } else if key.min.is_some() || key.max.is_some() {
+            declared = declared.validator(Validator::Range {
+                min: key.min,
+                max: key.max,
+            });
+        }
+        def.define(key.group.as_deref().unwrap_or("Plugin"), declared)
+    })
+}
+
+/// A key or value from the guest, in the connector API's data model.
+fn from_payload(payload: wit::Payload) -> Result<(Option<Schema>, Value), ConnectError> {
+    let bad = |what: &str, e: String| ConnectError::Data(format!("the plugin sent {what}: {e}"));
+    let schema = match payload.schema {
+        Some(text) => {
+            let json = serde_json::from_str(&text).map_err(|e| bad("a schema that is not JSON", e.to_string()))?;
+            Some(schema_from_json(&json).map_err(|e| bad("an invalid schema", e.0))?)
+        }
+        None => None,
+    };
+    let value = match payload.data {
+        wit::Data::Null => Value::Null,
+        wit::Data::Bytes(bytes) => Value::Bytes(bytes),
+        wit::Data::Text(text) => Value::String(text),
+        wit::Data::Json(text) => {
+            let json = serde_json::from_str(&text).map_err(|e| bad("a value that is not JSON", e.to_string()))?;
+            match &schema {
+                Some(schema) => value_from_json(schema, &json).map_err(|e| bad("a value not of its schema", e.0))?,
+                None => Value::from_json(&json),
+            }
+        }
+    };
+    Ok((schema, value))
+}
+
+/// A key or value for the guest.
+fn to_payload(schema: Option<&Schema>, value: &Value) -> Result<wit::Payload, ConnectError> {
+    let data = match (schema, value) {
+        (_, Value::Null) => wit::Data::Null,
+        (None, Value::Bytes(bytes)) => wit::Data::Bytes(bytes.clone()),
+        (None, Value::String(text)) => wit::Data::Text(text.clone()),
+        _ => {
+            let json = value_to_json(schema, value).map_err(|e| ConnectError::Data(e.0))?;
+            wit::Data::Json(json.to_string())
+        }
+    };
+    Ok(wit::Payload {
+        data,
+        schema: schema.map(|s| schema_to_json(s).to_string()),
+    })
+}
+
+/// A JSON object the guest sent as text.
+fn object(text: &str, what: &str) -> Result<SourceMap, ConnectError> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(ConnectError::Data(format!(
+            "the plugin sent a {what} that is not a JSON object: {text}"
+        ))),
+    }
+}
+
+/// A record a source plugin produced.
+pub fn source_record(record: wit::SourceRecord) -> Result<SourceRecord, ConnectError> {
+    let (key_schema, key) = from_payload(record.key)?;
+    let (value_schema, value) = from_payload(record.value)?;
+    Ok(SourceRecord {
+        source_partition: object(&record.source_partition, "source partition")?,
+        source_offset: object(&record.source_offset, "source offset")?,
+        topic: record.topic,
+        partition: record.partition,
+        key_schema,
+        key,
+        value_schema,
+        value,
+        timestamp: record.timestamp,
+        headers: record
+            .headers
+            .into_iter()
+            .map(|h| Header {
+                key: h.key,
+                value: h.value,
+            })
+            .collect(),
+    })
+}
+
+/// A record for a sink plugin.
+pub fn sink_record(record: &SinkRecord) -> Result<wit::SinkRecord, ConnectError> {
+    Ok(wit::SinkRecord {
+        topic: record.topic.clone(),
+        partition: record.partition,
+        offset: record.offset,
+        key: to_payload(record.key_schema.as_ref(), &record.key)?,
+        value: to_payload(record.value_schema.as_ref(), &record.value)?,
+        timestamp: record.timestamp,
+        headers: record
+            .headers
+            .iter()
+            .map(|h| wit::Header {
+                key: h.key.clone(),
+                value: h.value.clone(),
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_d_payloads_round_trip() {
+        let payload = wit::Payload {
+            data: wit::Data::Json(r#"{"id": 7, "name": "ada"}"#.into()),
+            schema: Some(
+                r#"{"type":"struct","optional":false,"fields":[{"field":"id","type":"int64","optional":false},{"field":"name","type":"string","optional":true}]}"#
+                    .into(),
+            ),
+        };
+        let (schema, value) = from_payload(payload).expect("from the guest");
+        assert_eq!(value.field("id"), Some(&Value::Int64(7)));
+        let back = to_payload(schema.as_ref(), &value).expect("to the guest");
+        let wit::Data::Json(text) = back.data else {
+            panic!("a JSON payload")
+        };
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).expect("json"),
+            serde_json::json!({"id": 7, "name": "ada"})
+        );
+    }
+
+    #[test]
+    fn a_value_off_its_schema_is_a_data_error() {
+        let payload = wit::Payload {
+            data: wit::Data::Json(r#""text""#.into()),
+            schema: Some(r#"{"type":"int32","optional":false}"#.into()),
+        };
+        assert!(matches!(from_payload(payload), Err(ConnectError::Data(_))));
+    }
+}

@@ -1,0 +1,111 @@
+//! A sink task run by a component: one sandboxed instance per task.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use wasmtime::Store;
+use weir_connector_api::{ConnectError, Props, SinkRecord, SinkTask, TopicPartition};
+
+use super::bindings::v0_1::{sink, types as wit};
+use super::connector::{Guest, LoadedPlugin};
+use super::convert;
+use super::sandbox::InstanceState;
+
+/// A started instance.
+struct Running {
+    store: Store<InstanceState>,
+    guest: sink::Sink,
+    budget: Duration,
+}
+
+/// A sink task whose logic is a component's.
+pub struct WasmSinkTask {
+    plugin: Arc<LoadedPlugin>,
+    running: Option<Running>,
+}
+
+impl WasmSinkTask {
+    /// An unstarted task of a plugin.
+    pub fn new(plugin: Arc<LoadedPlugin>) -> Self {
+        WasmSinkTask { plugin, running: None }
+    }
+
+    fn running(&mut self) -> Result<&mut Running, ConnectError> {
+        self.running
+            .as_mut()
+            .ok_or_else(|| ConnectError::Fatal("the task is not started".into()))
+    }
+}
+
+#[async_trait]
+impl SinkTask for WasmSinkTask {
+    async fn start(&mut self, props: &Props) -> Result<(), ConnectError> {
+        let (mut store, guest, settings) = self.plugin.instance(props, None).await?;
+        let Guest::Sink(guest) = guest else {
+            return Err(ConnectError::Fatal(format!(
+                "plugin {} is not a sink",
+                self.plugin.name
+            )));
+        };
+        store.data_mut().begin_call(settings.call_timeout);
+        let outcome = guest
+            .weir_connector_sink_connector()
+            .call_open(&mut store, &convert::pairs(props))
+            .await;
+        store.data_mut().end_call("open", outcome)?;
+        self.running = Some(Running {
+            store,
+            guest,
+            budget: settings.call_timeout,
+        });
+        Ok(())
+    }
+
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<(), ConnectError> {
+        let records = records
+            .iter()
+            .map(convert::sink_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        let Running { store, guest, budget } = self.running()?;
+        store.data_mut().begin_call(*budget);
+        let outcome = guest
+            .weir_connector_sink_connector()
+            .call_put(&mut *store, &records)
+            .await;
+        store.data_mut().end_call("put", outcome)
+    }
+
+    async fn flush(&mut self, offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), ConnectError> {
+        let offsets: Vec<wit::TopicPartitionOffset> = offsets
+            .iter()
+            .map(|(tp, offset)| wit::TopicPartitionOffset {
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+                offset: *offset,
+            })
+            .collect();
+        let Running { store, guest, budget } = self.running()?;
+        store.data_mut().begin_call(*budget);
+        let outcome = guest
+            .weir_connector_sink_connector()
+            .call_flush(&mut *store, &offsets)
+            .await;
+        store.data_mut().end_call("flush", outcome)
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError> {
+        let Some(Running {
+            mut store,
+            guest,
+            budget,
+        }) = self.running.take()
+        else {
+            return Ok(());
+        };
+        store.data_mut().begin_call(budget);
+        let outcome = guest.weir_connector_sink_connector().call_close(&mut store).await;
+        store.data_mut().end_call("close", outcome)
+    }
+}

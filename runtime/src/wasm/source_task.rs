@@ -1,0 +1,116 @@
+//! A source task run by a component: one sandboxed instance per task.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use wasmtime::Store;
+use weir_connector_api::{ConnectError, Props, SourceMap, SourceRecord, SourceTask, SourceTaskContext};
+
+use super::bindings::v0_1::source;
+use super::connector::{Guest, LoadedPlugin};
+use super::convert;
+use super::sandbox::InstanceState;
+
+/// The most records asked of one `poll`.
+const MAX_BATCH: u32 = 2000;
+/// How long to wait after a poll that brought nothing, before the runtime polls again.
+const IDLE_WAIT: Duration = Duration::from_millis(100);
+
+/// A started instance.
+struct Running {
+    store: Store<InstanceState>,
+    guest: source::Source,
+    budget: Duration,
+}
+
+/// A source task whose logic is a component's.
+pub struct WasmSourceTask {
+    plugin: Arc<LoadedPlugin>,
+    running: Option<Running>,
+}
+
+impl WasmSourceTask {
+    /// An unstarted task of a plugin.
+    pub fn new(plugin: Arc<LoadedPlugin>) -> Self {
+        WasmSourceTask { plugin, running: None }
+    }
+
+    fn running(&mut self) -> Result<&mut Running, ConnectError> {
+        self.running
+            .as_mut()
+            .ok_or_else(|| ConnectError::Fatal("the task is not started".into()))
+    }
+}
+
+#[async_trait]
+impl SourceTask for WasmSourceTask {
+    async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<(), ConnectError> {
+        let (mut store, guest, settings) = self.plugin.instance(props, Some(context.offsets)).await?;
+        let Guest::Source(guest) = guest else {
+            return Err(ConnectError::Fatal(format!(
+                "plugin {} is not a source",
+                self.plugin.name
+            )));
+        };
+        store.data_mut().begin_call(settings.call_timeout);
+        let outcome = guest
+            .weir_connector_source_connector()
+            .call_open(&mut store, &convert::pairs(props))
+            .await;
+        store.data_mut().end_call("open", outcome)?;
+        self.running = Some(Running {
+            store,
+            guest,
+            budget: settings.call_timeout,
+        });
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        let Running { store, guest, budget } = self.running()?;
+        store.data_mut().begin_call(*budget);
+        let outcome = guest
+            .weir_connector_source_connector()
+            .call_poll(&mut *store, MAX_BATCH)
+            .await;
+        let records = store.data_mut().end_call("poll", outcome)?;
+        if records.is_empty() {
+            tokio::time::sleep(IDLE_WAIT).await;
+        }
+        records.into_iter().map(convert::source_record).collect()
+    }
+
+    async fn commit(&mut self, committed: &[(SourceMap, SourceMap)]) -> Result<(), ConnectError> {
+        let Running { store, guest, budget } = self.running()?;
+        let offsets: Vec<(String, String)> = committed
+            .iter()
+            .map(|(partition, offset)| {
+                (
+                    serde_json::Value::Object(partition.clone()).to_string(),
+                    serde_json::Value::Object(offset.clone()).to_string(),
+                )
+            })
+            .collect();
+        store.data_mut().begin_call(*budget);
+        let outcome = guest
+            .weir_connector_source_connector()
+            .call_commit(&mut *store, &offsets)
+            .await;
+        store.data_mut().end_call("commit", outcome)
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError> {
+        let Some(Running {
+            mut store,
+            guest,
+            budget,
+        }) = self.running.take()
+        else {
+            return Ok(());
+        };
+        store.data_mut().begin_call(budget);
+        let outcome = guest.weir_connector_source_connector().call_close(&mut store).await;
+        store.data_mut().end_call("close", outcome)
+    }
+}

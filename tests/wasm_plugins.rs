@@ -1,0 +1,229 @@
+//! WebAssembly connectors end to end: the example plugins of `plugins/` (built by
+//! `scripts/build-plugins`) in a real worker against the real broker.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{Worker, eventually, read_topic_async, unique};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A component built by `scripts/build-plugins`.
+fn built_plugin(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins/dist")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: build the plugins with `scripts/build-plugins`",
+        path.display()
+    );
+    path
+}
+
+/// A plugin directory holding these plugins, and a worker loading it.
+async fn worker_with_plugins(plugins: &[&str]) -> (Worker, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("plugin dir");
+    for plugin in plugins {
+        std::fs::copy(built_plugin(plugin), dir.path().join(format!("{plugin}.wasm"))).expect("copy plugin");
+    }
+    let cache = dir.path().join("cache");
+    let worker = Worker::start_with(&format!(
+        "plugin.path: {}\nplugin.cache.dir: {}\n",
+        dir.path().display(),
+        cache.display()
+    ))
+    .await;
+    (worker, dir)
+}
+
+fn datagen_config(topic: &str, iterations: u64, rate: u64) -> Value {
+    json!({
+        "connector.class": "datagen",
+        "kafka.topic": topic,
+        "iterations": iterations.to_string(),
+        "records.per.second": rate.to_string(),
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "true",
+    })
+}
+
+fn order_ids(records: &[support::Record]) -> Vec<i64> {
+    records
+        .iter()
+        .map(|r| {
+            let value = r.value.as_ref().expect("a value");
+            value["payload"]["orderid"].as_i64().expect("orderid")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn datagen_records_flow_and_its_offsets_survive_a_restart() {
+    let (mut worker, dir) = worker_with_plugins(&["datagen"]).await;
+    let plugins = worker.get("/connector-plugins").await;
+    assert!(
+        plugins
+            .as_array()
+            .expect("plugins")
+            .contains(&json!({"class": "datagen", "type": "source", "version": "0.1.0"})),
+        "{plugins}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path().join("cache")).expect("cache dir").count() > 0,
+        "the compiled plugin is cached"
+    );
+
+    let topic = unique("datagen");
+    worker.create("orders", datagen_config(&topic, 1000, 250)).await;
+    let first = read_topic_async(&topic, 200, WAIT).await;
+    let value = first[0].value.as_ref().expect("value");
+    assert_eq!(value["schema"]["name"], "datagen.order", "{value}");
+    assert_eq!(first[0].key, Some(json!(0)), "the key is the order id");
+
+    let status = worker.terminate();
+    assert!(status.success());
+    worker.spawn().await;
+    let all = read_topic_async(&topic, 1000, WAIT).await;
+    assert_eq!(
+        order_ids(&all),
+        (0..1000).collect::<Vec<i64>>(),
+        "the restarted task continued the sequence"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        support::topic_record_count(&topic),
+        1000,
+        "and stopped at its iterations"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn misbehaving_plugins_fail_only_their_own_task() {
+    let (worker, _dir) = worker_with_plugins(&["datagen", "misbehaving"]).await;
+    let healthy = unique("healthy");
+    worker.create("healthy", datagen_config(&healthy, 1_000_000, 20)).await;
+
+    let misbehaving = |behaviour: &str, extra: Value| {
+        let mut config = json!({"connector.class": "misbehaving", "behaviour": behaviour});
+        if let (Value::Object(config), Value::Object(extra)) = (&mut config, extra) {
+            config.extend(extra);
+        }
+        config
+    };
+    let cases = [
+        (
+            "loop",
+            json!({"wasm.call.timeout.ms": "1000"}),
+            "ran longer than its limit of 1000 ms",
+        ),
+        (
+            "allocate",
+            json!({"wasm.memory.max.bytes": "33554432"}),
+            "exceeded its memory limit of 33554432 bytes",
+        ),
+        ("trap", json!({}), "panics on purpose"),
+        (
+            "read-env",
+            json!({"variable": "HOME"}),
+            "variable HOME is not available",
+        ),
+        (
+            "read-dir",
+            json!({"directory": "/etc"}),
+            "directory /etc is not available",
+        ),
+    ];
+    for (behaviour, extra, _) in &cases {
+        worker.create(behaviour, misbehaving(behaviour, extra.clone())).await;
+    }
+    for (behaviour, _, reason) in &cases {
+        let status = worker.wait_for_task(behaviour, 0, "FAILED").await;
+        let trace = status["trace"].as_str().unwrap_or_default();
+        assert!(trace.contains(reason), "{behaviour}: {trace}");
+        assert!(trace.contains("misbehaving"), "the trace names the plugin: {trace}");
+    }
+    let status = worker.get("/connectors/healthy/status").await;
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    let (code, _) = worker.request("GET", "/health", None).await;
+    assert_eq!(code, 200);
+    read_topic_async(&healthy, 20, WAIT).await;
+
+    // What a config grants, the plugin gets; a new config recovers a failed connector.
+    let granted_dir = tempfile::tempdir().expect("dir");
+    std::fs::write(granted_dir.path().join("visible.txt"), "x").expect("file");
+    let found = unique("found");
+    let grants = [
+        (
+            "read-env",
+            json!({"variable": "HOME", "wasm.allow.env": "HOME", "topic": found}),
+        ),
+        (
+            "read-dir",
+            json!({"directory": granted_dir.path().display().to_string(), "wasm.allow.dirs": granted_dir.path().display().to_string(), "topic": found}),
+        ),
+    ];
+    for (behaviour, extra) in grants {
+        let (code, body) = worker
+            .request(
+                "PUT",
+                &format!("/connectors/{behaviour}/config"),
+                Some(misbehaving(behaviour, extra)),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+        worker.wait_for_task(behaviour, 0, "RUNNING").await;
+    }
+    let records = read_topic_async(&found, 2, WAIT).await;
+    let values: Vec<Value> = records.into_iter().filter_map(|r| r.value).collect();
+    assert!(
+        values.contains(&json!(std::env::var("HOME").expect("HOME"))),
+        "{values:?}"
+    );
+    assert!(values.contains(&json!("visible.txt")), "{values:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_dropped_into_plugin_path_becomes_usable() {
+    let (worker, dir) = worker_with_plugins(&[]).await;
+    std::fs::write(dir.path().join("broken.wasm"), b"not a component").expect("broken file");
+    let listed = |plugins: &Value| {
+        plugins
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["class"] == "datagen")
+    };
+    assert!(!listed(&worker.get("/connector-plugins").await));
+
+    std::fs::copy(built_plugin("datagen"), dir.path().join("datagen.wasm")).expect("copy");
+    eventually("datagen to be listed", WAIT, || async {
+        listed(&worker.get("/connector-plugins").await).then_some(())
+    })
+    .await;
+
+    let (code, infos) = worker
+        .request(
+            "PUT",
+            "/connector-plugins/datagen/config/validate",
+            Some(json!({"name": "dropped", "connector.class": "datagen", "records.per.second": "0"})),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(infos["error_count"], 2, "{infos}");
+    assert!(!support::config_errors(&infos, "kafka.topic").is_empty(), "{infos}");
+    assert!(
+        !support::config_errors(&infos, "records.per.second").is_empty(),
+        "{infos}"
+    );
+
+    let topic = unique("dropped");
+    worker.create("dropped", datagen_config(&topic, 50, 500)).await;
+    assert_eq!(
+        order_ids(&read_topic_async(&topic, 50, WAIT).await),
+        (0..50).collect::<Vec<i64>>()
+    );
+}
