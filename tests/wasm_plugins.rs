@@ -227,3 +227,107 @@ async fn a_plugin_dropped_into_plugin_path_becomes_usable() {
         (0..50).collect::<Vec<i64>>()
     );
 }
+
+/// A minimal HTTP/1.1 server that answers 200 to every request and keeps the JSON bodies.
+async fn receiving_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let received = bodies.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let received = received.clone();
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(socket);
+                loop {
+                    let mut length = 0;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    if let Ok(json) = serde_json::from_slice(&body) {
+                        received.lock().expect("bodies").push(json);
+                    }
+                    let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                    if reader.get_mut().write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (address, bodies)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_sink_posts_generated_records_to_a_granted_host_only() {
+    let (worker, _dir) = worker_with_plugins(&["datagen", "http-sink"]).await;
+    let (address, bodies) = receiving_server().await;
+    let topic = unique("to-http");
+    worker.create("orders", datagen_config(&topic, 300, 1000)).await;
+    let sink = |allow: &str| {
+        json!({
+            "connector.class": "http-sink",
+            "topics": topic,
+            "http.api.url": format!("http://{address}/ingest"),
+            "batch.max.size": "100",
+            "wasm.allow.http.hosts": allow,
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter.schemas.enable": "true",
+        })
+    };
+    worker.create("to-http", sink(&address)).await;
+    worker.create("not-granted", sink("")).await;
+
+    let status = worker.wait_for_task("not-granted", 0, "FAILED").await;
+    let trace = status["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("denied") && trace.contains("wasm.allow.http.hosts"),
+        "{trace}"
+    );
+
+    let ids = eventually("300 orders at the server", WAIT, || {
+        let bodies = bodies.clone();
+        async move {
+            let bodies = bodies.lock().expect("bodies");
+            let mut ids: Vec<i64> = bodies
+                .iter()
+                .flat_map(|b| b.as_array().cloned().unwrap_or_default())
+                .filter_map(|v| v["orderid"].as_i64())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            (ids.len() == 300).then_some(ids)
+        }
+    })
+    .await;
+    assert_eq!(ids, (0..300).collect::<Vec<i64>>());
+    assert!(
+        bodies
+            .lock()
+            .expect("bodies")
+            .iter()
+            .all(|b| b.as_array().is_some_and(|a| a.len() <= 100)),
+        "batches hold at most batch.max.size records"
+    );
+    assert_eq!(
+        worker.get("/connectors/to-http/status").await["tasks"][0]["state"],
+        "RUNNING"
+    );
+}

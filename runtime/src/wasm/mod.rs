@@ -5,6 +5,7 @@ mod bindings;
 mod connector;
 mod convert;
 mod host;
+mod http;
 mod registry;
 mod sandbox;
 mod sink_task;

@@ -13,6 +13,9 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use super::http::HttpGrants;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, OffsetReader, Props, Validator};
 
@@ -146,6 +149,8 @@ impl SandboxSettings {
 /// functions need.
 pub struct InstanceState {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
+    http_grants: HttpGrants,
     table: ResourceTable,
     limits: StoreLimits,
     memory_max_bytes: usize,
@@ -163,6 +168,16 @@ impl WasiView for InstanceState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            hooks: &mut self.http_grants,
+            table: &mut self.table,
+            ctx: &mut self.http,
         }
     }
 }
@@ -201,6 +216,8 @@ pub fn new_store(
     }
     let state = InstanceState {
         wasi: wasi.build(),
+        http: WasiHttpCtx::new(),
+        http_grants: HttpGrants::new(plugin, settings.http_hosts.clone()),
         table: ResourceTable::new(),
         limits: StoreLimitsBuilder::new()
             .memory_size(settings.memory_max_bytes)
