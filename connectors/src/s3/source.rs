@@ -2,9 +2,10 @@
 //! original topic and partition or a renamed topic, resuming at the object and record where it
 //! stopped.
 //!
-//! Each Kafka partition found in the bucket is a source partition
-//! (`{"bucket", "topics.dir", "topic", "partition"}`); its offset names the object and how many
-//! of its records are in Kafka (`{"object", "start", "records"}`).
+//! Each folder of a Kafka partition found in the bucket is a source partition
+//! (`{"bucket", "topics.dir", "topic", "partition", "folder"}`): the sink completes the objects
+//! of one folder in offset order, but not those of different folders. Its offset names the
+//! object and how many of its records are in Kafka (`{"object", "start", "records"}`).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, VecDeque};
@@ -114,16 +115,19 @@ impl SourceConnector for S3SourceConnector {
     }
 }
 
-/// A Kafka partition as the bucket holds it.
+/// A folder of a Kafka partition, as the bucket holds it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Origin {
     topic: String,
     partition: i32,
+    /// The encoded partition (`partition=0`, `region=eu`, `dt=2026-01-01/hour=10`).
+    folder: String,
 }
 
 /// An object to read, and how many of its first records are already in Kafka.
 #[derive(Clone, Debug)]
 struct Pending {
+    origin: Origin,
     name: ObjectName,
     key: String,
     skip: usize,
@@ -181,10 +185,10 @@ impl Replay {
         }
     }
 
-    /// Whether this task reads a partition.
+    /// Whether this task reads a Kafka partition (all its folders).
     fn owns(&self, origin: &Origin) -> bool {
         let mut hasher = DefaultHasher::new();
-        origin.hash(&mut hasher);
+        (&origin.topic, origin.partition).hash(&mut hasher);
         hasher.finish() % self.share.1 == self.share.0
     }
 
@@ -194,11 +198,12 @@ impl Replay {
             "topics.dir": self.topics_dir,
             "topic": origin.topic,
             "partition": origin.partition,
+            "folder": origin.folder,
         });
         json.as_object().cloned().unwrap_or_default()
     }
 
-    /// The objects of this task's partitions, by partition, in offset order.
+    /// The objects of this task's partitions, by folder, in offset order.
     async fn list(&self) -> Result<BTreeMap<Origin, Vec<(ObjectName, String)>>, ConnectError> {
         let prefixes: Vec<String> = if self.topics.is_empty() {
             vec![format!("{}/", self.topics_dir)]
@@ -214,9 +219,16 @@ impl Replay {
                 let Some(name) = ObjectName::parse(&key, &self.extension) else {
                     continue;
                 };
+                let topic_dir = format!("{}/{}/", self.topics_dir, name.topic);
+                let folder = key
+                    .strip_prefix(&topic_dir)
+                    .and_then(|rest| rest.rsplit_once('/'))
+                    .map(|(folder, _)| folder.to_owned())
+                    .unwrap_or_default();
                 let origin = Origin {
                     topic: name.topic.clone(),
                     partition: name.partition,
+                    folder,
                 };
                 if self.owns(&origin) {
                     found.entry(origin).or_default().push((name, key));
@@ -257,9 +269,23 @@ impl S3SourceTask {
                     },
                 };
                 self.cursors.insert(origin.clone(), (name.start_offset, key.clone()));
-                queued.push(Pending { name, key, skip });
+                queued.push(Pending {
+                    origin: origin.clone(),
+                    name,
+                    key,
+                    skip,
+                });
             }
         }
+        // Across folders, a Kafka partition's records are replayed in offset order.
+        queued.sort_by(|a, b| {
+            (&a.name.topic, a.name.partition, a.name.start_offset, &a.key).cmp(&(
+                &b.name.topic,
+                b.name.partition,
+                b.name.start_offset,
+                &b.key,
+            ))
+        });
         tracing::debug!(objects = queued.len(), "objects queued");
         self.queue.extend(queued);
         self.listed_at = Some(Instant::now());
@@ -334,11 +360,7 @@ impl SourceTask for S3SourceTask {
             return Ok(Vec::new());
         };
         let name = &reading.pending.name;
-        let origin = Origin {
-            topic: name.topic.clone(),
-            partition: name.partition,
-        };
-        let partition = replay.source_partition(&origin);
+        let partition = replay.source_partition(&reading.pending.origin);
         let topic = replay.rename.replace("${topic}", &name.topic);
         let end = (reading.next + MAX_BATCH).min(reading.records.len());
         let mut batch = Vec::with_capacity(end - reading.next);

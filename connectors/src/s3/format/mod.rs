@@ -114,7 +114,10 @@ impl Format {
         } else {
             Layout::Json
         };
-        let gzip = config.string("s3.compression.type") == Some("gzip") && !matches!(layout, Layout::Parquet(_));
+        let gzip = config
+            .string("s3.compression.type")
+            .is_some_and(|c| c.eq_ignore_ascii_case("gzip"))
+            && !matches!(layout, Layout::Parquet(_));
         Format { layout, gzip }
     }
 

@@ -238,9 +238,13 @@ impl SinkSettings {
             rotate_schedule_ms,
             part_size: size("s3.part.size"),
             buffer_max_bytes: size("s3.buffer.max.bytes"),
-            null_values: match config.string("behavior.on.null.values") {
-                Some("ignore") => NullValues::Ignore,
-                _ => NullValues::Fail,
+            null_values: if config
+                .string("behavior.on.null.values")
+                .is_some_and(|v| v.eq_ignore_ascii_case("ignore"))
+            {
+                NullValues::Ignore
+            } else {
+                NullValues::Fail
             },
         })
     }
