@@ -3,20 +3,11 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
-use support::{Worker, pg_url, read_topic, unique};
-
-fn dev_env(args: &[&str]) {
-    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dev-env"))
-        .args(args)
-        .status()
-        .expect("dev-env");
-    assert!(status.success(), "scripts/dev-env {args:?} failed");
-}
+use support::{Worker, dev_env, pg_url, read_topic, unique};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_restart_under_load_loses_nothing() {

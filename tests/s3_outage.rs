@@ -3,20 +3,11 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
 use support::s3;
-use support::{Worker, unique};
-
-fn dev_env(args: &[&str]) {
-    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dev-env"))
-        .args(args)
-        .status()
-        .expect("dev-env");
-    assert!(status.success(), "scripts/dev-env {args:?} failed");
-}
+use support::{Worker, dev_env, unique};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_s3_outage_of_30_seconds_loses_nothing() {

@@ -371,6 +371,15 @@ pub fn numbered(prefix: &str, range: std::ops::Range<usize>) -> impl Iterator<It
     range.map(move |i| format!("{prefix}-{i:07}"))
 }
 
+/// Runs `scripts/dev-env` (to stop or start a shared service), expecting success.
+pub fn dev_env(args: &[&str]) {
+    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dev-env"))
+        .args(args)
+        .status()
+        .expect("dev-env");
+    assert!(status.success(), "scripts/dev-env {args:?} failed");
+}
+
 /// The PostgreSQL superuser URL, from `scripts/dev-env env`; the server must answer.
 pub fn pg_url() -> String {
     let url = std::env::var("PG_URL").unwrap_or_else(|_| "postgres://weir:weir@127.0.0.1:5432/weir".into());

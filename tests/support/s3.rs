@@ -217,3 +217,19 @@ pub fn sink_config(bucket: &str, topic: &str, extra: Value) -> Value {
     }
     Value::Object(config)
 }
+
+/// A source config replaying `topics` (all when empty) of a bucket's JSON objects into
+/// `rename` (with `${topic}`).
+pub fn source_config(bucket: &str, topics: &str, rename: &str) -> Value {
+    let mut config = bucket_config(bucket);
+    config.insert("connector.class".into(), "s3-source".into());
+    config.insert("format.class".into(), "json".into());
+    config.insert("topics".into(), topics.into());
+    config.insert("topic.rename.format".into(), rename.into());
+    config.insert(
+        "value.converter".into(),
+        "org.apache.kafka.connect.json.JsonConverter".into(),
+    );
+    config.insert("value.converter.schemas.enable".into(), "false".into());
+    Value::Object(config)
+}

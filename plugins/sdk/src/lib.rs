@@ -93,6 +93,33 @@ pub use wit::types::{
     TopicPartitionOffset,
 };
 
+/// The task of this instance, in a global: the host runs one task per instance. Used by
+/// [`source_plugin!`] and [`sink_plugin!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __weir_task_slot {
+    ($plugin:ty) => {
+        thread_local! {
+            static __WEIR_TASK: ::std::cell::RefCell<Option<$plugin>> = const { ::std::cell::RefCell::new(None) };
+        }
+
+        fn __weir_set_task(task: $plugin) {
+            __WEIR_TASK.with(|slot| *slot.borrow_mut() = Some(task));
+        }
+
+        fn __weir_take_task() -> Option<$plugin> {
+            __WEIR_TASK.with(|slot| slot.borrow_mut().take())
+        }
+
+        fn __weir_with_task<R>(f: impl FnOnce(&mut $plugin) -> Result<R, $crate::Error>) -> Result<R, $crate::Error> {
+            __WEIR_TASK.with(|task| match task.borrow_mut().as_mut() {
+                Some(task) => f(task),
+                None => Err($crate::Error::Fatal("the task is not open".into())),
+            })
+        }
+    };
+}
+
 /// Writes to the worker's log, inside the task's span.
 pub fn log(level: Level, message: &str) {
     wit::host::log(level, message);

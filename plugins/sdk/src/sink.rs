@@ -44,16 +44,7 @@ macro_rules! sink_plugin {
         #[doc(hidden)]
         pub struct __WeirSinkExport;
 
-        thread_local! {
-            static __WEIR_TASK: ::std::cell::RefCell<Option<$plugin>> = const { ::std::cell::RefCell::new(None) };
-        }
-
-        fn __weir_with_task<R>(f: impl FnOnce(&mut $plugin) -> Result<R, $crate::Error>) -> Result<R, $crate::Error> {
-            __WEIR_TASK.with(|task| match task.borrow_mut().as_mut() {
-                Some(task) => f(task),
-                None => Err($crate::Error::Fatal("the task is not open".into())),
-            })
-        }
+        $crate::__weir_task_slot!($plugin);
 
         impl $crate::sink_bindings::exports::weir::connector::sink_connector::Guest for __WeirSinkExport {
             fn describe() -> $crate::PluginInfo {
@@ -74,7 +65,7 @@ macro_rules! sink_plugin {
 
             fn open(config: Vec<(String, String)>) -> Result<(), $crate::Error> {
                 let task = <$plugin as $crate::SinkPlugin>::open(&config.into())?;
-                __WEIR_TASK.with(|slot| *slot.borrow_mut() = Some(task));
+                __weir_set_task(task);
                 Ok(())
             }
 
@@ -87,8 +78,7 @@ macro_rules! sink_plugin {
             }
 
             fn close() -> Result<(), $crate::Error> {
-                let task = __WEIR_TASK.with(|slot| slot.borrow_mut().take());
-                match task {
+                match __weir_take_task() {
                     Some(mut task) => <$plugin as $crate::SinkPlugin>::close(&mut task),
                     None => Ok(()),
                 }

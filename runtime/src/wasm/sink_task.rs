@@ -2,51 +2,36 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use wasmtime::Store;
 use weir_connector_api::{ConnectError, Props, SinkRecord, SinkTask, TopicPartition};
 
 use super::bindings::v0_1::{sink, types as wit};
-use super::connector::{Guest, LoadedPlugin};
+use super::connector::{Guest, LoadedPlugin, Running, TaskInstance};
 use super::convert;
-use super::sandbox::InstanceState;
-
-/// A started instance.
-struct Running {
-    store: Store<InstanceState>,
-    guest: sink::Sink,
-    budget: Duration,
-}
 
 /// A sink task whose logic is a component's.
 pub struct WasmSinkTask {
-    plugin: Arc<LoadedPlugin>,
-    running: Option<Running>,
+    instance: TaskInstance<sink::Sink>,
 }
 
 impl WasmSinkTask {
     /// An unstarted task of a plugin.
     pub fn new(plugin: Arc<LoadedPlugin>) -> Self {
-        WasmSinkTask { plugin, running: None }
-    }
-
-    fn running(&mut self) -> Result<&mut Running, ConnectError> {
-        self.running
-            .as_mut()
-            .ok_or_else(|| ConnectError::Fatal("the task is not started".into()))
+        WasmSinkTask {
+            instance: TaskInstance::new(plugin),
+        }
     }
 }
 
 #[async_trait]
 impl SinkTask for WasmSinkTask {
     async fn start(&mut self, props: &Props) -> Result<(), ConnectError> {
-        let (mut store, guest, settings) = self.plugin.instance(props, None).await?;
+        let (mut store, guest, settings) = self.instance.plugin.instance(props, None).await?;
         let Guest::Sink(guest) = guest else {
             return Err(ConnectError::Fatal(format!(
                 "plugin {} is not a sink",
-                self.plugin.name
+                self.instance.plugin.name
             )));
         };
         store.data_mut().begin_call(settings.call_timeout);
@@ -55,7 +40,7 @@ impl SinkTask for WasmSinkTask {
             .call_open(&mut store, &convert::pairs(props))
             .await;
         store.data_mut().end_call("open", outcome)?;
-        self.running = Some(Running {
+        self.instance.started(Running {
             store,
             guest,
             budget: settings.call_timeout,
@@ -68,7 +53,7 @@ impl SinkTask for WasmSinkTask {
             .iter()
             .map(convert::sink_record)
             .collect::<Result<Vec<_>, _>>()?;
-        let Running { store, guest, budget } = self.running()?;
+        let Running { store, guest, budget } = self.instance.running()?;
         store.data_mut().begin_call(*budget);
         let outcome = guest
             .weir_connector_sink_connector()
@@ -86,7 +71,7 @@ impl SinkTask for WasmSinkTask {
                 offset: *offset,
             })
             .collect();
-        let Running { store, guest, budget } = self.running()?;
+        let Running { store, guest, budget } = self.instance.running()?;
         store.data_mut().begin_call(*budget);
         let outcome = guest
             .weir_connector_sink_connector()
@@ -100,7 +85,7 @@ impl SinkTask for WasmSinkTask {
             mut store,
             guest,
             budget,
-        }) = self.running.take()
+        }) = self.instance.take()
         else {
             return Ok(());
         };

@@ -4,53 +4,39 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use wasmtime::Store;
 use weir_connector_api::{ConnectError, Props, SourceMap, SourceRecord, SourceTask, SourceTaskContext};
 
 use super::bindings::v0_1::source;
-use super::connector::{Guest, LoadedPlugin};
+use super::connector::{Guest, LoadedPlugin, Running, TaskInstance};
 use super::convert;
-use super::sandbox::InstanceState;
 
 /// The most records asked of one `poll`.
 const MAX_BATCH: u32 = 2000;
 /// How long to wait after a poll that brought nothing, before the runtime polls again.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
 
-/// A started instance.
-struct Running {
-    store: Store<InstanceState>,
-    guest: source::Source,
-    budget: Duration,
-}
-
 /// A source task whose logic is a component's.
 pub struct WasmSourceTask {
-    plugin: Arc<LoadedPlugin>,
-    running: Option<Running>,
+    instance: TaskInstance<source::Source>,
 }
 
 impl WasmSourceTask {
     /// An unstarted task of a plugin.
     pub fn new(plugin: Arc<LoadedPlugin>) -> Self {
-        WasmSourceTask { plugin, running: None }
-    }
-
-    fn running(&mut self) -> Result<&mut Running, ConnectError> {
-        self.running
-            .as_mut()
-            .ok_or_else(|| ConnectError::Fatal("the task is not started".into()))
+        WasmSourceTask {
+            instance: TaskInstance::new(plugin),
+        }
     }
 }
 
 #[async_trait]
 impl SourceTask for WasmSourceTask {
     async fn start(&mut self, props: &Props, context: SourceTaskContext) -> Result<(), ConnectError> {
-        let (mut store, guest, settings) = self.plugin.instance(props, Some(context.offsets)).await?;
+        let (mut store, guest, settings) = self.instance.plugin.instance(props, Some(context.offsets)).await?;
         let Guest::Source(guest) = guest else {
             return Err(ConnectError::Fatal(format!(
                 "plugin {} is not a source",
-                self.plugin.name
+                self.instance.plugin.name
             )));
         };
         store.data_mut().begin_call(settings.call_timeout);
@@ -59,7 +45,7 @@ impl SourceTask for WasmSourceTask {
             .call_open(&mut store, &convert::pairs(props))
             .await;
         store.data_mut().end_call("open", outcome)?;
-        self.running = Some(Running {
+        self.instance.started(Running {
             store,
             guest,
             budget: settings.call_timeout,
@@ -68,7 +54,7 @@ impl SourceTask for WasmSourceTask {
     }
 
     async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
-        let Running { store, guest, budget } = self.running()?;
+        let Running { store, guest, budget } = self.instance.running()?;
         store.data_mut().begin_call(*budget);
         let outcome = guest
             .weir_connector_source_connector()
@@ -82,7 +68,7 @@ impl SourceTask for WasmSourceTask {
     }
 
     async fn commit(&mut self, committed: &[(SourceMap, SourceMap)]) -> Result<(), ConnectError> {
-        let Running { store, guest, budget } = self.running()?;
+        let Running { store, guest, budget } = self.instance.running()?;
         let offsets: Vec<(String, String)> = committed
             .iter()
             .map(|(partition, offset)| {
@@ -105,7 +91,7 @@ impl SourceTask for WasmSourceTask {
             mut store,
             guest,
             budget,
-        }) = self.running.take()
+        }) = self.instance.take()
         else {
             return Ok(());
         };
