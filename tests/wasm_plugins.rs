@@ -30,14 +30,18 @@ async fn worker_with_plugins(plugins: &[&str]) -> (Worker, tempfile::TempDir) {
     for plugin in plugins {
         std::fs::copy(built_plugin(plugin), dir.path().join(format!("{plugin}.wasm"))).expect("copy plugin");
     }
-    let cache = dir.path().join("cache");
     let worker = Worker::start_with(&format!(
         "plugin.path: {}\nplugin.cache.dir: {}\n",
         dir.path().display(),
-        cache.display()
+        plugin_cache().display()
     ))
     .await;
     (worker, dir)
+}
+
+/// The compiled-code cache the tests share, so each component is compiled once.
+fn plugin_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")
 }
 
 fn datagen_config(topic: &str, iterations: u64, rate: u64) -> Value {
@@ -63,7 +67,7 @@ fn order_ids(records: &[support::Record]) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn datagen_records_flow_and_its_offsets_survive_a_restart() {
-    let (mut worker, dir) = worker_with_plugins(&["datagen"]).await;
+    let (mut worker, _dir) = worker_with_plugins(&["datagen"]).await;
     let plugins = worker.get("/connector-plugins").await;
     assert!(
         plugins
@@ -73,7 +77,9 @@ async fn datagen_records_flow_and_its_offsets_survive_a_restart() {
         "{plugins}"
     );
     assert!(
-        std::fs::read_dir(dir.path().join("cache")).expect("cache dir").count() > 0,
+        std::fs::read_dir(plugin_cache())
+            .expect("cache dir")
+            .any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "cwasm"))),
         "the compiled plugin is cached"
     );
 
@@ -330,4 +336,30 @@ async fn http_sink_posts_generated_records_to_a_granted_host_only() {
         worker.get("/connectors/to-http/status").await["tasks"][0]["state"],
         "RUNNING"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_python_plugin_runs_like_a_rust_one() {
+    let (worker, _dir) = worker_with_plugins(&["python-counter"]).await;
+    let topic = unique("python");
+    worker
+        .create(
+            "counter",
+            json!({
+                "connector.class": "python-counter",
+                "topic": topic,
+                "count": "50",
+                "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                "value.converter.schemas.enable": "false",
+            }),
+        )
+        .await;
+    let records = read_topic_async(&topic, 50, WAIT).await;
+    let keys: Vec<Value> = records.iter().filter_map(|r| r.key.clone()).collect();
+    assert_eq!(keys, (0..50).map(|n| json!(n)).collect::<Vec<_>>());
+    let ns: Vec<i64> = records
+        .iter()
+        .map(|r| r.value.as_ref().and_then(|v| v["n"].as_i64()).expect("n"))
+        .collect();
+    assert_eq!(ns, (0..50).collect::<Vec<i64>>());
 }

@@ -19,6 +19,9 @@ use super::sandbox::{self, InstanceState, SandboxSettings};
 use super::sink_task::WasmSinkTask;
 use super::source_task::WasmSourceTask;
 
+/// The prefix of the sandbox keys, which only the user sets.
+const SANDBOX_PREFIX: &str = "wasm.";
+
 /// A loaded component and what it declared.
 pub struct LoadedPlugin {
     /// The engine it was compiled for.
@@ -251,12 +254,14 @@ impl Connector for WasmConnector {
         let max = u32::try_from(max_tasks).unwrap_or(u32::MAX);
         let outcome = guest.task_configs(&mut store, &convert::pairs(props), max).await;
         let configs = store.data_mut().end_call("task-configs", outcome)?;
-        // Every task keeps the connector's sandbox, whatever the plugin answered.
+        // Every task has the connector's sandbox, whatever the plugin answered: a plugin cannot
+        // grant itself more.
         Ok(configs
             .into_iter()
             .map(|pairs| {
                 let mut task = convert::props(pairs);
-                for (key, value) in props.iter().filter(|(k, _)| k.starts_with("wasm.")) {
+                task.retain(|key, _| !key.starts_with(SANDBOX_PREFIX));
+                for (key, value) in props.iter().filter(|(k, _)| k.starts_with(SANDBOX_PREFIX)) {
                     task.insert(key.clone(), value.clone());
                 }
                 task

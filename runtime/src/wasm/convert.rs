@@ -94,10 +94,13 @@ fn from_payload(payload: wit::Payload) -> Result<(Option<Schema>, Value), Connec
 
 /// A key or value for the guest.
 fn to_payload(schema: Option<&Schema>, value: &Value) -> Result<wit::Payload, ConnectError> {
-    let data = match (schema, value) {
-        (_, Value::Null) => wit::Data::Null,
-        (None, Value::Bytes(bytes)) => wit::Data::Bytes(bytes.clone()),
-        (None, Value::String(text)) => wit::Data::Text(text.clone()),
+    // Plain strings and bytes cross as such, with or without their schema (StringConverter
+    // and ByteArrayConverter give one); logical types (Decimal) go as JSON.
+    let plain = schema.is_none_or(|s| s.name.is_none());
+    let data = match (value, plain) {
+        (Value::Null, _) => wit::Data::Null,
+        (Value::Bytes(bytes), true) => wit::Data::Bytes(bytes.clone()),
+        (Value::String(text), true) => wit::Data::Text(text.clone()),
         _ => {
             let json = value_to_json(schema, value).map_err(|e| ConnectError::Data(e.0))?;
             wit::Data::Json(json.to_string())
@@ -187,6 +190,15 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(&text).expect("json"),
             serde_json::json!({"id": 7, "name": "ada"})
         );
+    }
+
+    #[test]
+    fn strings_and_bytes_cross_plain_with_their_schema() {
+        let text = to_payload(Some(&Schema::string()), &Value::String("hi".into())).expect("text");
+        assert!(matches!(text.data, wit::Data::Text(t) if t == "hi"));
+        let bytes = Schema::new(weir_connector_api::SchemaType::Bytes);
+        let raw = to_payload(Some(&bytes), &Value::Bytes(vec![1, 2])).expect("bytes");
+        assert!(matches!(raw.data, wit::Data::Bytes(b) if b == [1, 2]));
     }
 
     #[test]

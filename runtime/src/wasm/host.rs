@@ -138,7 +138,8 @@ fn store_compiled(path: &Path, component: &Component) {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
-        let partial = path.with_extension("partial");
+        // Unique per process: workers sharing a cache may compile the same component at once.
+        let partial = path.with_extension(format!("{}.partial", std::process::id()));
         std::fs::write(&partial, code).map_err(|e| e.to_string())?;
         std::fs::rename(&partial, path).map_err(|e| e.to_string())
     });

@@ -10,9 +10,11 @@ mod registry;
 mod sandbox;
 mod sink_task;
 mod source_task;
+mod stderr;
 
 use std::path::PathBuf;
 
+pub use connector::LoadedPlugin;
 pub use host::WasmHost;
 pub use registry::WasmPlugins;
 

@@ -11,16 +11,13 @@ use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::http::HttpGrants;
+use super::stderr::StderrTail;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, OffsetReader, Props, Validator};
-
-/// Bytes of the guest's standard error kept, to explain a crash.
-const STDERR_CAPACITY: usize = 64 * 1024;
 
 /// The sandbox keys every WebAssembly connector accepts (Weir's own).
 pub fn definition() -> ConfigDef {
@@ -154,7 +151,7 @@ pub struct InstanceState {
     table: ResourceTable,
     limits: StoreLimits,
     memory_max_bytes: usize,
-    stderr: MemoryOutputPipe,
+    stderr: StderrTail,
     /// The plugin's name, for logs.
     pub plugin: String,
     /// The committed offsets of a source task.
@@ -185,7 +182,7 @@ impl WasiHttpView for InstanceState {
 impl InstanceState {
     /// What the guest wrote to its standard error (a panic message, say), as text.
     pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).trim().to_owned()
+        self.stderr.contents()
     }
 }
 
@@ -196,7 +193,7 @@ pub fn new_store(
     settings: &SandboxSettings,
     offsets: Option<Arc<dyn OffsetReader>>,
 ) -> Result<Store<InstanceState>, ConnectError> {
-    let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+    let stderr = StderrTail::default();
     let mut wasi = WasiCtxBuilder::new();
     wasi.stderr(stderr.clone());
     for name in &settings.env {
