@@ -264,6 +264,43 @@ mod tests {
     }
 
     #[test]
+    fn daily_and_hourly_partitioners_use_confluents_paths() {
+        use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props};
+        let def = [
+            "partitioner.class",
+            "path.format",
+            "partition.duration.ms",
+            "timezone",
+            "partition.field.name",
+        ]
+        .into_iter()
+        .fold(ConfigDef::new(), |def, key| {
+            def.define(
+                "P",
+                ConfigKey::new(key, ConfigType::String, Importance::Low, "").default_value(""),
+            )
+        });
+        let encode = |class: &str| {
+            let props: Props = [
+                ("partitioner.class".to_owned(), class.to_owned()),
+                ("timezone".into(), "UTC".into()),
+            ]
+            .into_iter()
+            .collect();
+            let config = def.parse(&props).expect("config");
+            let partitioner = Partitioner::from_config(&config).expect("partitioner");
+            partitioner
+                .encode(&record(Value::Null), || Ok(1_700_000_000_000))
+                .expect("encode")
+        };
+        assert_eq!(
+            encode("io.confluent.connect.storage.partitioner.DailyPartitioner"),
+            "year=2023/month=11/day=14"
+        );
+        assert_eq!(encode("hourly"), "year=2023/month=11/day=14/hour=22");
+    }
+
+    #[test]
     fn extractors_read_the_record_or_a_field() {
         let value = Value::Struct(vec![(
             "meta".into(),

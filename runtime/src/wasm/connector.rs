@@ -123,7 +123,9 @@ impl LoadedPlugin {
         let mut store = sandbox::new_store(host.engine(), &label, &settings, None)?;
         let guest = Guest::instantiate(&host, kind, &component, &mut store).await?;
         store.data_mut().begin_call(settings.call_timeout);
-        let outcome = guest.describe(&mut store).await.map(Ok);
+        let outcome = sandbox::within(settings.call_timeout, guest.describe(&mut store))
+            .await
+            .map(Ok);
         let info = store.data_mut().end_call("describe", outcome)?;
         Ok(LoadedPlugin {
             host,
@@ -224,7 +226,12 @@ impl Connector for WasmConnector {
         let errors = match self.plugin.instance(props, None).await {
             Ok((mut store, guest, settings)) => {
                 store.data_mut().begin_call(settings.call_timeout);
-                let outcome = guest.validate(&mut store, &convert::pairs(props)).await.map(Ok);
+                let outcome = sandbox::within(
+                    settings.call_timeout,
+                    guest.validate(&mut store, &convert::pairs(props)),
+                )
+                .await
+                .map(Ok);
                 store
                     .data_mut()
                     .end_call("validate", outcome)
@@ -252,7 +259,11 @@ impl Connector for WasmConnector {
         let (mut store, guest, settings) = self.plugin.instance(props, None).await?;
         store.data_mut().begin_call(settings.call_timeout);
         let max = u32::try_from(max_tasks).unwrap_or(u32::MAX);
-        let outcome = guest.task_configs(&mut store, &convert::pairs(props), max).await;
+        let outcome = sandbox::within(
+            settings.call_timeout,
+            guest.task_configs(&mut store, &convert::pairs(props), max),
+        )
+        .await;
         let configs = store.data_mut().end_call("task-configs", outcome)?;
         // Every task has the connector's sandbox, whatever the plugin answered: a plugin cannot
         // grant itself more.

@@ -158,6 +158,8 @@ pub struct InstanceState {
     pub offsets: Option<Arc<dyn OffsetReader>>,
     /// When the current call started, and its budget.
     call: Option<(Instant, Duration)>,
+    /// Why the instance crashed, once it has: it cannot be called again.
+    crashed: Option<String>,
 }
 
 impl WasiView for InstanceState {
@@ -225,6 +227,7 @@ pub fn new_store(
         plugin: plugin.to_owned(),
         offsets,
         call: None,
+        crashed: None,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
@@ -232,10 +235,7 @@ pub fn new_store(
     store.epoch_deadline_callback(|context| {
         let state = context.data();
         match state.call {
-            Some((started, budget)) if started.elapsed() > budget => Err(wasmtime::Error::msg(format!(
-                "ran longer than its limit of {} ms (wasm.call.timeout.ms)",
-                budget.as_millis()
-            ))),
+            Some((started, budget)) if started.elapsed() > budget => Err(over_budget(budget)),
             // Let the worker's other tasks run, then continue.
             _ => Ok(UpdateDeadline::Yield(1)),
         }
@@ -263,8 +263,39 @@ impl InstanceState {
                 error,
                 &format!("plugin {} in {call}", self.plugin),
             )),
-            Err(trap) => Err(explain_trap(self, call, &trap)),
+            Err(trap) => {
+                if let Some(earlier) = &self.crashed {
+                    return Err(ConnectError::Fatal(format!(
+                        "plugin {} cannot run {call}: it crashed earlier: {earlier}",
+                        self.plugin
+                    )));
+                }
+                let error = explain_trap(self, call, &trap);
+                self.crashed = Some(error.to_string());
+                Err(error)
+            }
         }
+    }
+}
+
+/// How long past its budget a call may wait in a host function (an HTTP request) before it is
+/// abandoned; guest code itself is stopped at the budget by epoch interruption.
+const HOST_WAIT_GRACE: Duration = Duration::from_secs(1);
+
+/// The error of a call that ran past its budget.
+fn over_budget(budget: Duration) -> wasmtime::Error {
+    wasmtime::Error::msg(format!(
+        "ran longer than its limit of {} ms (wasm.call.timeout.ms)",
+        budget.as_millis()
+    ))
+}
+
+/// Bounds a call into the guest in wall-clock time too, so that a wait in a host function
+/// cannot outlast the budget. An abandoned call leaves the instance unusable, like a trap.
+pub async fn within<T>(budget: Duration, call: impl Future<Output = wasmtime::Result<T>>) -> wasmtime::Result<T> {
+    match tokio::time::timeout(budget + HOST_WAIT_GRACE, call).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(over_budget(budget)),
     }
 }
 

@@ -9,6 +9,7 @@ use weir_connector_api::{ConnectError, Props, SinkRecord, SinkTask, TopicPartiti
 use super::bindings::v0_1::{sink, types as wit};
 use super::connector::{Guest, LoadedPlugin, Running, TaskInstance};
 use super::convert;
+use super::sandbox;
 
 /// A sink task whose logic is a component's.
 pub struct WasmSinkTask {
@@ -35,10 +36,13 @@ impl SinkTask for WasmSinkTask {
             )));
         };
         store.data_mut().begin_call(settings.call_timeout);
-        let outcome = guest
-            .weir_connector_sink_connector()
-            .call_open(&mut store, &convert::pairs(props))
-            .await;
+        let outcome = sandbox::within(
+            settings.call_timeout,
+            guest
+                .weir_connector_sink_connector()
+                .call_open(&mut store, &convert::pairs(props)),
+        )
+        .await;
         store.data_mut().end_call("open", outcome)?;
         self.instance.started(Running {
             store,
@@ -55,10 +59,11 @@ impl SinkTask for WasmSinkTask {
             .collect::<Result<Vec<_>, _>>()?;
         let Running { store, guest, budget } = self.instance.running()?;
         store.data_mut().begin_call(*budget);
-        let outcome = guest
-            .weir_connector_sink_connector()
-            .call_put(&mut *store, &records)
-            .await;
+        let outcome = sandbox::within(
+            *budget,
+            guest.weir_connector_sink_connector().call_put(&mut *store, &records),
+        )
+        .await;
         store.data_mut().end_call("put", outcome)
     }
 
@@ -73,10 +78,11 @@ impl SinkTask for WasmSinkTask {
             .collect();
         let Running { store, guest, budget } = self.instance.running()?;
         store.data_mut().begin_call(*budget);
-        let outcome = guest
-            .weir_connector_sink_connector()
-            .call_flush(&mut *store, &offsets)
-            .await;
+        let outcome = sandbox::within(
+            *budget,
+            guest.weir_connector_sink_connector().call_flush(&mut *store, &offsets),
+        )
+        .await;
         store.data_mut().end_call("flush", outcome)
     }
 
@@ -90,7 +96,7 @@ impl SinkTask for WasmSinkTask {
             return Ok(());
         };
         store.data_mut().begin_call(budget);
-        let outcome = guest.weir_connector_sink_connector().call_close(&mut store).await;
+        let outcome = sandbox::within(budget, guest.weir_connector_sink_connector().call_close(&mut store)).await;
         store.data_mut().end_call("close", outcome)
     }
 }

@@ -9,6 +9,7 @@ use weir_connector_api::{ConnectError, Props, SourceMap, SourceRecord, SourceTas
 use super::bindings::v0_1::source;
 use super::connector::{Guest, LoadedPlugin, Running, TaskInstance};
 use super::convert;
+use super::sandbox;
 
 /// The most records asked of one `poll`.
 const MAX_BATCH: u32 = 2000;
@@ -40,10 +41,13 @@ impl SourceTask for WasmSourceTask {
             )));
         };
         store.data_mut().begin_call(settings.call_timeout);
-        let outcome = guest
-            .weir_connector_source_connector()
-            .call_open(&mut store, &convert::pairs(props))
-            .await;
+        let outcome = sandbox::within(
+            settings.call_timeout,
+            guest
+                .weir_connector_source_connector()
+                .call_open(&mut store, &convert::pairs(props)),
+        )
+        .await;
         store.data_mut().end_call("open", outcome)?;
         self.instance.started(Running {
             store,
@@ -56,10 +60,13 @@ impl SourceTask for WasmSourceTask {
     async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
         let Running { store, guest, budget } = self.instance.running()?;
         store.data_mut().begin_call(*budget);
-        let outcome = guest
-            .weir_connector_source_connector()
-            .call_poll(&mut *store, MAX_BATCH)
-            .await;
+        let outcome = sandbox::within(
+            *budget,
+            guest
+                .weir_connector_source_connector()
+                .call_poll(&mut *store, MAX_BATCH),
+        )
+        .await;
         let records = store.data_mut().end_call("poll", outcome)?;
         if records.is_empty() {
             tokio::time::sleep(IDLE_WAIT).await;
@@ -79,10 +86,13 @@ impl SourceTask for WasmSourceTask {
             })
             .collect();
         store.data_mut().begin_call(*budget);
-        let outcome = guest
-            .weir_connector_source_connector()
-            .call_commit(&mut *store, &offsets)
-            .await;
+        let outcome = sandbox::within(
+            *budget,
+            guest
+                .weir_connector_source_connector()
+                .call_commit(&mut *store, &offsets),
+        )
+        .await;
         store.data_mut().end_call("commit", outcome)
     }
 
@@ -96,7 +106,7 @@ impl SourceTask for WasmSourceTask {
             return Ok(());
         };
         store.data_mut().begin_call(budget);
-        let outcome = guest.weir_connector_source_connector().call_close(&mut store).await;
+        let outcome = sandbox::within(budget, guest.weir_connector_source_connector().call_close(&mut store)).await;
         store.data_mut().end_call("close", outcome)
     }
 }
