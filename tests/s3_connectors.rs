@@ -78,15 +78,10 @@ async fn field_and_time_partitioners_name_folders_and_rotate_by_record_time() {
     let (by_field, by_time) = (unique("by-field"), unique("by-time"));
     s3::create_topic(&by_field, 1).await;
     s3::create_topic(&by_time, 1).await;
+    let region = |n: usize, every: usize| if n % every == 0 { "eu" } else { "us" };
     s3::produce(
         &by_field,
-        (0..8).map(|n| Produce {
-            partition: 0,
-            timestamp: None,
-            value: json!({"region": if n % 2 == 0 { "eu" } else { "us" }, "n": n})
-                .to_string()
-                .into_bytes(),
-        }),
+        s3::json_values(0, (0..8).map(|n| json!({"region": region(n, 2), "n": n}))),
     )
     .await;
     // 2026-01-01T10:00:00Z, then every 3 s; then one an hour later.
@@ -416,13 +411,10 @@ async fn replay_of_field_partitioned_objects_restores_every_record() {
     s3::create_topic(&restored, 1).await;
     s3::produce(
         &topic,
-        (0..40).map(|n| Produce {
-            partition: 0,
-            timestamp: None,
-            value: json!({"region": if n % 3 == 0 { "eu" } else { "us" }, "n": n})
-                .to_string()
-                .into_bytes(),
-        }),
+        s3::json_values(
+            0,
+            (0..40).map(|n| json!({"region": if n % 3 == 0 { "eu" } else { "us" }, "n": n})),
+        ),
     )
     .await;
     worker

@@ -173,13 +173,21 @@ pub async fn produce(topic: &str, records: impl IntoIterator<Item = Produce>) {
     }
 }
 
-/// `count` JSON values `{"n": i, ...}` into one partition, starting at `first`.
-pub fn numbered_json(partition: i32, first: usize, count: usize) -> impl Iterator<Item = Produce> {
-    (first..first + count).map(move |n| Produce {
+/// JSON values into one partition, stamped now.
+pub fn json_values(partition: i32, values: impl IntoIterator<Item = Value>) -> impl Iterator<Item = Produce> {
+    values.into_iter().map(move |value| Produce {
         partition,
         timestamp: None,
-        value: json!({"partition": partition, "n": n}).to_string().into_bytes(),
+        value: value.to_string().into_bytes(),
     })
+}
+
+/// `count` JSON values `{"n": i, ...}` into one partition, starting at `first`.
+pub fn numbered_json(partition: i32, first: usize, count: usize) -> impl Iterator<Item = Produce> {
+    json_values(
+        partition,
+        (first..first + count).map(move |n| json!({"partition": partition, "n": n})),
+    )
 }
 
 /// The connection part of an S3 connector config for a bucket.
