@@ -461,3 +461,43 @@ async fn replay_of_field_partitioned_objects_restores_every_record() {
         assert!(of_region.windows(2).all(|w| w[0] < w[1]), "{region}: {of_region:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rebalances_and_pauses_leave_every_record_exactly_once() {
+    let worker = Worker::start().await;
+    let bucket = s3::new_bucket("rebalance").await;
+    let topic = unique("rebalance");
+    s3::create_topic(&topic, 4).await;
+    let per_partition = 5000;
+    s3::produce(&topic, (0..4).flat_map(|p| s3::numbered_json(p, 0, per_partition))).await;
+    // Two tasks join the group one after the other: the partitions move while records flow.
+    worker
+        .create(
+            "archive",
+            s3::sink_config(&bucket, &topic, json!({"flush.size": "500", "tasks.max": "2"})),
+        )
+        .await;
+    eventually("a first object", WAIT, || async {
+        (!s3::keys(&bucket).await.is_empty()).then_some(())
+    })
+    .await;
+    let (code, _) = worker.request("PUT", "/connectors/archive/pause", None).await;
+    assert_eq!(code, 202);
+    worker.wait_for_state("archive", "PAUSED", 2).await;
+    let (code, _) = worker.request("PUT", "/connectors/archive/resume", None).await;
+    assert_eq!(code, 202);
+
+    let expected: Vec<String> = (0..4)
+        .flat_map(|p| (0..10).map(move |i| (p, i * 500)))
+        .map(|(p, start)| key(&topic, &format!("partition={p}"), p, start as i64, ".json"))
+        .collect();
+    s3::wait_for_keys(&bucket, &expected, WAIT).await;
+    for p in 0..4 {
+        let mut seen = Vec::new();
+        for i in 0..10 {
+            let k = key(&topic, &format!("partition={p}"), p, i * 500, ".json");
+            seen.extend(numbers(&s3::json_lines(&bucket, &k).await));
+        }
+        assert_eq!(seen, (0..per_partition as i64).collect::<Vec<i64>>(), "partition {p}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Object keys: `<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<start offset>.<ext>`.
 //!
-//! The start offset is zero-padded to 10 digits, so keys sort in offset order and a batch
-//! delivered again after a crash is written under the same key.
+//! The start offset is zero-padded to 10 digits (Confluent's layout), so keys sort in offset
+//! order below 10^10, and a batch delivered again after a crash is written under the same key.
 
 /// The file name part of an object key: where its records came from.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -7,9 +7,7 @@
 //! of one folder in offset order, but not those of different folders. Its offset names the
 //! object and how many of its records are in Kafka (`{"object", "start", "records"}`).
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, VecDeque};
-use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -116,7 +114,7 @@ impl SourceConnector for S3SourceConnector {
 }
 
 /// A folder of a Kafka partition, as the bucket holds it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Origin {
     topic: String,
     partition: i32,
@@ -185,11 +183,14 @@ impl Replay {
         }
     }
 
-    /// Whether this task reads a Kafka partition (all its folders).
+    /// Whether this task reads a Kafka partition (all its folders). The hash is fixed (FNV-1a),
+    /// so workers of different builds agree on the split.
     fn owns(&self, origin: &Origin) -> bool {
-        let mut hasher = DefaultHasher::new();
-        (&origin.topic, origin.partition).hash(&mut hasher);
-        hasher.finish() % self.share.1 == self.share.0
+        let bytes = origin.topic.bytes().chain(origin.partition.to_be_bytes());
+        let hash = bytes.fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        hash % self.share.1 == self.share.0
     }
 
     fn source_partition(&self, origin: &Origin) -> SourceMap {

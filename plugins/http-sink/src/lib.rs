@@ -3,6 +3,8 @@
 //! 2xx; 5xx and lost connections are retried, 4xx fail the task. The host must grant the
 //! URL's host in `wasm.allow.http.hosts`.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
@@ -48,6 +50,9 @@ struct HttpSink {
     endpoint: Endpoint,
     batch_size: usize,
     headers: Vec<(String, Vec<u8>)>,
+    /// The last offset posted per topic and partition: a batch put again after a failure
+    /// skips what already went out.
+    posted: BTreeMap<(String, i32), i64>,
 }
 
 impl HttpSink {
@@ -166,16 +171,26 @@ impl SinkPlugin for HttpSink {
             endpoint: Endpoint::parse(config.require("http.api.url")?)?,
             batch_size: config.parse_or("batch.max.size", 500)?,
             headers,
+            posted: BTreeMap::new(),
         })
     }
 
     fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), Error> {
-        let values: Vec<Value> = records
+        let fresh: Vec<&SinkRecord> = records
             .iter()
-            .map(|r| r.value.to_json().unwrap_or(Value::Null))
+            .filter(|r| {
+                self.posted
+                    .get(&(r.topic.clone(), r.partition))
+                    .is_none_or(|posted| r.offset > *posted)
+            })
             .collect();
-        for batch in values.chunks(self.batch_size) {
-            self.post(batch)?;
+        for batch in fresh.chunks(self.batch_size) {
+            let values: Vec<Value> = batch.iter().map(|r| r.value.to_json().unwrap_or(Value::Null)).collect();
+            self.post(&values)?;
+            for record in batch {
+                self.posted
+                    .insert((record.topic.clone(), record.partition), record.offset);
+            }
         }
         Ok(())
     }

@@ -23,7 +23,8 @@ pub trait SinkPlugin: Sized + 'static {
     fn open(config: &Config) -> Result<Self, Error>;
 
     /// Takes records; may buffer them until [`SinkPlugin::flush`]. Called with none when no
-    /// record came for about a second.
+    /// record came for about a second. After a retriable error the host puts the same records
+    /// again: recognise those already taken by their offsets.
     fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), Error>;
 
     /// Makes every record put so far durable: the host commits `offsets` after this.

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use wasmtime::Store;
@@ -52,17 +53,22 @@ impl Guest {
         kind: ConnectorKind,
         component: &Component,
         store: &mut Store<InstanceState>,
+        budget: Duration,
     ) -> Result<Guest, ConnectError> {
-        let name = store.data().plugin.clone();
-        let instantiated = match kind {
-            ConnectorKind::Source => source::Source::instantiate_async(&mut *store, component, host.linker())
-                .await
-                .map(Guest::Source),
-            ConnectorKind::Sink => sink::Sink::instantiate_async(&mut *store, component, host.linker())
-                .await
-                .map(Guest::Sink),
-        };
-        instantiated.map_err(|e| ConnectError::Fatal(format!("plugin {name} cannot be instantiated: {e:#}")))
+        // Instantiating runs the component's start functions: the call budget bounds them too.
+        store.data_mut().begin_call(budget);
+        let instantiated = sandbox::within(budget, async {
+            match kind {
+                ConnectorKind::Source => source::Source::instantiate_async(&mut *store, component, host.linker())
+                    .await
+                    .map(Guest::Source),
+                ConnectorKind::Sink => sink::Sink::instantiate_async(&mut *store, component, host.linker())
+                    .await
+                    .map(Guest::Sink),
+            }
+        })
+        .await;
+        store.data_mut().end_call("instantiate", instantiated.map(Ok))
     }
 
     async fn describe(&self, store: &mut Store<InstanceState>) -> wasmtime::Result<wit::PluginInfo> {
@@ -121,7 +127,7 @@ impl LoadedPlugin {
         let label = file.display().to_string();
         let settings = SandboxSettings::default();
         let mut store = sandbox::new_store(host.engine(), &label, &settings, None)?;
-        let guest = Guest::instantiate(&host, kind, &component, &mut store).await?;
+        let guest = Guest::instantiate(&host, kind, &component, &mut store, settings.call_timeout).await?;
         store.data_mut().begin_call(settings.call_timeout);
         let outcome = sandbox::within(settings.call_timeout, guest.describe(&mut store))
             .await
@@ -158,7 +164,14 @@ impl LoadedPlugin {
     ) -> Result<(Store<InstanceState>, Guest, SandboxSettings), ConnectError> {
         let settings = SandboxSettings::from_props(props)?;
         let mut store = sandbox::new_store(self.host.engine(), &self.name, &settings, offsets)?;
-        let guest = Guest::instantiate(&self.host, self.kind, &self.component, &mut store).await?;
+        let guest = Guest::instantiate(
+            &self.host,
+            self.kind,
+            &self.component,
+            &mut store,
+            settings.call_timeout,
+        )
+        .await?;
         Ok((store, guest, settings))
     }
 }
@@ -170,7 +183,7 @@ pub struct Running<G> {
     /// The instance.
     pub guest: G,
     /// The time budget of one call.
-    pub budget: std::time::Duration,
+    pub budget: Duration,
 }
 
 /// A task's instance, once started.
@@ -265,6 +278,13 @@ impl Connector for WasmConnector {
         )
         .await;
         let configs = store.data_mut().end_call("task-configs", outcome)?;
+        if configs.len() > max_tasks {
+            return Err(ConnectError::Fatal(format!(
+                "plugin {} answered {} task configs; tasks.max is {max_tasks}",
+                self.plugin.name,
+                configs.len()
+            )));
+        }
         // Every task has the connector's sandbox, whatever the plugin answered: a plugin cannot
         // grant itself more.
         Ok(configs

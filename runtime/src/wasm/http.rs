@@ -29,9 +29,16 @@ impl HttpGrants {
         }
     }
 
-    /// Whether a request's authority is granted.
+    /// Whether a request's authority is granted: `host:port` as given, or a bare `host` for a
+    /// URL without a port (the scheme's own). A bare host never opens other ports, such as the
+    /// worker's REST listener on the same machine. Host names compare case-insensitively.
     fn allows(&self, authority: Option<&http::uri::Authority>) -> bool {
-        authority.is_some_and(|a| self.hosts.iter().any(|h| h == a.as_str() || h == a.host()))
+        authority.is_some_and(|a| {
+            self.hosts.iter().any(|granted| {
+                granted.eq_ignore_ascii_case(a.as_str())
+                    || (a.port().is_none() && granted.eq_ignore_ascii_case(a.host()))
+            })
+        })
     }
 }
 
@@ -63,7 +70,11 @@ mod tests {
         let grants = HttpGrants::new("p", vec!["127.0.0.1:8080".into(), "api.example.com".into()]);
         let authority = |s: &str| s.parse::<http::uri::Authority>().expect("authority");
         assert!(grants.allows(Some(&authority("127.0.0.1:8080"))));
-        assert!(grants.allows(Some(&authority("api.example.com:443"))));
+        assert!(grants.allows(Some(&authority("API.example.com"))));
+        assert!(
+            !grants.allows(Some(&authority("api.example.com:8083"))),
+            "a bare host opens no other port"
+        );
         assert!(!grants.allows(Some(&authority("127.0.0.1:9090"))));
         assert!(!grants.allows(Some(&authority("example.com"))));
         assert!(!grants.allows(None));

@@ -19,6 +19,16 @@ use super::stderr::StderrTail;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, OffsetReader, Props, Validator};
 
+/// Linear memories an instance may have (each capped by `wasm.memory.max.bytes`): enough for
+/// a component's own and its adapters', few enough to bound the total.
+const MAX_MEMORIES: usize = 4;
+/// Tables, table entries and core instances an instance may have.
+const MAX_TABLES: usize = 64;
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+const MAX_INSTANCES: usize = 256;
+/// Host-side resources (streams, HTTP requests) an instance may hold at once.
+const MAX_RESOURCES: usize = 4096;
+
 /// The sandbox keys every WebAssembly connector accepts (Weir's own).
 pub fn definition() -> ConfigDef {
     let group = "Sandbox";
@@ -142,6 +152,13 @@ impl SandboxSettings {
     }
 }
 
+/// The table of host-side resources, bounded.
+fn resource_table() -> ResourceTable {
+    let mut table = ResourceTable::new();
+    table.set_max_capacity(MAX_RESOURCES);
+    table
+}
+
 /// What a task's store holds: the WASI context with its grants, the limits, and what the host
 /// functions need.
 pub struct InstanceState {
@@ -217,9 +234,13 @@ pub fn new_store(
         wasi: wasi.build(),
         http: WasiHttpCtx::new(),
         http_grants: HttpGrants::new(plugin, settings.http_hosts.clone()),
-        table: ResourceTable::new(),
+        table: resource_table(),
         limits: StoreLimitsBuilder::new()
             .memory_size(settings.memory_max_bytes)
+            .memories(MAX_MEMORIES)
+            .tables(MAX_TABLES)
+            .table_elements(MAX_TABLE_ELEMENTS)
+            .instances(MAX_INSTANCES)
             .trap_on_grow_failure(true)
             .build(),
         memory_max_bytes: settings.memory_max_bytes,
@@ -309,6 +330,8 @@ fn explain_trap(state: &InstanceState, call: &str, trap: &wasmtime::Error) -> Co
         )
     } else if chain.contains("wasm.call.timeout.ms") {
         trap.root_cause().to_string()
+    } else if call == "instantiate" {
+        format!("cannot be instantiated: {chain}")
     } else {
         format!("crashed: {chain}")
     };

@@ -1,7 +1,7 @@
 //! The loop of a sink task: consume, convert, put, and commit consumer offsets only after the
 //! task has flushed what they cover.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -93,8 +93,8 @@ pub(super) struct SinkTaskRunner {
     offsets: BTreeMap<TopicPartition, i64>,
     /// The offsets last committed per partition.
     committed: BTreeMap<TopicPartition, i64>,
-    /// A message received after a rebalance, held for the next batch.
-    held: Option<OwnedMessage>,
+    /// The partitions handed to the task since it was last told every partition was gone.
+    handed: BTreeSet<TopicPartition>,
     /// When the task last got a `put`, empty or not.
     last_put: tokio::time::Instant,
 }
@@ -103,7 +103,7 @@ pub(super) struct SinkTaskRunner {
 enum Event {
     Directive,
     Commit,
-    Batch(Result<Vec<OwnedMessage>, KafkaError>),
+    Batch(Result<Batch, KafkaError>),
 }
 
 /// Closes a consumer off the async threads: leaving the group may wait on the coordinator.
@@ -149,7 +149,7 @@ impl SinkTaskRunner {
             flush_interval: worker.config.offset_flush_interval,
             offsets: BTreeMap::new(),
             committed: BTreeMap::new(),
-            held: None,
+            handed: BTreeSet::new(),
             last_put: tokio::time::Instant::now(),
         }
     }
@@ -233,7 +233,7 @@ impl SinkTaskRunner {
             let event = tokio::select! {
                 _ = self.io.directive.changed() => Event::Directive,
                 _ = commit_timer.tick() => Event::Commit,
-                batch = receive_batch(&c, &self.revokes, &mut self.held, self.last_put + IDLE_PUT_INTERVAL) => Event::Batch(batch),
+                batch = receive_batch(&c, &self.revokes, self.last_put + IDLE_PUT_INTERVAL) => Event::Batch(batch),
             };
             match event {
                 Event::Directive => {}
@@ -242,20 +242,26 @@ impl SinkTaskRunner {
                     tracing::warn!(error = %e, "consumer error");
                     self.io.sleep_unless_directed(Duration::from_millis(500)).await;
                 }
-                Event::Batch(Ok(messages)) => self.deliver(&messages, dead_letters.as_ref(), &mut backoff).await?,
+                Event::Batch(Ok(batch)) => self.deliver(batch, dead_letters.as_ref(), &mut backoff).await?,
             }
         }
     }
 
     /// Converts a batch and puts it, retrying retriable failures until they pass or a new
     /// directive comes (then the batch is not counted as delivered, and is read again later).
+    ///
+    /// Partitions revoked before the batch are released before it is put; partitions revoked
+    /// while it was read (its records all came before) are released after.
     async fn deliver(
         &mut self,
-        messages: &[OwnedMessage],
+        batch: Batch,
         dead_letters: Option<&DeadLetterProducer>,
         backoff: &mut Backoff,
     ) -> Result<(), TaskError> {
-        self.release_revoked().await?;
+        if !batch.revoked_after {
+            self.release_revoked().await?;
+        }
+        let messages = &batch.messages;
         let mut records = Vec::with_capacity(messages.len());
         for message in messages {
             match self.convert(message) {
@@ -276,6 +282,18 @@ impl SinkTaskRunner {
             }
         }
         self.last_put = tokio::time::Instant::now();
+        for message in messages {
+            if !self
+                .handed
+                .iter()
+                .any(|tp| tp.topic == message.topic() && tp.partition == message.partition())
+            {
+                self.handed.insert(TopicPartition {
+                    topic: message.topic().to_owned(),
+                    partition: message.partition(),
+                });
+            }
+        }
         loop {
             match self.task.put(&records).await {
                 Ok(()) => {
@@ -286,7 +304,7 @@ impl SinkTaskRunner {
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %e, ?delay, "put failed; retrying");
                     self.io.sleep_unless_directed(delay).await;
-                    if self.io.directive.has_changed().unwrap_or(true) {
+                    if *self.io.directive.borrow() != Directive::Run {
                         return Ok(());
                     }
                 }
@@ -300,6 +318,9 @@ impl SinkTaskRunner {
             };
             self.offsets.insert(tp, message.offset() + 1);
         }
+        if batch.revoked_after {
+            self.release_revoked().await?;
+        }
         Ok(())
     }
 
@@ -312,6 +333,7 @@ impl SinkTaskRunner {
         for tp in &revoked {
             self.offsets.remove(tp);
             self.committed.remove(tp);
+            self.handed.remove(tp);
         }
         Ok(self.task.close(&revoked).await?)
     }
@@ -319,8 +341,9 @@ impl SinkTaskRunner {
     /// Tells the task every partition is gone, before the consumer leaves the group.
     async fn release_all(&mut self) -> Result<(), TaskError> {
         self.revokes.take();
-        self.held = None;
-        let owned: Vec<TopicPartition> = self.offsets.keys().cloned().collect();
+        let mut owned = std::mem::take(&mut self.handed);
+        owned.extend(self.offsets.keys().cloned());
+        let owned: Vec<TopicPartition> = owned.into_iter().collect();
         self.offsets.clear();
         self.committed.clear();
         if owned.is_empty() {
@@ -406,34 +429,40 @@ impl SinkTaskRunner {
     }
 }
 
-/// Waits until `idle_until` for a message (`held` first), then takes every message already
-/// fetched, up to a batch; empty when none came. A batch never spans a rebalance: a
-/// message received after one is held for the next batch, so the task releases the revoked
-/// partitions before it sees records of the new assignment.
+/// A batch of messages, and whether the group revoked partitions while it was read: the
+/// revocation is processed by the poll that would have returned the next message, so every
+/// message of the batch came before it.
+struct Batch {
+    messages: Vec<OwnedMessage>,
+    revoked_after: bool,
+}
+
+/// Waits until `idle_until` for a message, then takes every message already fetched, up to a
+/// batch; empty when none came.
 async fn receive_batch(
     consumer: &StreamConsumer<RevokeTracker>,
     revokes: &RevokeTracker,
-    held: &mut Option<OwnedMessage>,
     idle_until: tokio::time::Instant,
-) -> Result<Vec<OwnedMessage>, KafkaError> {
-    let first = match held.take() {
-        Some(message) => message,
-        None => match tokio::time::timeout_at(idle_until, consumer.recv()).await {
-            Ok(message) => message?.detach(),
-            Err(_) => return Ok(Vec::new()),
-        },
+) -> Result<Batch, KafkaError> {
+    let first = match tokio::time::timeout_at(idle_until, consumer.recv()).await {
+        Ok(message) => message?.detach(),
+        Err(_) => {
+            return Ok(Batch {
+                messages: Vec::new(),
+                revoked_after: false,
+            });
+        }
     };
     let generation = revokes.generation();
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
+    let mut messages = vec![first];
+    while messages.len() < MAX_BATCH {
         match consumer.recv().now_or_never() {
-            Some(Ok(message)) if revokes.generation() != generation => {
-                *held = Some(message.detach());
-                break;
-            }
-            Some(Ok(message)) => batch.push(message.detach()),
+            Some(Ok(message)) => messages.push(message.detach()),
             _ => break,
         }
     }
-    Ok(batch)
+    Ok(Batch {
+        messages,
+        revoked_after: revokes.generation() != generation,
+    })
 }

@@ -7,6 +7,9 @@ use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use weir_connector_api::{ConnectError, Schema, SinkRecord, Value};
 
+/// The most uncompressed bytes gzip keeps back before writing them out.
+const GZIP_HELD_BACK: usize = 64 * 1024;
+
 /// Where encoded bytes go: plain, or through gzip.
 enum Output {
     Plain(Vec<u8>),
@@ -105,11 +108,12 @@ impl LineEncoder {
         }
     }
 
-    /// The bytes held in memory (an upper bound while gzip holds some back).
+    /// The bytes held in memory: what is encoded, and what gzip may still hold back (its
+    /// window, at most).
     pub fn buffered(&self) -> usize {
         match &self.output {
             Output::Plain(out) => out.len(),
-            Output::Gzip(out) => out.get_ref().len() + self.pending,
+            Output::Gzip(out) => out.get_ref().len() + self.pending.min(GZIP_HELD_BACK),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The `s3-sink` connector (Confluent's `io.confluent.connect.s3.S3SinkConnector`): Kafka
-//! records into objects, each completed object committed, never a record twice.
+//! records into objects, offsets committed only up to completed objects. With deterministic
+//! rotation (`flush.size`, `rotate.interval.ms` on record time) a record is in the bucket once.
 
 mod object;
 mod settings;
