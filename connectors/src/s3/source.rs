@@ -300,9 +300,11 @@ impl S3SourceTask {
         };
         let replay = self.replay.as_ref().ok_or_else(not_started)?;
         let data = replay.store.get(&pending.key).await?;
-        let records = replay
-            .format
-            .decode(&data)
+        // Decompressing and decoding a whole object is CPU work: off the async threads.
+        let format = replay.format.clone();
+        let records = tokio::task::spawn_blocking(move || format.decode(&data))
+            .await
+            .map_err(|e| ConnectError::Fatal(format!("decoding object {}: {e}", pending.key)))?
             .map_err(|e| ConnectError::Data(format!("object {}: {e}", pending.key)))?;
         self.queue.pop_front();
         let next = pending.skip.min(records.len());

@@ -222,16 +222,34 @@ impl Store {
                     .build()
             })
             .collect();
-        self.client
+        let completed = self
+            .client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
             .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
             .send()
-            .await
-            .map_err(|e| self.error(&format!("completing the upload of {key}"), e))?;
-        Ok(())
+            .await;
+        match completed {
+            Ok(_) => Ok(()),
+            // A completion retried after its answer was lost: the upload is gone because the
+            // object is there.
+            Err(e) if e.code() == Some("NoSuchUpload") && self.exists(key).await? => {
+                tracing::info!(key, "upload already completed");
+                Ok(())
+            }
+            Err(e) => Err(self.error(&format!("completing the upload of {key}"), e)),
+        }
+    }
+
+    /// Whether an object exists.
+    pub async fn exists(&self, key: &str) -> Result<bool, ConnectError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.raw().status().as_u16() == 404 => Ok(false),
+            Err(e) => Err(self.error(&format!("looking for {key}"), e)),
+        }
     }
 
     /// Abandons an upload; its parts are deleted. Best effort: a failure is only logged.

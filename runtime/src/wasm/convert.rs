@@ -67,16 +67,51 @@ pub fn config_def(keys: Vec<wit::ConfigKey>) -> ConfigDef {
     })
 }
 
-/// A key or value from the guest, in the connector API's data model.
-fn from_payload(payload: wit::Payload) -> Result<(Option<Schema>, Value), ConnectError> {
-    let bad = |what: &str, e: String| ConnectError::Data(format!("the plugin sent {what}: {e}"));
-    let schema = match payload.schema {
-        Some(text) => {
-            let json = serde_json::from_str(&text).map_err(|e| bad("a schema that is not JSON", e.to_string()))?;
-            Some(schema_from_json(&json).map_err(|e| bad("an invalid schema", e.0))?)
+/// The schemas of a batch in both forms: records of a batch mostly share their key and value
+/// schemas, so each is parsed or written once per batch, not once per record.
+#[derive(Default)]
+struct SchemaCache {
+    known: Vec<(String, Schema)>,
+}
+
+impl SchemaCache {
+    /// How many distinct schemas one batch keeps.
+    const SIZE: usize = 4;
+
+    fn remember(&mut self, text: String, schema: Schema) {
+        if self.known.len() == Self::SIZE {
+            self.known.remove(0);
         }
-        None => None,
-    };
+        self.known.push((text, schema));
+    }
+
+    /// The schema a guest sent as text.
+    fn parse(&mut self, text: String) -> Result<Schema, ConnectError> {
+        if let Some((_, schema)) = self.known.iter().find(|(t, _)| *t == text) {
+            return Ok(schema.clone());
+        }
+        let bad = |what: &str, e: String| ConnectError::Data(format!("the plugin sent {what}: {e}"));
+        let json = serde_json::from_str(&text).map_err(|e| bad("a schema that is not JSON", e.to_string()))?;
+        let schema = schema_from_json(&json).map_err(|e| bad("an invalid schema", e.0))?;
+        self.remember(text, schema.clone());
+        Ok(schema)
+    }
+
+    /// A schema as text for the guest.
+    fn text(&mut self, schema: &Schema) -> String {
+        if let Some((text, _)) = self.known.iter().find(|(_, s)| s == schema) {
+            return text.clone();
+        }
+        let text = schema_to_json(schema).to_string();
+        self.remember(text.clone(), schema.clone());
+        text
+    }
+}
+
+/// A key or value from the guest, in the connector API's data model.
+fn from_payload(payload: wit::Payload, schemas: &mut SchemaCache) -> Result<(Option<Schema>, Value), ConnectError> {
+    let bad = |what: &str, e: String| ConnectError::Data(format!("the plugin sent {what}: {e}"));
+    let schema = payload.schema.map(|text| schemas.parse(text)).transpose()?;
     let value = match payload.data {
         wit::Data::Null => Value::Null,
         wit::Data::Bytes(bytes) => Value::Bytes(bytes),
@@ -93,7 +128,7 @@ fn from_payload(payload: wit::Payload) -> Result<(Option<Schema>, Value), Connec
 }
 
 /// A key or value for the guest.
-fn to_payload(schema: Option<&Schema>, value: &Value) -> Result<wit::Payload, ConnectError> {
+fn to_payload(schema: Option<&Schema>, value: &Value, schemas: &mut SchemaCache) -> Result<wit::Payload, ConnectError> {
     // Plain strings and bytes cross as such, with or without their schema (StringConverter
     // and ByteArrayConverter give one); logical types (Decimal) go as JSON.
     let plain = schema.is_none_or(|s| s.name.is_none());
@@ -108,7 +143,7 @@ fn to_payload(schema: Option<&Schema>, value: &Value) -> Result<wit::Payload, Co
     };
     Ok(wit::Payload {
         data,
-        schema: schema.map(|s| schema_to_json(s).to_string()),
+        schema: schema.map(|s| schemas.text(s)),
     })
 }
 
@@ -122,10 +157,18 @@ fn object(text: &str, what: &str) -> Result<SourceMap, ConnectError> {
     }
 }
 
-/// A record a source plugin produced.
-pub fn source_record(record: wit::SourceRecord) -> Result<SourceRecord, ConnectError> {
-    let (key_schema, key) = from_payload(record.key)?;
-    let (value_schema, value) = from_payload(record.value)?;
+/// The records a source plugin produced.
+pub fn source_records(records: Vec<wit::SourceRecord>) -> Result<Vec<SourceRecord>, ConnectError> {
+    let mut schemas = SchemaCache::default();
+    records
+        .into_iter()
+        .map(|record| source_record(record, &mut schemas))
+        .collect()
+}
+
+fn source_record(record: wit::SourceRecord, schemas: &mut SchemaCache) -> Result<SourceRecord, ConnectError> {
+    let (key_schema, key) = from_payload(record.key, schemas)?;
+    let (value_schema, value) = from_payload(record.value, schemas)?;
     Ok(SourceRecord {
         source_partition: object(&record.source_partition, "source partition")?,
         source_offset: object(&record.source_offset, "source offset")?,
@@ -147,14 +190,19 @@ pub fn source_record(record: wit::SourceRecord) -> Result<SourceRecord, ConnectE
     })
 }
 
-/// A record for a sink plugin.
-pub fn sink_record(record: &SinkRecord) -> Result<wit::SinkRecord, ConnectError> {
+/// Records for a sink plugin.
+pub fn sink_records(records: &[SinkRecord]) -> Result<Vec<wit::SinkRecord>, ConnectError> {
+    let mut schemas = SchemaCache::default();
+    records.iter().map(|record| sink_record(record, &mut schemas)).collect()
+}
+
+fn sink_record(record: &SinkRecord, schemas: &mut SchemaCache) -> Result<wit::SinkRecord, ConnectError> {
     Ok(wit::SinkRecord {
         topic: record.topic.clone(),
         partition: record.partition,
         offset: record.offset,
-        key: to_payload(record.key_schema.as_ref(), &record.key)?,
-        value: to_payload(record.value_schema.as_ref(), &record.value)?,
+        key: to_payload(record.key_schema.as_ref(), &record.key, schemas)?,
+        value: to_payload(record.value_schema.as_ref(), &record.value, schemas)?,
         timestamp: record.timestamp,
         headers: record
             .headers
@@ -180,9 +228,9 @@ mod tests {
                     .into(),
             ),
         };
-        let (schema, value) = from_payload(payload).expect("from the guest");
+        let (schema, value) = from_payload(payload, &mut SchemaCache::default()).expect("from the guest");
         assert_eq!(value.field("id"), Some(&Value::Int64(7)));
-        let back = to_payload(schema.as_ref(), &value).expect("to the guest");
+        let back = to_payload(schema.as_ref(), &value, &mut SchemaCache::default()).expect("to the guest");
         let wit::Data::Json(text) = back.data else {
             panic!("a JSON payload")
         };
@@ -194,10 +242,15 @@ mod tests {
 
     #[test]
     fn strings_and_bytes_cross_plain_with_their_schema() {
-        let text = to_payload(Some(&Schema::string()), &Value::String("hi".into())).expect("text");
+        let text = to_payload(
+            Some(&Schema::string()),
+            &Value::String("hi".into()),
+            &mut SchemaCache::default(),
+        )
+        .expect("text");
         assert!(matches!(text.data, wit::Data::Text(t) if t == "hi"));
         let bytes = Schema::new(weir_connector_api::SchemaType::Bytes);
-        let raw = to_payload(Some(&bytes), &Value::Bytes(vec![1, 2])).expect("bytes");
+        let raw = to_payload(Some(&bytes), &Value::Bytes(vec![1, 2]), &mut SchemaCache::default()).expect("bytes");
         assert!(matches!(raw.data, wit::Data::Bytes(b) if b == [1, 2]));
     }
 
@@ -207,6 +260,9 @@ mod tests {
             data: wit::Data::Json(r#""text""#.into()),
             schema: Some(r#"{"type":"int32","optional":false}"#.into()),
         };
-        assert!(matches!(from_payload(payload), Err(ConnectError::Data(_))));
+        assert!(matches!(
+            from_payload(payload, &mut SchemaCache::default()),
+            Err(ConnectError::Data(_))
+        ));
     }
 }

@@ -53,10 +53,7 @@ impl SinkTask for WasmSinkTask {
     }
 
     async fn put(&mut self, records: &[SinkRecord]) -> Result<(), ConnectError> {
-        let records = records
-            .iter()
-            .map(convert::sink_record)
-            .collect::<Result<Vec<_>, _>>()?;
+        let records = convert::sink_records(records)?;
         let Running { store, guest, budget } = self.instance.running()?;
         store.data_mut().begin_call(*budget);
         let outcome = sandbox::within(

@@ -71,7 +71,7 @@ impl SourceTask for WasmSourceTask {
         if records.is_empty() {
             tokio::time::sleep(IDLE_WAIT).await;
         }
-        records.into_iter().map(convert::source_record).collect()
+        convert::source_records(records)
     }
 
     async fn commit(&mut self, committed: &[(SourceMap, SourceMap)]) -> Result<(), ConnectError> {

@@ -103,7 +103,26 @@ impl ParquetEncoder {
                 )));
             }
         }
-        let row: Vec<Value> = fields.iter().map(|(_, v)| v.clone()).collect();
+        let row: Vec<Value> = schema
+            .fields
+            .iter()
+            .map(|field| {
+                let value = fields
+                    .iter()
+                    .find(|(name, _)| *name == field.name)
+                    .map_or(&Value::Null, |(_, v)| v);
+                if fits(&field.schema, value) {
+                    Ok(value.clone())
+                } else {
+                    Err(ConnectError::Data(format!(
+                        "field {} of {} does not fit its {} column ({value:?})",
+                        field.name,
+                        at(),
+                        if field.schema.optional { "optional" } else { "required" }
+                    )))
+                }
+            })
+            .collect::<Result<_, _>>()?;
         self.buffered += row.iter().map(approximate_size).sum::<usize>();
         self.rows.push(row);
         Ok(())
@@ -119,6 +138,29 @@ impl ParquetEncoder {
         let schema = self.schema.unwrap_or_else(|| Schema::struct_of(Vec::new()));
         encode(&schema, &self.rows, self.codec).map_err(|e| ConnectError::Data(format!("writing Parquet: {e}")))
     }
+}
+
+/// Whether a value can be written in the column of a field's schema: null only when optional,
+/// else a value of the schema's type (nested types are written as JSON, whatever they hold).
+fn fits(schema: &Schema, value: &Value) -> bool {
+    if value.is_null() {
+        return schema.optional;
+    }
+    matches!(
+        (schema.kind, value),
+        (SchemaType::Boolean, Value::Boolean(_))
+            | (SchemaType::Int8, Value::Int8(_))
+            | (SchemaType::Int16, Value::Int16(_))
+            | (SchemaType::Int32, Value::Int32(_))
+            | (SchemaType::Int64, Value::Int64(_))
+            | (SchemaType::Float32, Value::Float32(_))
+            | (SchemaType::Float64, Value::Float64(_))
+            | (SchemaType::String, Value::String(_))
+            | (SchemaType::Bytes, Value::Bytes(_))
+            | (SchemaType::Array, Value::Array(_))
+            | (SchemaType::Map, Value::Map(_))
+            | (SchemaType::Struct, Value::Struct(_))
+    )
 }
 
 /// About how many bytes a value takes.
@@ -419,6 +461,16 @@ mod tests {
             let decoded: Vec<Value> = decode(&bytes).expect("decode").into_iter().map(|(_, v)| v).collect();
             assert_eq!(decoded, rows, "{codec:?}");
         }
+    }
+
+    #[test]
+    fn a_null_in_a_required_field_is_refused_at_its_record() {
+        let schema = Schema::struct_of(vec![Field::new("id", Schema::new(SchemaType::Int64))]);
+        let mut encoder = ParquetEncoder::new(ParquetCodec::None);
+        let error = encoder
+            .append(&record(&schema, Value::Struct(vec![("id".into(), Value::Null)])))
+            .expect_err("refused");
+        assert!(error.to_string().contains("field id of t-0@0"), "{error}");
     }
 
     #[test]

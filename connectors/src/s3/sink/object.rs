@@ -83,7 +83,11 @@ impl OpenObject {
     pub async fn complete(&mut self, store: &Store, part_size: usize) -> Result<(), ConnectError> {
         self.send_parts(store, part_size).await?;
         if let Some(encoder) = self.encoder.take() {
-            let rest = Bytes::from(encoder.finish()?);
+            // Ending a Parquet object encodes all of it: off the async threads.
+            let rest = tokio::task::spawn_blocking(move || encoder.finish())
+                .await
+                .map_err(|e| ConnectError::Fatal(format!("encoding {}: {e}", self.key)))??;
+            let rest = Bytes::from(rest);
             if self.upload.is_none() && rest.len() <= part_size {
                 self.unsent.push_back(rest);
             } else {
