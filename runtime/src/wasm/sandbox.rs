@@ -128,7 +128,7 @@ impl SandboxSettings {
     pub fn from_props(props: &Props) -> Result<SandboxSettings, ConnectError> {
         let config: ParsedConfig = definition().parse(props)?;
         let list = |key: &str| config.list(key).unwrap_or_default().to_vec();
-        let dirs = list("wasm.allow.dirs")
+        let dirs: Vec<GrantedDir> = list("wasm.allow.dirs")
             .into_iter()
             .map(|entry| match entry.strip_suffix(":rw") {
                 Some(path) => GrantedDir {
@@ -141,6 +141,13 @@ impl SandboxSettings {
                 },
             })
             .collect();
+        // The config is the cluster's; a relative path would mean each worker's own directory.
+        if let Some(relative) = dirs.iter().find(|d| d.path.is_relative()) {
+            return Err(ConnectError::Config(format!(
+                "wasm.allow.dirs: {} is not an absolute path",
+                relative.path.display()
+            )));
+        }
         let number = |key: &str| config.int(key).and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
         Ok(SandboxSettings {
             memory_max_bytes: usize::try_from(number("wasm.memory.max.bytes")).unwrap_or(usize::MAX),

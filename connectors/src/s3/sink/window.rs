@@ -73,7 +73,7 @@ impl PartitionWindow {
             && (self.records >= settings.flush_size
                 || settings
                     .rotate_interval_ms
-                    .is_some_and(|interval| time - self.first_time >= interval))
+                    .is_some_and(|interval| time.saturating_sub(self.first_time) >= interval))
     }
 
     /// Whether the window must be completed now, by size or by the wall clock.
