@@ -23,11 +23,16 @@ struct CatalogColumn {
 
 /// Turns a database error into a connector error; connection failures are retriable.
 pub fn sql_error(context: &str, e: sqlx::Error) -> ConnectError {
-    match e {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => {
-            ConnectError::Retriable(format!("{context}: {e}"))
-        }
-        e => ConnectError::Fatal(format!("{context}: {e}")),
+    let restarting = match &e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => true,
+        // The server shutting down or restarting (57P01-57P03), or a connection exception (08).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
+    };
+    if restarting {
+        ConnectError::Retriable(format!("{context}: {e}"))
+    } else {
+        ConnectError::Fatal(format!("{context}: {e}"))
     }
 }
 
