@@ -26,7 +26,9 @@ pub fn sql_error(context: &str, e: sqlx::Error) -> ConnectError {
     let restarting = match &e {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => true,
         // The server shutting down or restarting (57P01-57P03), or a connection exception (08).
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
         _ => false,
     };
     if restarting {

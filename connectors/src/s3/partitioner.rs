@@ -197,7 +197,9 @@ pub fn bucket_start(timestamp: i64, duration_ms: i64, zone: &Tz) -> chrono::Date
     let at = Utc.timestamp_millis_opt(timestamp).single().unwrap_or_default();
     let offset_ms = i64::from(zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc()) * 1000;
     let local = timestamp.saturating_add(offset_ms);
-    let start = local.saturating_sub(local.rem_euclid(duration_ms)).saturating_sub(offset_ms);
+    let start = local
+        .saturating_sub(local.rem_euclid(duration_ms))
+        .saturating_sub(offset_ms);
     Utc.timestamp_millis_opt(start)
         .single()
         .unwrap_or_default()
