@@ -56,19 +56,18 @@ impl Guest {
         budget: Duration,
     ) -> Result<Guest, ConnectError> {
         // Instantiating runs the component's start functions: the call budget bounds them too.
-        store.data_mut().begin_call(budget);
-        let instantiated = sandbox::within(budget, async {
-            match kind {
-                ConnectorKind::Source => source::Source::instantiate_async(&mut *store, component, host.linker())
+        sandbox::call_guest(store, budget, "instantiate", async |store| {
+            let instantiated = match kind {
+                ConnectorKind::Source => source::Source::instantiate_async(store, component, host.linker())
                     .await
                     .map(Guest::Source),
-                ConnectorKind::Sink => sink::Sink::instantiate_async(&mut *store, component, host.linker())
+                ConnectorKind::Sink => sink::Sink::instantiate_async(store, component, host.linker())
                     .await
                     .map(Guest::Sink),
-            }
+            };
+            instantiated.map(Ok)
         })
-        .await;
-        store.data_mut().end_call("instantiate", instantiated.map(Ok))
+        .await
     }
 
     async fn describe(&self, store: &mut Store<InstanceState>) -> wasmtime::Result<wit::PluginInfo> {
@@ -128,11 +127,10 @@ impl LoadedPlugin {
         let settings = SandboxSettings::default();
         let mut store = sandbox::new_store(host.engine(), &label, &settings, None)?;
         let guest = Guest::instantiate(&host, kind, &component, &mut store, settings.call_timeout).await?;
-        store.data_mut().begin_call(settings.call_timeout);
-        let outcome = sandbox::within(settings.call_timeout, guest.describe(&mut store))
-            .await
-            .map(Ok);
-        let info = store.data_mut().end_call("describe", outcome)?;
+        let info = sandbox::call_guest(&mut store, settings.call_timeout, "describe", async |store| {
+            guest.describe(store).await.map(Ok)
+        })
+        .await?;
         Ok(LoadedPlugin {
             host,
             component,
@@ -238,17 +236,12 @@ impl Connector for WasmConnector {
         }
         let errors = match self.plugin.instance(props, None).await {
             Ok((mut store, guest, settings)) => {
-                store.data_mut().begin_call(settings.call_timeout);
-                let outcome = sandbox::within(
-                    settings.call_timeout,
-                    guest.validate(&mut store, &convert::pairs(props)),
-                )
+                let config = convert::pairs(props);
+                sandbox::call_guest(&mut store, settings.call_timeout, "validate", async |store| {
+                    guest.validate(store, &config).await.map(Ok)
+                })
                 .await
-                .map(Ok);
-                store
-                    .data_mut()
-                    .end_call("validate", outcome)
-                    .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())
             }
             Err(e) => Err(e.to_string()),
         };
@@ -270,14 +263,12 @@ impl Connector for WasmConnector {
 
     async fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
         let (mut store, guest, settings) = self.plugin.instance(props, None).await?;
-        store.data_mut().begin_call(settings.call_timeout);
         let max = u32::try_from(max_tasks).unwrap_or(u32::MAX);
-        let outcome = sandbox::within(
-            settings.call_timeout,
-            guest.task_configs(&mut store, &convert::pairs(props), max),
-        )
-        .await;
-        let configs = store.data_mut().end_call("task-configs", outcome)?;
+        let config = convert::pairs(props);
+        let configs = sandbox::call_guest(&mut store, settings.call_timeout, "task-configs", async |store| {
+            guest.task_configs(store, &config, max).await
+        })
+        .await?;
         if configs.len() > max_tasks {
             return Err(ConnectError::Fatal(format!(
                 "plugin {} answered {} task configs; tasks.max is {max_tasks}",

@@ -273,13 +273,13 @@ pub fn new_store(
 
 impl InstanceState {
     /// Starts the time budget of a call into the guest.
-    pub fn begin_call(&mut self, budget: Duration) {
+    fn begin_call(&mut self, budget: Duration) {
         self.call = Some((Instant::now(), budget));
     }
 
     /// Ends a call: its answer, the guest's own error, or a trap explained (the plugin, the
     /// call, the limit it crossed, what it wrote to standard error).
-    pub fn end_call<R>(
+    fn end_call<R>(
         &mut self,
         call: &str,
         outcome: wasmtime::Result<Result<R, super::convert::GuestError>>,
@@ -318,9 +318,23 @@ fn over_budget(budget: Duration) -> wasmtime::Error {
     ))
 }
 
+/// Runs one call into the guest: under its time budget (epoch interruption for guest code, the
+/// wall clock for waits in host functions), and with a trap turned into a clear error naming the
+/// plugin and the call.
+pub async fn call_guest<R>(
+    store: &mut Store<InstanceState>,
+    budget: Duration,
+    name: &str,
+    call: impl AsyncFnOnce(&mut Store<InstanceState>) -> wasmtime::Result<Result<R, super::convert::GuestError>>,
+) -> Result<R, ConnectError> {
+    store.data_mut().begin_call(budget);
+    let outcome = within(budget, call(&mut *store)).await;
+    store.data_mut().end_call(name, outcome)
+}
+
 /// Bounds a call into the guest in wall-clock time too, so that a wait in a host function
 /// cannot outlast the budget. An abandoned call leaves the instance unusable, like a trap.
-pub async fn within<T>(budget: Duration, call: impl Future<Output = wasmtime::Result<T>>) -> wasmtime::Result<T> {
+async fn within<T>(budget: Duration, call: impl Future<Output = wasmtime::Result<T>>) -> wasmtime::Result<T> {
     match tokio::time::timeout(budget + HOST_WAIT_GRACE, call).await {
         Ok(outcome) => outcome,
         Err(_) => Err(over_budget(budget)),

@@ -35,15 +35,11 @@ impl SinkTask for WasmSinkTask {
                 self.instance.plugin.name
             )));
         };
-        store.data_mut().begin_call(settings.call_timeout);
-        let outcome = sandbox::within(
-            settings.call_timeout,
-            guest
-                .weir_connector_sink_connector()
-                .call_open(&mut store, &convert::pairs(props)),
-        )
-        .await;
-        store.data_mut().end_call("open", outcome)?;
+        let config = convert::pairs(props);
+        sandbox::call_guest(&mut store, settings.call_timeout, "open", async |store| {
+            guest.weir_connector_sink_connector().call_open(store, &config).await
+        })
+        .await?;
         self.instance.started(Running {
             store,
             guest,
@@ -55,13 +51,10 @@ impl SinkTask for WasmSinkTask {
     async fn put(&mut self, records: &[SinkRecord]) -> Result<(), ConnectError> {
         let records = convert::sink_records(records)?;
         let Running { store, guest, budget } = self.instance.running()?;
-        store.data_mut().begin_call(*budget);
-        let outcome = sandbox::within(
-            *budget,
-            guest.weir_connector_sink_connector().call_put(&mut *store, &records),
-        )
-        .await;
-        store.data_mut().end_call("put", outcome)
+        sandbox::call_guest(store, *budget, "put", async |store| {
+            guest.weir_connector_sink_connector().call_put(store, &records).await
+        })
+        .await
     }
 
     async fn flush(&mut self, offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), ConnectError> {
@@ -74,13 +67,10 @@ impl SinkTask for WasmSinkTask {
             })
             .collect();
         let Running { store, guest, budget } = self.instance.running()?;
-        store.data_mut().begin_call(*budget);
-        let outcome = sandbox::within(
-            *budget,
-            guest.weir_connector_sink_connector().call_flush(&mut *store, &offsets),
-        )
-        .await;
-        store.data_mut().end_call("flush", outcome)
+        sandbox::call_guest(store, *budget, "flush", async |store| {
+            guest.weir_connector_sink_connector().call_flush(store, &offsets).await
+        })
+        .await
     }
 
     async fn stop(&mut self) -> Result<(), ConnectError> {
@@ -92,8 +82,9 @@ impl SinkTask for WasmSinkTask {
         else {
             return Ok(());
         };
-        store.data_mut().begin_call(budget);
-        let outcome = sandbox::within(budget, guest.weir_connector_sink_connector().call_close(&mut store)).await;
-        store.data_mut().end_call("close", outcome)
+        sandbox::call_guest(&mut store, budget, "close", async |store| {
+            guest.weir_connector_sink_connector().call_close(store).await
+        })
+        .await
     }
 }

@@ -40,15 +40,11 @@ impl SourceTask for WasmSourceTask {
                 self.instance.plugin.name
             )));
         };
-        store.data_mut().begin_call(settings.call_timeout);
-        let outcome = sandbox::within(
-            settings.call_timeout,
-            guest
-                .weir_connector_source_connector()
-                .call_open(&mut store, &convert::pairs(props)),
-        )
-        .await;
-        store.data_mut().end_call("open", outcome)?;
+        let config = convert::pairs(props);
+        sandbox::call_guest(&mut store, settings.call_timeout, "open", async |store| {
+            guest.weir_connector_source_connector().call_open(store, &config).await
+        })
+        .await?;
         self.instance.started(Running {
             store,
             guest,
@@ -59,15 +55,13 @@ impl SourceTask for WasmSourceTask {
 
     async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
         let Running { store, guest, budget } = self.instance.running()?;
-        store.data_mut().begin_call(*budget);
-        let outcome = sandbox::within(
-            *budget,
+        let records = sandbox::call_guest(store, *budget, "poll", async |store| {
             guest
                 .weir_connector_source_connector()
-                .call_poll(&mut *store, MAX_BATCH),
-        )
-        .await;
-        let records = store.data_mut().end_call("poll", outcome)?;
+                .call_poll(store, MAX_BATCH)
+                .await
+        })
+        .await?;
         if records.is_empty() {
             tokio::time::sleep(IDLE_WAIT).await;
         }
@@ -85,15 +79,13 @@ impl SourceTask for WasmSourceTask {
                 )
             })
             .collect();
-        store.data_mut().begin_call(*budget);
-        let outcome = sandbox::within(
-            *budget,
+        sandbox::call_guest(store, *budget, "commit", async |store| {
             guest
                 .weir_connector_source_connector()
-                .call_commit(&mut *store, &offsets),
-        )
-        .await;
-        store.data_mut().end_call("commit", outcome)
+                .call_commit(store, &offsets)
+                .await
+        })
+        .await
     }
 
     async fn stop(&mut self) -> Result<(), ConnectError> {
@@ -105,8 +97,9 @@ impl SourceTask for WasmSourceTask {
         else {
             return Ok(());
         };
-        store.data_mut().begin_call(budget);
-        let outcome = sandbox::within(budget, guest.weir_connector_source_connector().call_close(&mut store)).await;
-        store.data_mut().end_call("close", outcome)
+        sandbox::call_guest(&mut store, budget, "close", async |store| {
+            guest.weir_connector_source_connector().call_close(store).await
+        })
+        .await
     }
 }
