@@ -41,12 +41,23 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{}", std::process::id(), nanos % 1_000_000_000)
 }
 
-/// A free TCP port on loopback.
+/// A free TCP port on loopback, below the kernel's ephemeral range (32768 and up): a port the
+/// kernel hands out to outgoing connections could be taken between this check and the worker's
+/// bind, or while a killed worker restarts on it.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let start = std::process::id().wrapping_mul(7919).wrapping_add(nanos);
+    (0..COUNT)
+        .map(|i| FIRST + (start.wrapping_add(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + i)) % COUNT)
+        .filter_map(|port| u16::try_from(port).ok())
+        .find(|port| TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("no free port between 20000 and 32000")
 }
 
 /// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
@@ -138,18 +149,22 @@ impl Worker {
         self.child = Some(child);
         let http = self.http.clone();
         let url = format!("{}/health", self.url);
-        eventually("the worker to become healthy", Duration::from_secs(60), || {
-            let (http, url) = (http.clone(), url.clone());
-            async move {
-                http.get(&url)
-                    .send()
-                    .await
-                    .ok()
-                    .filter(|r| r.status() == 200)
-                    .map(|_| ())
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = http.get(&url).send().await
+                && response.status() == 200
+            {
+                return;
             }
-        })
-        .await;
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("the worker exited ({status}) before it became healthy:\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after 60s waiting for the worker to become healthy"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Extra command line arguments for the next [`Worker::spawn`].

@@ -269,6 +269,7 @@ impl SourceTaskRunner {
         let entries: Vec<_> = self.acked.iter().map(|(p, o)| (p.clone(), Some(o.clone()))).collect();
         match tokio::time::timeout(self.flush_timeout, self.offsets.put(&self.io.id.connector, &entries)).await {
             Ok(Ok(())) => {
+                tracing::debug!(partitions = entries.len(), "source offsets committed");
                 let committed = std::mem::take(&mut self.acked);
                 if let Err(e) = self.task.commit(&committed).await {
                     tracing::warn!(error = %e, "task could not take the committed offsets");
