@@ -108,6 +108,7 @@ impl SinkTask for NativeSink {
 async fn run_source(mut task: Box<dyn SourceTask>, records: usize) -> Result<f64> {
     let context = SourceTaskContext {
         offsets: Arc::new(NoOffsets),
+        metrics: Default::default(),
     };
     task.start(&Props::new(), context).await?;
     let started = Instant::now();

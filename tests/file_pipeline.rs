@@ -38,6 +38,16 @@ async fn copies_100000_lines_exactly_and_follows_appends() {
 
     let copied = wait_for_lines(&output, expected.len(), Duration::from_secs(120)).await;
     assert_eq!(copied, expected, "the output is an exact, ordered copy");
+    // Every record is counted once on each side (the counts follow the acknowledgements).
+    for (name, connector) in [
+        ("source_records_written_total", "source"),
+        ("sink_records_put_total", "sink"),
+    ] {
+        support::eventually(&format!("{name} to reach 100000"), Duration::from_secs(30), || async {
+            (worker.metric(name, connector, 0).await == Some(100_000.0)).then_some(())
+        })
+        .await;
+    }
 
     let appended: Vec<String> = numbered("later", 0..500).collect();
     write_lines(&input, appended.iter().cloned());

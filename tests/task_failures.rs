@@ -132,6 +132,7 @@ async fn a_panicking_or_failing_task_fails_alone() {
         offsets: offsets.clone(),
         statuses: statuses.clone(),
         plugins: Arc::new(plugins),
+        metrics: Default::default(),
     }));
 
     let topic = support::unique("steady");

@@ -20,9 +20,10 @@ def _librdkafka_of_weir(root: str) -> str:
         return "?"
 
 
-def _settings_table(meta: dict, root: str) -> str:
+def _settings_table(meta: dict, root: str, metas: dict) -> str:
     s = meta["settings"]
     v = meta.get("versions", {})
+    cdc = metas.get("cdc")
     rows = [
         ("contenders", f"{v.get('weir', 'weir')} (librdkafka {_librdkafka_of_weir(root)}, built "
                        f"`--release`); Apache Kafka Connect {v.get('connect', '?')} standalone "
@@ -32,7 +33,8 @@ def _settings_table(meta: dict, root: str) -> str:
                    "same machine), shared by all contenders"),
         ("topics", "created by the harness before each run, 1 partition, replication factor 1; "
                    "a new topic per run (source) or a new consumer group per run (sink)"),
-        ("converters", f"`{CONVERTER.rsplit('.', 1)[1]}` for keys and values on both workers"),
+        ("converters", f"`{CONVERTER.rsplit('.', 1)[1]}` for keys and values on both workers"
+         + ("; cdc's connectors: `JsonConverter` with `schemas.enable=false`" if cdc else "")),
         ("`batch.size` (file source)", f"{s['batch_size']} lines per poll on both"),
         ("`offset.flush.interval.ms`", f"{s['flush_ms']} on both"),
         ("producer (source tasks and kcat -P)",
@@ -53,6 +55,11 @@ def _settings_table(meta: dict, root: str) -> str:
         ("Weir", "internal topics (config, offsets: 25 partitions, status: 5) new for every run, "
                  "so each start creates them; logs at INFO to a file"),
         ("Kafka Connect state", "standalone mode: offsets in a new file per run, no internal topics"),
+        *([("Debezium (cdc)", f"{cdc['labels'].get('connect', 'Debezium')}'s `PostgresConnector` "
+            "(`io.debezium:debezium-connector-postgres` and its dependencies from Maven Central, "
+            "Kafka's own jars left out) in the same Kafka Connect worker, loaded in isolation "
+            "from `plugin.path`; PostgreSQL " + cdc.get("postgres", "?") + " of `scripts/dev-env`")]
+          if cdc else []),
         ("order", "per repetition: Weir, Kafka Connect, then the ceiling; "
                   f"{meta.get('reps', '?')} repetition(s); the tables show medians"),
     ]
@@ -108,7 +115,7 @@ def write(root: str, results_dir: str):
         "",
         "```sh",
         "scripts/dev-env up             # the broker (Kafka " + first["versions"].get("connect", "")
-        + ", KRaft) on 127.0.0.1:9092",
+        + ", KRaft) on 127.0.0.1:9092" + (", and PostgreSQL" if "cdc" in metas else ""),
         "cargo build --release          # target/release/weir",
         *(["cargo build --release --example s3_upload_baseline   # the s3-sink baseline"]
           if "s3-sink" in metas else []),
@@ -118,11 +125,12 @@ def write(root: str, results_dir: str):
         "",
         "`bench/run` installs what it needs on first use (a venv with confluent-kafka and "
         "matplotlib in `~/.cache/weir/bench-venv`, kcat from Debian, Kafka Connect's jars from "
-        "Maven Central in `~/.cache/weir/kafka-connect-<version>`).",
+        "Maven Central in `~/.cache/weir/kafka-connect-<version>`"
+        + (", Debezium's in `~/.cache/weir/debezium-<version>`" if "cdc" in metas else "") + ").",
         "",
         "## Fairness: what both workers get",
         "",
-        _settings_table(first, root),
+        _settings_table(first, root, metas),
         "",
     ]
     for name, meta in metas.items():

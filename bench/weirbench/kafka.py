@@ -81,6 +81,30 @@ class Broker:
             return 0
         return sum(max(tp.offset, 0) for tp in tps)
 
+    def read(self, topic: str, start: int, count: int, timeout: float = 300.0):
+        """Yields the `count` records of the topic's partition 0 from offset `start` on, as
+        confluent-kafka Messages. A consumer of its own, assigned (no group is joined, nothing
+        is committed); an error if they are not all there within `timeout` seconds."""
+        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "weir-bench-reader",
+                      "enable.auto.commit": False, "log_level": 4})
+        try:
+            c.assign([TopicPartition(topic, 0, start)])
+            deadline = time.monotonic() + timeout
+            left = count
+            while left > 0:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"read {count - left:,} of {count:,} records of {topic} "
+                                       f"in {timeout:.0f} s")
+                for m in c.consume(min(left, 10000), timeout=1.0):
+                    if m.error():
+                        raise RuntimeError(f"reading {topic}: {m.error()}")
+                    left -= 1
+                    yield m
+                    if left == 0:
+                        break
+        finally:
+            c.close()
+
     def forget_group(self, group: str):
         c = self._group_consumers.pop(group, None)
         if c is not None:

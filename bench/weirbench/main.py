@@ -112,6 +112,9 @@ def run_scenario(ctx: Context, name: str, contenders: list, everyone: list, args
                  base_meta: dict):
     cls = SCENARIOS[name]
     scen = cls(ctx)
+    everyone = [scen.contender(c) for c in everyone]
+    mine = {c.key: c for c in everyone}
+    contenders = [mine[c.key] for c in contenders]
     who = [c for c in contenders if c.key in cls.contenders
            and (c.key != "ceiling" or (cls.has_ceiling and not args.no_ceiling))]
     who.sort(key=lambda c: cls.contenders.index(c.key))
@@ -164,6 +167,7 @@ def run_scenario(ctx: Context, name: str, contenders: list, everyone: list, args
     finally:
         ctx.release()
         scen.cleanup()
+    meta.update(scen.meta())
     meta["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     meta["loadavg_end"] = os.getloadavg()
     with open(os.path.join(results_dir, f"{name}.json"), "w") as f:
@@ -220,6 +224,17 @@ def parse_args(argv):
     p.add_argument("--s3-format", choices=["bytes", "json"], default=d.s3_format,
                    help="s3-sink: bytes (ByteArrayConverter, ByteArrayFormat) or json "
                         "(JsonConverter without schemas, JsonFormat) (default bytes)")
+    p.add_argument("--cdc-rows", type=int, default=d.cdc_rows,
+                   help=f"cdc: rows in the table before the connector starts, the snapshot "
+                        f"(default {d.cdc_rows:,})")
+    p.add_argument("--cdc-inserts", type=int, default=d.cdc_inserts,
+                   help=f"cdc: rows inserted once the snapshot is through, the streaming "
+                        f"(default {d.cdc_inserts:,})")
+    p.add_argument("--cdc-insert-batch", type=int, default=d.cdc_insert_batch,
+                   help=f"cdc: rows per inserting transaction (default {d.cdc_insert_batch})")
+    p.add_argument("--cdc-rate", type=float, default=d.cdc_rate,
+                   help="cdc: rows inserted per second at most; 0, the default: as fast as "
+                        "PostgreSQL takes them")
     p.add_argument("--only", default="weir,connect,ceiling,baseline",
                    help="contenders to run, comma-separated (default weir,connect,ceiling,baseline; "
                         "each scenario runs those of them it has)")
@@ -277,9 +292,15 @@ def main(argv=None):
                         s3_records=args.s3_records, s3_record_bytes=args.s3_record_bytes,
                         s3_partitions=args.s3_partitions, s3_tasks=args.s3_tasks,
                         s3_object_bytes=args.s3_object_bytes, s3_flush_size=args.s3_flush_size,
-                        s3_part_size=args.s3_part_size, s3_format=args.s3_format)
+                        s3_part_size=args.s3_part_size, s3_format=args.s3_format,
+                        cdc_rows=args.cdc_rows, cdc_inserts=args.cdc_inserts,
+                        cdc_insert_batch=args.cdc_insert_batch, cdc_rate=args.cdc_rate)
     if "s3-sink" in names:
         check_s3(settings)
+    if "cdc" in names and (min(settings.cdc_rows, settings.cdc_inserts,
+                               settings.cdc_insert_batch) <= 0 or settings.cdc_rate < 0):
+        sys.exit("bench: --cdc-rows, --cdc-inserts and --cdc-insert-batch must be positive, "
+                 "--cdc-rate 0 or more")
     weir_bin = os.environ.get("WEIR_BIN") or os.path.join(root, "target", "release", "weir")
     if not os.access(weir_bin, os.X_OK):
         sys.exit(f"bench: {weir_bin} not found: build it with `cargo build --release` (or set WEIR_BIN)")

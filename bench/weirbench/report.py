@@ -76,11 +76,17 @@ def title(scen_cls, meta: dict) -> str:
     return scen_cls.title.format(**meta.get("settings", {}))
 
 
+def short(scen_cls) -> str:
+    """What Weir's ratio column calls the contender it is measured against."""
+    base = getattr(scen_cls, "baseline", "connect")
+    return getattr(scen_cls, "baseline_short", None) or SHORT[base]
+
+
 def markdown_table(scen_cls, rows: list[dict], meta: dict) -> str:
     labels = meta["labels"]
     base = getattr(scen_cls, "baseline", "connect")
     has_ceiling = scen_cls.has_ceiling and any(r["contender"] == "ceiling" and r["ok"] for r in rows)
-    head = ["figure", "better", labels["weir"], labels[base], f"Weir / {SHORT[base]}"]
+    head = ["figure", "better", labels["weir"], labels[base], f"Weir / {short(scen_cls)}"]
     if has_ceiling:
         head += ["ceiling (" + labels["ceiling"] + ")", "Weir / ceiling", "Kafka Connect / ceiling"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -97,7 +103,7 @@ def markdown_table(scen_cls, rows: list[dict], meta: dict) -> str:
         out.append("| " + " | ".join(line) + " |")
     n = {who: sum(1 for r in rows if r["contender"] == who and r["ok"]) for who in CONTENDERS}
     failed = [r for r in rows if not r["ok"]]
-    note = (f"Medians of {n['weir']} Weir and {n[base]} {SHORT[base]} runs"
+    note = (f"Medians of {n['weir']} Weir and {n[base]} {short(scen_cls)} runs"
             + (f" and {n['ceiling']} ceiling runs" if has_ceiling else "")
             + f", alternated {'/'.join(meta['order'])} per repetition. ")
     note += "↑: higher is better, ↓: lower is better."

@@ -8,21 +8,14 @@ boto3 is imported here only, so the other scenarios and `bench/run doc` do not n
 from __future__ import annotations
 
 import hashlib
-import os
 
-
-def env(name: str) -> str:
-    v = os.environ.get(name)
-    if not v:
-        raise RuntimeError(f"{name} is not set: run me through bench/run (it exports "
-                           "`scripts/dev-env env s3`)")
-    return v
+from .devenv import env
 
 
 def connection() -> dict:
     """What the sink's config and the baseline need to reach the server."""
-    return {"endpoint": env("S3_ENDPOINT"), "region": env("AWS_REGION"),
-            "key_id": env("AWS_ACCESS_KEY_ID"), "secret": env("AWS_SECRET_ACCESS_KEY")}
+    return {"endpoint": env("S3_ENDPOINT", "s3"), "region": env("AWS_REGION", "s3"),
+            "key_id": env("AWS_ACCESS_KEY_ID", "s3"), "secret": env("AWS_SECRET_ACCESS_KEY", "s3")}
 
 
 class Bucket:

@@ -73,6 +73,13 @@ class Settings:
     s3_flush_size: int = 0
     s3_part_size: int = 26_214_400  # the connector's default (25 MiB): a 16 MB object is one PUT
     s3_format: str = "bytes"  # bytes (ByteArrayConverter) or json (JsonConverter, no schema)
+    # cdc: a table of cdc_rows rows (the snapshot), then cdc_inserts rows inserted (the
+    # streaming), cdc_insert_batch per transaction, at cdc_rate rows/s at most (0: no limit).
+    cdc_rows: int = 1_000_000
+    cdc_inserts: int = 200_000
+    cdc_insert_batch: int = 100
+    cdc_rate: float = 0.0
+    cdc_payload_bytes: int = 100  # the `payload` column of each row
 
     def s3_object_size(self) -> int:
         """Bytes per object: flush.size records."""

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 use crate::config::Props;
 use crate::error::ConnectError;
+use crate::metrics::TaskMetrics;
 use crate::record::{SinkRecord, SourceMap, SourceRecord, TopicPartition};
 
 /// Reads the source offsets committed for this connector.
@@ -23,6 +24,8 @@ pub trait OffsetReader: Send + Sync {
 pub struct SourceTaskContext {
     /// The committed offsets, to resume from.
     pub offsets: Arc<dyn OffsetReader>,
+    /// Where the task publishes figures about its progress.
+    pub metrics: TaskMetrics,
 }
 
 /// A task that reads records from an external system.

@@ -13,6 +13,7 @@ use weir_connector_api::Props;
 use crate::config::WorkerConfig;
 use crate::herder::{Herder, HerderError, HerderParts};
 use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
+use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
 use crate::rest::{self, AppState, entities::ServerInfo};
 use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
@@ -108,7 +109,8 @@ pub async fn run(
         .map(|p| read_connector_file(p))
         .collect::<Result<Vec<_>, _>>()?;
     let config = Arc::new(config);
-    let state = AppState::starting();
+    let metrics = MetricsRegistry::default();
+    let state = AppState::starting(metrics.clone());
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .map_err(|source| DaemonError::Listen {
@@ -150,6 +152,7 @@ pub async fn run(
         offsets: offsets.clone(),
         statuses: statuses.clone(),
         plugins: plugins.clone(),
+        metrics,
     };
     let herder = Herder::new(HerderParts {
         worker_id: config.worker_id.clone(),

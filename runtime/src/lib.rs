@@ -4,13 +4,14 @@
 //! - [`daemon`] starts a worker process and stops it gracefully.
 //! - [`herder`] applies what the config topic says; [`worker`] runs the tasks.
 //! - [`storage`] holds the internal topics; [`kafka`] builds the clients.
-//! - [`rest`] is the API; [`converter`] turns data into bytes and back.
+//! - [`rest`] is the API, [`metrics`] its `GET /metrics`; [`converter`] turns data into bytes and back.
 
 pub mod config;
 pub mod converter;
 pub mod daemon;
 pub mod herder;
 pub mod kafka;
+pub mod metrics;
 pub mod plugins;
 pub mod rest;
 pub mod storage;

@@ -244,6 +244,22 @@ impl Worker {
         body
     }
 
+    /// A task's figure from `GET /metrics` (Prometheus' text format), if it is there.
+    pub async fn metric(&self, name: &str, connector: &str, task: usize) -> Option<f64> {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .expect("GET /metrics");
+        assert_eq!(response.status(), 200, "GET /metrics");
+        let text = response.text().await.unwrap_or_default();
+        let series = format!("weir_{name}{{connector=\"{connector}\",task=\"{task}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .and_then(|value| value.parse().ok())
+    }
+
     /// Creates a connector, expecting 201.
     pub async fn create(&self, name: &str, config: Value) -> Value {
         let (status, body) = self

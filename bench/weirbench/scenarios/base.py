@@ -40,10 +40,17 @@ class Scenario:
     # Who runs, in this order within each repetition, and whom Weir's ratios are against.
     contenders: tuple[str, ...] = ("weir", "connect", "ceiling")
     baseline = "connect"
+    # What the ratio column calls the baseline ("Weir / <it>"); None: report.SHORT's name.
+    baseline_short: str | None = None
 
     def __init__(self, ctx):
         self.ctx = ctx
         self.s = ctx.settings
+
+    def contender(self, runtime):
+        """The runtime this scenario runs for `runtime` (by default `runtime` itself); e.g. a
+        Kafka Connect worker with a plugin. Its label names it in the tables."""
+        return runtime
 
     def prepare(self):
         """Once per invocation, before the first run (e.g. write the input file)."""
@@ -66,6 +73,10 @@ class Scenario:
 
     def cleanup(self):
         """Once per invocation, after the last run."""
+
+    def meta(self) -> dict:
+        """Facts for the results' JSON besides the settings (e.g. a server's version)."""
+        return {}
 
     def columns(self) -> list[str]:
         return [f.key for f in self.figures] + list(self.extra_columns)

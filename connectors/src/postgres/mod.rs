@@ -7,12 +7,13 @@
 //! - [`decode`]: pgoutput messages.
 //! - [`types`]: column types and values as Debezium represents them.
 //! - [`envelope`]: the change events.
-//! - [`source`]: the connector and its task.
+//! - [`source`]: the connector and its task; [`progress`]: the figures it publishes.
 
 pub mod catalog;
 pub mod config;
 pub mod decode;
 pub mod envelope;
+pub mod progress;
 pub mod replication;
 pub mod snapshot;
 pub mod source;

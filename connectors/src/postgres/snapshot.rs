@@ -63,6 +63,11 @@ impl Snapshot {
         })
     }
 
+    /// Tables not read to the end yet.
+    pub fn tables_remaining(&self) -> usize {
+        self.tables.len()
+    }
+
     /// The next batch of rows, or `None` once every table is read (the transaction is then
     /// committed).
     pub async fn next(&mut self) -> Result<Option<Batch>, ConnectError> {

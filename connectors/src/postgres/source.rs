@@ -24,6 +24,7 @@ use super::catalog::{Catalog, check_server};
 use super::config::{CdcConfig, SnapshotMode, definition};
 use super::decode::{Datum, Message, Relation, decode};
 use super::envelope::{SourcePosition, TableInfo};
+use super::progress::Progress;
 use super::replication::Replication;
 use super::snapshot::Snapshot;
 
@@ -139,10 +140,11 @@ struct Running {
     /// The server's WAL position from its last keepalive.
     last_keepalive: i64,
     last_heartbeat: Instant,
+    progress: Progress,
 }
 
 impl Running {
-    async fn start(config: CdcConfig, stored: Option<SourceMap>) -> Result<Self, ConnectError> {
+    async fn start(config: CdcConfig, stored: Option<SourceMap>, progress: Progress) -> Result<Self, ConnectError> {
         let partition = SourceMap::from_iter([("server".to_owned(), Json::from(config.topic_prefix.clone()))]);
         let mut catalog = Catalog::connect(&config).await?;
         catalog.ensure_publication(&config).await?;
@@ -197,6 +199,7 @@ impl Running {
             last_commit_lsn: None,
             last_keepalive: 0,
             last_heartbeat: Instant::now(),
+            progress,
             config,
         };
         if snapshot_wanted {
@@ -209,6 +212,7 @@ impl Running {
                         .await?,
                 ));
             }
+            running.progress.snapshot_started(tables.len());
             let exported = created.as_ref().map(|c| c.snapshot_name.as_str());
             let snapshot = Snapshot::begin(&running.config, exported, tables).await?;
             let lsn = created.as_ref().map(|c| c.consistent_point).or(slot_lsn);
@@ -273,6 +277,8 @@ impl Running {
         let at = at.clone();
         match snapshot.next().await? {
             Some(batch) => {
+                self.progress
+                    .snapshot_read(snapshot.rows_read, snapshot.tables_remaining());
                 let count = batch.rows.len();
                 let mut records = Vec::with_capacity(count);
                 for (i, row) in batch.rows.iter().enumerate() {
@@ -292,6 +298,7 @@ impl Running {
                 Ok(records)
             }
             None => {
+                self.progress.snapshot_completed();
                 self.phase = if self.config.snapshot_mode == SnapshotMode::InitialOnly {
                     Phase::Idle
                 } else {
@@ -472,10 +479,12 @@ impl Running {
                     xid,
                     commit_time_micros,
                 } => {
+                    let ts_us = commit_time_micros + PG_EPOCH_MICROS;
+                    self.progress.streamed(ts_us, now_micros());
                     self.transaction = Some(Transaction {
                         xid,
                         commit_lsn: final_lsn.as_u64() as i64,
-                        ts_us: commit_time_micros + PG_EPOCH_MICROS,
+                        ts_us,
                         events: 0,
                     });
                 }
@@ -580,8 +589,8 @@ impl Running {
 /// inside `async_trait` methods) keeps the compiler's `Send` proof of sqlx's executors simple.
 type Step<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ConnectError>> + Send + 'a>>;
 
-fn start_step(config: CdcConfig, stored: Option<SourceMap>) -> Step<'static, Running> {
-    Box::pin(Running::start(config, stored))
+fn start_step(config: CdcConfig, stored: Option<SourceMap>, progress: Progress) -> Step<'static, Running> {
+    Box::pin(Running::start(config, stored, progress))
 }
 
 fn poll_step(state: &mut Running) -> Step<'_, Vec<SourceRecord>> {
@@ -623,7 +632,7 @@ impl SourceTask for PostgresCdcTask {
         let partition = SourceMap::from_iter([("server".to_owned(), Json::from(config.topic_prefix.clone()))]);
         let stored = context.offsets.offset(&partition);
         tracing::info!(slot = %config.slot, offset = ?stored, "postgres-cdc starting");
-        self.state = Some(start_step(config, stored).await?);
+        self.state = Some(start_step(config, stored, Progress::new(context.metrics)).await?);
         Ok(())
     }
 

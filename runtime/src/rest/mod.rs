@@ -17,23 +17,27 @@ use axum::routing::{get, post, put};
 use serde_json::json;
 
 use crate::herder::Herder;
+use crate::metrics::{self as task_metrics, MetricsRegistry};
 pub use body::config_map;
 use entities::ServerInfo;
 pub use error::RestError;
 
-/// What the handlers share: the herder, once the worker has started.
+/// What the handlers share: the herder, once the worker has started, and the tasks' figures.
 #[derive(Clone)]
 pub struct AppState {
     herder: Arc<OnceLock<Herder>>,
     info: Arc<OnceLock<ServerInfo>>,
+    metrics: MetricsRegistry,
 }
 
 impl AppState {
-    /// A state whose herder is not ready yet: requests get 503 until [`AppState::ready`].
-    pub fn starting() -> Self {
+    /// A state whose herder is not ready yet: requests get 503 until [`AppState::ready`]
+    /// (`/metrics` answers at once, with no task yet).
+    pub fn starting(metrics: MetricsRegistry) -> Self {
         AppState {
             herder: Arc::default(),
             info: Arc::default(),
+            metrics,
         }
     }
 
@@ -58,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(server_info))
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .route("/connectors", get(connectors::list).post(connectors::create))
         .route("/connectors/{name}", get(connectors::info).delete(connectors::delete))
         .route(
@@ -111,4 +116,12 @@ async fn health(State(state): State<AppState>) -> Response {
         )
             .into_response(),
     }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, task_metrics::CONTENT_TYPE)],
+        state.metrics.render(),
+    )
+        .into_response()
 }

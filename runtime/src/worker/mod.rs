@@ -18,11 +18,12 @@ use futures::FutureExt;
 use tokio::sync::watch;
 use tokio::task::{AbortHandle, JoinHandle};
 use tracing::Instrument;
-use weir_connector_api::{ConnectError, ConnectorPlugin, Props};
+use weir_connector_api::{ConnectError, ConnectorPlugin, Props, TaskMetrics};
 
 use crate::config::{ConnectorConfig, WorkerConfig};
 use crate::converter::{self, ConversionError, Converter};
 use crate::kafka::{KafkaClients, KafkaOpError};
+use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
 use crate::storage::{OffsetStore, State, Status, StatusStore, TargetState};
 use crate::sync::lock;
@@ -107,6 +108,7 @@ pub(crate) struct TaskIo {
     value_converter: Arc<dyn Converter>,
     status: StatusReporter,
     directive: watch::Receiver<Directive>,
+    metrics: TaskMetrics,
 }
 
 impl TaskIo {
@@ -144,6 +146,8 @@ pub struct WorkerContext {
     pub statuses: StatusStore,
     /// Connector plugins.
     pub plugins: Arc<Plugins>,
+    /// The tasks' figures.
+    pub metrics: MetricsRegistry,
 }
 
 /// A running (or finished) task.
@@ -358,6 +362,7 @@ impl Worker {
             value_converter,
             status: reporter,
             directive,
+            metrics: self.context.metrics.register(id),
         };
         Ok(match &plugin.plugin {
             ConnectorPlugin::Source(connector) => {
@@ -385,6 +390,7 @@ impl Worker {
             tracing::error!(task = %id, "task did not stop in time; abandoning it");
             task.runner.abort();
         }
+        self.context.metrics.remove(id);
     }
 
     /// Stops every task, all at once, and marks them and the connectors UNASSIGNED.

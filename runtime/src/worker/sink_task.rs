@@ -262,11 +262,21 @@ impl SinkTaskRunner {
             self.release_revoked().await?;
         }
         let messages = &batch.messages;
+        self.io.metrics.add(
+            "sink_records_read_total",
+            "Records read from Kafka.",
+            messages.len() as u64,
+        );
         let mut records = Vec::with_capacity(messages.len());
         for message in messages {
             match self.convert(message) {
                 Ok(record) => records.push(record),
                 Err((stage, e)) if self.errors.tolerate_all => {
+                    self.io.metrics.add(
+                        "sink_records_skipped_total",
+                        "Records left out because they could not be converted (errors.tolerance=all).",
+                        1,
+                    );
                     if self.errors.log {
                         let at = self
                             .errors
@@ -297,6 +307,11 @@ impl SinkTaskRunner {
         loop {
             match self.task.put(&records).await {
                 Ok(()) => {
+                    self.io.metrics.add(
+                        "sink_records_put_total",
+                        "Records the task took in put.",
+                        records.len() as u64,
+                    );
                     backoff.reset();
                     break;
                 }

@@ -81,6 +81,7 @@ impl SourceTaskRunner {
     pub(super) async fn run(mut self) -> Result<(), TaskError> {
         let context = SourceTaskContext {
             offsets: std::sync::Arc::new(self.offsets.reader(&self.io.id.connector)),
+            metrics: self.io.metrics.clone(),
         };
         self.task.start(&self.io.task_config, context).await?;
         let result = self.stream().await;
@@ -134,6 +135,11 @@ impl SourceTaskRunner {
                 }
                 Err(e) => return Err(e.into()),
             };
+            self.io.metrics.add(
+                "source_records_polled_total",
+                "Records the task returned from poll.",
+                records.len() as u64,
+            );
             for record in records {
                 self.send(record).await?;
             }
@@ -230,7 +236,7 @@ impl SourceTaskRunner {
         let Some(mut front) = self.in_flight.pop_front() else {
             return Ok(());
         };
-        if let Some(delivery) = front.delivery.take() {
+        if let Some(delivery) = front.delivery.as_mut() {
             check_delivery(delivery.await)?;
         }
         self.ack(front);
@@ -254,6 +260,14 @@ impl SourceTaskRunner {
     }
 
     fn ack(&mut self, record: InFlight) {
+        let (name, help) = match record.delivery {
+            Some(_) => ("source_records_written_total", "Records Kafka acknowledged."),
+            None => (
+                "source_records_skipped_total",
+                "Records left out because they could not be converted (errors.tolerance=all).",
+            ),
+        };
+        self.io.metrics.add(name, help, 1);
         match self.acked.iter_mut().find(|(p, _)| *p == record.partition) {
             Some(entry) => entry.1 = record.offset,
             None => self.acked.push((record.partition, record.offset)),
