@@ -221,7 +221,7 @@ impl Catalog {
             table,
             all_columns,
             columns,
-            config.decimal_mode,
+            config.representation,
         ))
     }
 

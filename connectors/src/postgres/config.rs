@@ -4,7 +4,7 @@ use regex::Regex;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, Props, Validator};
 
-use super::types::DecimalMode;
+use super::types::{DecimalMode, Representation, TimeMode};
 
 /// What the connector snapshots before streaming (`snapshot.mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,8 +67,8 @@ pub struct CdcConfig {
     pub heartbeat_query: Option<String>,
     /// `tombstones.on.delete`.
     pub tombstones_on_delete: bool,
-    /// `decimal.handling.mode`.
-    pub decimal_mode: DecimalMode,
+    /// `decimal.handling.mode` and `time.precision.mode`.
+    pub representation: Representation,
     filters: Filters,
 }
 
@@ -284,10 +284,12 @@ pub fn definition() -> ConfigDef {
                 "time.precision.mode",
                 ConfigType::String,
                 Importance::Low,
-                "adaptive (the only mode offered).",
+                "adaptive (Debezium's types, milliseconds up to precision 3, else microseconds), \
+                 adaptive_time_microseconds (time always in microseconds) or connect (Kafka Connect's \
+                 Date, Time and Timestamp, in milliseconds).",
             )
             .default_value("adaptive")
-            .validator(one_of(&["adaptive"])),
+            .validator(one_of(&["adaptive", "adaptive_time_microseconds", "connect"])),
         )
         .define(
             cap,
@@ -383,10 +385,17 @@ impl CdcConfig {
             heartbeat_interval_ms: parsed.int("heartbeat.interval.ms").unwrap_or(0).max(0) as u64,
             heartbeat_query: Some(string("heartbeat.action.query")).filter(|q| !q.trim().is_empty()),
             tombstones_on_delete: parsed.bool("tombstones.on.delete").unwrap_or(true),
-            decimal_mode: match mode("decimal.handling.mode").as_str() {
-                "double" => DecimalMode::Double,
-                "string" => DecimalMode::String,
-                _ => DecimalMode::Precise,
+            representation: Representation {
+                decimal: match mode("decimal.handling.mode").as_str() {
+                    "double" => DecimalMode::Double,
+                    "string" => DecimalMode::String,
+                    _ => DecimalMode::Precise,
+                },
+                time: match mode("time.precision.mode").as_str() {
+                    "adaptive_time_microseconds" => TimeMode::AdaptiveTimeMicroseconds,
+                    "connect" => TimeMode::Connect,
+                    _ => TimeMode::Adaptive,
+                },
             },
             filters: Filters {
                 schemas: regexes(&parsed, "schema.include.list")?,
@@ -464,6 +473,9 @@ mod tests {
             ("debezium", "dbz_publication", SnapshotMode::Initial)
         );
         assert!(c.tombstones_on_delete);
+        assert_eq!(c.representation, Representation::DEFAULT);
+        let connect = CdcConfig::parse(&props(&[("time.precision.mode", "connect")])).unwrap();
+        assert_eq!(connect.representation.time, TimeMode::Connect);
         assert_eq!(c.url(), "postgres://u:p%40ss%20word@127.0.0.1:5432/db?sslmode=prefer");
     }
 
@@ -497,6 +509,7 @@ mod tests {
     #[test]
     fn bad_values_are_refused() {
         assert!(CdcConfig::parse(&props(&[("snapshot.mode", "sometimes")])).is_err());
+        assert!(CdcConfig::parse(&props(&[("time.precision.mode", "nanos")])).is_err());
         assert!(CdcConfig::parse(&props(&[("table.include.list", "(")])).is_err());
     }
 }

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use weir_connector_api::{Field, Schema, SchemaType, Value};
 
 use super::decode::Datum;
-use super::types::{DecimalMode, PgType};
+use super::types::{PgType, Representation};
 
 /// What Debezium writes for a TOASTed value that did not change and was not sent.
 pub const UNAVAILABLE: &str = "__debezium_unavailable_value";
@@ -41,7 +41,7 @@ pub struct TableInfo {
     all_columns: Vec<String>,
     /// Whether old rows come whole (REPLICA IDENTITY FULL) rather than as their key.
     pub full_old_rows: bool,
-    decimal_mode: DecimalMode,
+    representation: Representation,
     key_schema: Option<Schema>,
     value_schema: Schema,
     envelope_schema: Schema,
@@ -121,10 +121,10 @@ impl TableInfo {
         table: &str,
         all_columns: Vec<String>,
         columns: Vec<ColumnInfo>,
-        decimal_mode: DecimalMode,
+        representation: Representation,
     ) -> Self {
         let topic = format!("{prefix}.{schema}.{table}");
-        let field = |c: &ColumnInfo| Field::new(&c.name, c.ty.schema(decimal_mode, c.optional));
+        let field = |c: &ColumnInfo| Field::new(&c.name, c.ty.schema(representation, c.optional));
         let keys: Vec<Field> = columns.iter().filter(|c| c.key).map(field).collect();
         let key_schema = (!keys.is_empty()).then(|| Schema::struct_of(keys).named(format!("{topic}.Key")));
         let value_schema = Schema::struct_of(columns.iter().map(field).collect())
@@ -150,7 +150,7 @@ impl TableInfo {
             columns,
             all_columns,
             full_old_rows: false,
-            decimal_mode,
+            representation,
             key_schema,
             value_schema,
             envelope_schema,
@@ -182,9 +182,9 @@ impl TableInfo {
             Datum::Null => Ok(Value::Null),
             Datum::Text(text) => column
                 .ty
-                .value(text, self.decimal_mode)
+                .value(text, self.representation)
                 .map_err(|e| format!("column {}: {e}", column.name)),
-            Datum::Unchanged => Ok(match column.ty.schema(self.decimal_mode, true).kind {
+            Datum::Unchanged => Ok(match column.ty.schema(self.representation, true).kind {
                 SchemaType::String => Value::String(UNAVAILABLE.into()),
                 SchemaType::Bytes => Value::Bytes(UNAVAILABLE.as_bytes().to_vec()),
                 SchemaType::Array => Value::Array(vec![Value::String(UNAVAILABLE.into())]),
@@ -214,7 +214,7 @@ impl TableInfo {
             .iter()
             .map(|c| {
                 let value = match datums.get(c.position).unwrap_or(&Datum::Null) {
-                    Datum::Null if !c.key && !c.optional => c.ty.zero(self.decimal_mode),
+                    Datum::Null if !c.key && !c.optional => c.ty.zero(self.representation),
                     datum => self.cell(c, datum)?,
                 };
                 Ok((c.name.clone(), value))
@@ -308,7 +308,7 @@ mod tests {
                 col(0, "id", PgType::Int4, false, true),
                 col(1, "body", PgType::Text, true, false),
             ],
-            DecimalMode::Precise,
+            Representation::DEFAULT,
         )
     }
 
@@ -365,7 +365,7 @@ mod tests {
                 col(1, "n", false, false),
                 col(2, "o", true, false),
             ],
-            DecimalMode::Precise,
+            Representation::DEFAULT,
         );
         let row = t
             .key_only_row(&[Datum::Text("4".into()), Datum::Null, Datum::Null])

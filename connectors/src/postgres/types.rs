@@ -19,6 +19,50 @@ pub enum DecimalMode {
     String,
 }
 
+/// How `date`, `time` and `timestamp` columns are represented (`time.precision.mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeMode {
+    /// Debezium's types, in milliseconds up to precision 3, else in microseconds.
+    Adaptive,
+    /// As `Adaptive`, but `time` always in microseconds.
+    AdaptiveTimeMicroseconds,
+    /// Kafka Connect's Date, Time and Timestamp (milliseconds).
+    Connect,
+}
+
+impl TimeMode {
+    /// Whether a `time` of precision `p` is counted in milliseconds (else microseconds).
+    fn time_in_millis(self, p: u32) -> bool {
+        match self {
+            TimeMode::Adaptive => p <= 3,
+            TimeMode::AdaptiveTimeMicroseconds => false,
+            TimeMode::Connect => true,
+        }
+    }
+
+    /// Whether a `timestamp` of precision `p` is counted in milliseconds (else microseconds).
+    fn timestamp_in_millis(self, p: u32) -> bool {
+        self == TimeMode::Connect || p <= 3
+    }
+}
+
+/// How column values are represented: `decimal.handling.mode` and `time.precision.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Representation {
+    /// Numbers of type `numeric`.
+    pub decimal: DecimalMode,
+    /// Dates and times.
+    pub time: TimeMode,
+}
+
+impl Representation {
+    /// Debezium's defaults: `precise` and `adaptive`.
+    pub const DEFAULT: Representation = Representation {
+        decimal: DecimalMode::Precise,
+        time: TimeMode::Adaptive,
+    };
+}
+
 /// A column type, resolved from its OID (and for enums and arrays, from the catalog).
 #[derive(Clone, Debug, PartialEq)]
 pub enum PgType {
@@ -116,7 +160,7 @@ fn builtin_array(oid: u32) -> Option<PgType> {
 
 impl PgType {
     /// The Connect schema Debezium uses for this type (optional when `optional`).
-    pub fn schema(&self, mode: DecimalMode, optional: bool) -> Schema {
+    pub fn schema(&self, repr: Representation, optional: bool) -> Schema {
         let named = |kind: SchemaType, name: &str| Schema::new(kind).named(name).versioned(1);
         let schema = match self {
             PgType::Int2 => Schema::new(SchemaType::Int16),
@@ -125,8 +169,8 @@ impl PgType {
             PgType::Float4 => Schema::new(SchemaType::Float32),
             PgType::Float8 => Schema::new(SchemaType::Float64),
             PgType::Bool => Schema::new(SchemaType::Boolean),
-            PgType::Numeric(_) if mode == DecimalMode::Double => Schema::new(SchemaType::Float64),
-            PgType::Numeric(_) if mode == DecimalMode::String => Schema::string(),
+            PgType::Numeric(_) if repr.decimal == DecimalMode::Double => Schema::new(SchemaType::Float64),
+            PgType::Numeric(_) if repr.decimal == DecimalMode::String => Schema::string(),
             PgType::Numeric(Some((precision, scale))) => Schema::new(SchemaType::Bytes)
                 .named("org.apache.kafka.connect.data.Decimal")
                 .versioned(1)
@@ -140,10 +184,21 @@ impl PgType {
             .versioned(1),
             PgType::Text => Schema::string(),
             PgType::Bytea => Schema::new(SchemaType::Bytes),
+            PgType::Date if repr.time == TimeMode::Connect => {
+                named(SchemaType::Int32, "org.apache.kafka.connect.data.Date")
+            }
             PgType::Date => named(SchemaType::Int32, "io.debezium.time.Date"),
-            PgType::Time(p) if *p <= 3 => named(SchemaType::Int32, "io.debezium.time.Time"),
+            PgType::Time(_) if repr.time == TimeMode::Connect => {
+                named(SchemaType::Int32, "org.apache.kafka.connect.data.Time")
+            }
+            PgType::Time(p) if repr.time.time_in_millis(*p) => named(SchemaType::Int32, "io.debezium.time.Time"),
             PgType::Time(_) => named(SchemaType::Int64, "io.debezium.time.MicroTime"),
-            PgType::Timestamp(p) if *p <= 3 => named(SchemaType::Int64, "io.debezium.time.Timestamp"),
+            PgType::Timestamp(_) if repr.time == TimeMode::Connect => {
+                named(SchemaType::Int64, "org.apache.kafka.connect.data.Timestamp")
+            }
+            PgType::Timestamp(p) if repr.time.timestamp_in_millis(*p) => {
+                named(SchemaType::Int64, "io.debezium.time.Timestamp")
+            }
             PgType::Timestamp(_) => named(SchemaType::Int64, "io.debezium.time.MicroTimestamp"),
             PgType::TimestampTz => named(SchemaType::String, "io.debezium.time.ZonedTimestamp"),
             PgType::Interval => named(SchemaType::Int64, "io.debezium.time.MicroDuration"),
@@ -152,15 +207,15 @@ impl PgType {
             PgType::Enum(labels) => {
                 named(SchemaType::String, "io.debezium.data.Enum").with_parameter("allowed", labels.join(","))
             }
-            PgType::Array(element) => Schema::array_of(element.schema(mode, true)),
+            PgType::Array(element) => Schema::array_of(element.schema(repr, true)),
         };
         if optional { schema.optional() } else { schema }
     }
 
     /// The value a required column takes in a row Postgres did not send in full (the old row of
     /// an update or delete under REPLICA IDENTITY DEFAULT holds only the key).
-    pub fn zero(&self, mode: DecimalMode) -> Value {
-        match self.schema(mode, false).kind {
+    pub fn zero(&self, repr: Representation) -> Value {
+        match self.schema(repr, false).kind {
             SchemaType::Int8 => Value::Int8(0),
             SchemaType::Int16 => Value::Int16(0),
             SchemaType::Int32 => Value::Int32(0),
@@ -180,7 +235,7 @@ impl PgType {
     }
 
     /// Converts a value from the type's text output.
-    pub fn value(&self, text: &str, mode: DecimalMode) -> Result<Value, String> {
+    pub fn value(&self, text: &str, repr: Representation) -> Result<Value, String> {
         let bad = || format!("cannot read {text:?} as {self:?}");
         Ok(match self {
             PgType::Int2 => Value::Int16(text.parse().map_err(|_| bad())?),
@@ -189,8 +244,10 @@ impl PgType {
             PgType::Float4 => Value::Float32(parse_float(text).ok_or_else(bad)? as f32),
             PgType::Float8 => Value::Float64(parse_float(text).ok_or_else(bad)?),
             PgType::Bool => Value::Boolean(text == "t" || text == "true"),
-            PgType::Numeric(_) if mode == DecimalMode::String => Value::String(text.to_owned()),
-            PgType::Numeric(_) if mode == DecimalMode::Double => Value::Float64(parse_float(text).ok_or_else(bad)?),
+            PgType::Numeric(_) if repr.decimal == DecimalMode::String => Value::String(text.to_owned()),
+            PgType::Numeric(_) if repr.decimal == DecimalMode::Double => {
+                Value::Float64(parse_float(text).ok_or_else(bad)?)
+            }
             PgType::Numeric(_) if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => Value::Null,
             PgType::Numeric(Some((_, scale))) => Value::Bytes(unscaled_bytes(text, *scale).ok_or_else(bad)?),
             PgType::Numeric(None) => {
@@ -208,7 +265,7 @@ impl PgType {
             PgType::Date => Value::Int32(parse_date(text).ok_or_else(bad)?),
             PgType::Time(p) => {
                 let micros = parse_time(text).ok_or_else(bad)?;
-                if *p <= 3 {
+                if repr.time.time_in_millis(*p) {
                     Value::Int32((micros / 1000) as i32)
                 } else {
                     Value::Int64(micros)
@@ -216,7 +273,7 @@ impl PgType {
             }
             PgType::Timestamp(p) => {
                 let micros = parse_timestamp(text).ok_or_else(bad)?.0;
-                if *p <= 3 {
+                if repr.time.timestamp_in_millis(*p) {
                     Value::Int64(micros.div_euclid(1000))
                 } else {
                     Value::Int64(micros)
@@ -231,7 +288,7 @@ impl PgType {
                 parse_array(text)
                     .ok_or_else(bad)?
                     .into_iter()
-                    .map(|item| item.map_or(Ok(Value::Null), |s| element.value(&s, mode)))
+                    .map(|item| item.map_or(Ok(Value::Null), |s| element.value(&s, repr)))
                     .collect::<Result<_, _>>()?,
             ),
         })
@@ -469,7 +526,7 @@ fn parse_array(text: &str) -> Option<Vec<Option<String>>> {
 mod tests {
     use super::*;
 
-    const P: DecimalMode = DecimalMode::Precise;
+    const P: Representation = Representation::DEFAULT;
 
     #[test]
     fn integers_floats_booleans_text() {
@@ -519,6 +576,42 @@ mod tests {
             Ok(Value::String("2024-03-01T00:00:00Z".into()))
         );
         assert_eq!(format_utc(-1), "1969-12-31T23:59:59.999999Z");
+    }
+
+    #[test]
+    fn time_precision_modes() {
+        let with = |time| Representation {
+            time,
+            ..Representation::DEFAULT
+        };
+        let (micros, connect) = (with(TimeMode::AdaptiveTimeMicroseconds), with(TimeMode::Connect));
+        let name = |ty: PgType, repr| ty.schema(repr, false).name;
+        assert_eq!(
+            PgType::Time(3).value("00:00:01.25", micros),
+            Ok(Value::Int64(1_250_000))
+        );
+        assert_eq!(
+            name(PgType::Time(3), micros).as_deref(),
+            Some("io.debezium.time.MicroTime")
+        );
+        assert_eq!(
+            PgType::Timestamp(3).value("1970-01-01 00:00:01.5", micros),
+            Ok(Value::Int64(1500))
+        );
+        assert_eq!(PgType::Time(6).value("00:00:01.25", connect), Ok(Value::Int32(1250)));
+        assert_eq!(
+            PgType::Timestamp(6).value("1970-01-01 00:00:01.000999", connect),
+            Ok(Value::Int64(1000))
+        );
+        assert_eq!(PgType::Date.value("1970-01-02", connect), Ok(Value::Int32(1)));
+        for (ty, expected) in [
+            (PgType::Date, "org.apache.kafka.connect.data.Date"),
+            (PgType::Time(6), "org.apache.kafka.connect.data.Time"),
+            (PgType::Timestamp(6), "org.apache.kafka.connect.data.Timestamp"),
+            (PgType::TimestampTz, "io.debezium.time.ZonedTimestamp"),
+        ] {
+            assert_eq!(name(ty, connect).as_deref(), Some(expected));
+        }
     }
 
     #[test]
