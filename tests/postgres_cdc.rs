@@ -648,3 +648,49 @@ async fn always_takes_a_new_snapshot_at_each_start() {
     drop(worker);
     cleanup(&mut conn, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stopping_mid_snapshot_is_prompt_and_releases_the_slot() {
+    let (mut conn, schema) = database().await;
+    sql(
+        &mut conn,
+        &format!(
+            "CREATE TABLE {schema}.t (id integer PRIMARY KEY, body text);
+             INSERT INTO {schema}.t SELECT g, repeat('x', 100) FROM generate_series(1, 300000) g"
+        ),
+    )
+    .await;
+    let worker = Worker::start().await;
+    let config = cdc_config(&schema, &["t"], json!({"snapshot.fetch.size": "500"}));
+    worker.create("cdc", config).await;
+    support::eventually("the snapshot to be under way", Duration::from_secs(60), || async {
+        let running = worker.metric("postgres_snapshot_running", "cdc", 0).await;
+        let rows = worker.metric("postgres_snapshot_rows_scanned", "cdc", 0).await;
+        (running == Some(1.0) && rows.is_some_and(|r| r > 0.0)).then_some(())
+    })
+    .await;
+
+    assert_eq!(worker.request("PUT", "/connectors/cdc/stop", None).await.0, 204);
+    worker.wait_for_state("cdc", "STOPPED", 0).await;
+    support::eventually("the slot to be released", Duration::from_secs(30), || {
+        let schema = schema.clone();
+        async move {
+            let mut conn = PgConnection::connect(&pg_url()).await.ok()?;
+            let active: bool = sqlx::query_scalar("SELECT active FROM pg_replication_slots WHERE slot_name = $1")
+                .bind(&schema)
+                .fetch_one(&mut conn)
+                .await
+                .ok()?;
+            (!active).then_some(())
+        }
+    })
+    .await;
+    assert!(
+        !worker.log().contains("did not stop in time"),
+        "the task stopped by itself:\n{}",
+        worker.log()
+    );
+
+    drop(worker);
+    cleanup(&mut conn, &schema).await;
+}

@@ -137,6 +137,11 @@ impl Replication {
 
     /// Ends the session.
     pub async fn close(mut self) {
+        if !self.started {
+            // A session that never started streaming waits for its next command, not for a stop
+            // request: dropping the client ends it (a graceful shutdown would wait forever).
+            return;
+        }
         if let Err(e) = self.client.shutdown().await {
             tracing::debug!(error = %e, "closing the replication connection");
         }
