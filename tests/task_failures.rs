@@ -78,7 +78,7 @@ impl SourceTask for TestTask {
                     partition,
                     offset,
                     &self.topic,
-                    Some(Schema::string()),
+                    Some(Arc::new(Schema::string())),
                     Value::from("tick"),
                 )])
             }

@@ -1,4 +1,7 @@
-//! The records that cross between connectors and the runtime.
+//! The records that cross between connectors and the runtime. Schemas are shared (`Arc`): a
+//! connector builds one per table or topic, not one per record.
+
+use std::sync::Arc;
 
 use crate::data::{Schema, Value};
 
@@ -35,11 +38,11 @@ pub struct SourceRecord {
     /// The destination partition; `None` lets the producer choose from the key.
     pub partition: Option<i32>,
     /// The key's schema, if it has one.
-    pub key_schema: Option<Schema>,
+    pub key_schema: Option<Arc<Schema>>,
     /// The key.
     pub key: Value,
     /// The value's schema, if it has one.
-    pub value_schema: Option<Schema>,
+    pub value_schema: Option<Arc<Schema>>,
     /// The value; [`Value::Null`] is a tombstone.
     pub value: Value,
     /// The timestamp in milliseconds since the epoch; `None` lets the producer stamp it.
@@ -54,7 +57,7 @@ impl SourceRecord {
         source_partition: SourceMap,
         source_offset: SourceMap,
         topic: impl Into<String>,
-        value_schema: Option<Schema>,
+        value_schema: Option<Arc<Schema>>,
         value: Value,
     ) -> Self {
         SourceRecord {
@@ -72,7 +75,7 @@ impl SourceRecord {
     }
 
     /// The same record, with a key.
-    pub fn with_key(mut self, key_schema: Option<Schema>, key: Value) -> Self {
+    pub fn with_key(mut self, key_schema: Option<Arc<Schema>>, key: Value) -> Self {
         self.key_schema = key_schema;
         self.key = key;
         self
@@ -89,11 +92,11 @@ pub struct SinkRecord {
     /// Its offset in that partition.
     pub offset: i64,
     /// The key's schema, if the converter found one.
-    pub key_schema: Option<Schema>,
+    pub key_schema: Option<Arc<Schema>>,
     /// The key.
     pub key: Value,
     /// The value's schema, if the converter found one.
-    pub value_schema: Option<Schema>,
+    pub value_schema: Option<Arc<Schema>>,
     /// The value; [`Value::Null`] is a tombstone.
     pub value: Value,
     /// The timestamp in milliseconds since the epoch.

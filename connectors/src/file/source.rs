@@ -2,6 +2,7 @@
 
 use std::io::SeekFrom;
 use std::os::unix::fs::MetadataExt;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,6 +14,9 @@ use weir_connector_api::{
 };
 
 use super::{VERSION, file_key};
+
+/// The schema of every line: a string.
+static LINE_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| Arc::new(Schema::string()));
 
 /// How long a poll waits when the file has no new complete line.
 const IDLE_WAIT: Duration = Duration::from_secs(1);
@@ -139,7 +143,7 @@ impl FileSourceTask {
             self.partition.clone(),
             offset,
             self.topic.clone(),
-            Some(Schema::string()),
+            Some(LINE_SCHEMA.clone()),
             Value::String(text),
         )
     }

@@ -1,6 +1,7 @@
 //! Debezium's change event format: per-table key and value schemas, the `source` block, and
 //! the envelope (`before`, `after`, `source`, `op`, `ts_ms`, ...).
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use weir_connector_api::{Field, Schema, SchemaType, Value};
@@ -42,9 +43,9 @@ pub struct TableInfo {
     /// Whether old rows come whole (REPLICA IDENTITY FULL) rather than as their key.
     pub full_old_rows: bool,
     representation: Representation,
-    key_schema: Option<Schema>,
+    key_schema: Option<Arc<Schema>>,
     value_schema: Schema,
-    envelope_schema: Schema,
+    envelope_schema: Arc<Schema>,
 }
 
 /// Where and when a change happened, for the `source` block.
@@ -126,7 +127,7 @@ impl TableInfo {
         let topic = format!("{prefix}.{schema}.{table}");
         let field = |c: &ColumnInfo| Field::new(&c.name, c.ty.schema(representation, c.optional));
         let keys: Vec<Field> = columns.iter().filter(|c| c.key).map(field).collect();
-        let key_schema = (!keys.is_empty()).then(|| Schema::struct_of(keys).named(format!("{topic}.Key")));
+        let key_schema = (!keys.is_empty()).then(|| Arc::new(Schema::struct_of(keys).named(format!("{topic}.Key"))));
         let value_schema = Schema::struct_of(columns.iter().map(field).collect())
             .optional()
             .named(format!("{topic}.Value"));
@@ -153,7 +154,7 @@ impl TableInfo {
             representation,
             key_schema,
             value_schema,
-            envelope_schema,
+            envelope_schema: Arc::new(envelope_schema),
         }
     }
 
@@ -163,12 +164,12 @@ impl TableInfo {
     }
 
     /// The key schema; `None` for a table without a primary key.
-    pub fn key_schema(&self) -> Option<&Schema> {
+    pub fn key_schema(&self) -> Option<&Arc<Schema>> {
         self.key_schema.as_ref()
     }
 
     /// The envelope schema.
-    pub fn envelope_schema(&self) -> &Schema {
+    pub fn envelope_schema(&self) -> &Arc<Schema> {
         &self.envelope_schema
     }
 

@@ -556,10 +556,10 @@ impl Running {
                 self.partition.clone(),
                 offset,
                 format!("__debezium-heartbeat.{prefix}"),
-                Some(value_schema),
+                Some(Arc::new(value_schema)),
                 value,
             )
-            .with_key(Some(key_schema), key),
+            .with_key(Some(Arc::new(key_schema)), key),
         ))
     }
 

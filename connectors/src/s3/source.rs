@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use serde_json::json;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{
-    ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectError, Connector, Importance, OffsetReader, Props, Schema,
-    SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, Validator, Value,
+    ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectError, Connector, Importance, OffsetReader, Props,
+    SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, Validator,
 };
 
 use super::format::{self, Format};
@@ -134,7 +134,7 @@ struct Pending {
 /// The object being read.
 struct Reading {
     pending: Pending,
-    records: Vec<(Option<Schema>, Value)>,
+    records: Vec<format::Decoded>,
     next: usize,
 }
 

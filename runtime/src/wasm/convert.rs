@@ -1,6 +1,8 @@
 //! Crossing the boundary: records, payloads, configs and errors between the connector API and
 //! the plugin interface's types.
 
+use std::sync::Arc;
+
 use weir_connector_api::{
     ConfigDef, ConfigKey, ConfigType, ConnectError, Header, Importance, Props, Schema, SinkRecord, SourceMap,
     SourceRecord, Validator, Value,
@@ -71,14 +73,14 @@ pub fn config_def(keys: Vec<wit::ConfigKey>) -> ConfigDef {
 /// schemas, so each is parsed or written once per batch, not once per record.
 #[derive(Default)]
 struct SchemaCache {
-    known: Vec<(String, Schema)>,
+    known: Vec<(String, Arc<Schema>)>,
 }
 
 impl SchemaCache {
     /// How many distinct schemas one batch keeps.
     const SIZE: usize = 4;
 
-    fn remember(&mut self, text: String, schema: Schema) {
+    fn remember(&mut self, text: String, schema: Arc<Schema>) {
         if self.known.len() == Self::SIZE {
             self.known.remove(0);
         }
@@ -86,30 +88,33 @@ impl SchemaCache {
     }
 
     /// The schema a guest sent as text.
-    fn parse(&mut self, text: String) -> Result<Schema, ConnectError> {
+    fn parse(&mut self, text: String) -> Result<Arc<Schema>, ConnectError> {
         if let Some((_, schema)) = self.known.iter().find(|(t, _)| *t == text) {
             return Ok(schema.clone());
         }
         let bad = |what: &str, e: String| ConnectError::Data(format!("the plugin sent {what}: {e}"));
         let json = serde_json::from_str(&text).map_err(|e| bad("a schema that is not JSON", e.to_string()))?;
-        let schema = schema_from_json(&json).map_err(|e| bad("an invalid schema", e.0))?;
+        let schema = Arc::new(schema_from_json(&json).map_err(|e| bad("an invalid schema", e.0))?);
         self.remember(text, schema.clone());
         Ok(schema)
     }
 
     /// A schema as text for the guest.
     fn text(&mut self, schema: &Schema) -> String {
-        if let Some((text, _)) = self.known.iter().find(|(_, s)| s == schema) {
+        if let Some((text, _)) = self.known.iter().find(|(_, s)| s.as_ref() == schema) {
             return text.clone();
         }
         let text = schema_to_json(schema).to_string();
-        self.remember(text.clone(), schema.clone());
+        self.remember(text.clone(), Arc::new(schema.clone()));
         text
     }
 }
 
 /// A key or value from the guest, in the connector API's data model.
-fn from_payload(payload: wit::Payload, schemas: &mut SchemaCache) -> Result<(Option<Schema>, Value), ConnectError> {
+fn from_payload(
+    payload: wit::Payload,
+    schemas: &mut SchemaCache,
+) -> Result<(Option<Arc<Schema>>, Value), ConnectError> {
     let bad = |what: &str, e: String| ConnectError::Data(format!("the plugin sent {what}: {e}"));
     let schema = payload.schema.map(|text| schemas.parse(text)).transpose()?;
     let value = match payload.data {
@@ -201,8 +206,8 @@ fn sink_record(record: &SinkRecord, schemas: &mut SchemaCache) -> Result<wit::Si
         topic: record.topic.clone(),
         partition: record.partition,
         offset: record.offset,
-        key: to_payload(record.key_schema.as_ref(), &record.key, schemas)?,
-        value: to_payload(record.value_schema.as_ref(), &record.value, schemas)?,
+        key: to_payload(record.key_schema.as_deref(), &record.key, schemas)?,
+        value: to_payload(record.value_schema.as_deref(), &record.value, schemas)?,
         timestamp: record.timestamp,
         headers: record
             .headers
@@ -230,7 +235,7 @@ mod tests {
         };
         let (schema, value) = from_payload(payload, &mut SchemaCache::default()).expect("from the guest");
         assert_eq!(value.field("id"), Some(&Value::Int64(7)));
-        let back = to_payload(schema.as_ref(), &value, &mut SchemaCache::default()).expect("to the guest");
+        let back = to_payload(schema.as_deref(), &value, &mut SchemaCache::default()).expect("to the guest");
         let wit::Data::Json(text) = back.data else {
             panic!("a JSON payload")
         };

@@ -157,13 +157,13 @@ impl SourceTaskRunner {
         let converted = self
             .io
             .key_converter
-            .encode(topic, record.key_schema.as_ref(), &record.key)
+            .encode(topic, record.key_schema.as_deref(), &record.key)
             .and_then(|key| {
                 Ok((
                     key,
                     self.io
                         .value_converter
-                        .encode(topic, record.value_schema.as_ref(), &record.value)?,
+                        .encode(topic, record.value_schema.as_deref(), &record.value)?,
                 ))
             });
         let (key, value) = match converted {

@@ -5,7 +5,11 @@ use std::io::{Read, Write};
 use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
+use std::sync::Arc;
+
 use weir_connector_api::{ConnectError, Schema, SinkRecord, Value};
+
+use super::Decoded;
 
 /// The most uncompressed bytes gzip keeps back before writing them out.
 const GZIP_HELD_BACK: usize = 64 * 1024;
@@ -149,7 +153,7 @@ fn plain(data: &[u8], gzip: bool) -> Result<std::borrow::Cow<'_, [u8]>, ConnectE
 }
 
 /// The records of a JSON lines object, as schemaless values.
-pub fn decode_json(data: &[u8], gzip: bool) -> Result<Vec<(Option<Schema>, Value)>, ConnectError> {
+pub fn decode_json(data: &[u8], gzip: bool) -> Result<Vec<Decoded>, ConnectError> {
     let data = plain(data, gzip)?;
     data.split(|b| *b == b'\n')
         .filter(|line| !line.is_empty())
@@ -163,9 +167,9 @@ pub fn decode_json(data: &[u8], gzip: bool) -> Result<Vec<(Option<Schema>, Value
 }
 
 /// The records of a bytes object: what lies between separators.
-pub fn decode_bytes(data: &[u8], separator: &[u8], gzip: bool) -> Result<Vec<(Option<Schema>, Value)>, ConnectError> {
+pub fn decode_bytes(data: &[u8], separator: &[u8], gzip: bool) -> Result<Vec<Decoded>, ConnectError> {
     let data = plain(data, gzip)?;
-    let schema = Some(Schema::new(weir_connector_api::SchemaType::Bytes).optional());
+    let schema = Some(Arc::new(Schema::new(weir_connector_api::SchemaType::Bytes).optional()));
     if separator.is_empty() {
         return Ok(vec![(schema, Value::Bytes(data.into_owned()))]);
     }

@@ -6,12 +6,17 @@
 mod lines;
 mod parquet;
 
+use std::sync::Arc;
+
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, Schema, SinkRecord, Value};
 
 use self::lines::LineEncoder;
 use self::parquet::{ParquetCodec, ParquetEncoder};
 
+/// A record read back from an object: its value, and its schema where the format keeps one
+/// (shared by the object's records).
+pub type Decoded = (Option<Arc<Schema>>, Value);
 /// Class names accepted for JSON lines.
 const JSON_CLASSES: &[&str] = &["json", "io.confluent.connect.s3.format.json.JsonFormat"];
 /// Class names accepted for raw bytes.
@@ -141,7 +146,7 @@ impl Format {
     }
 
     /// The records of an object, as values and their schema where the format keeps one.
-    pub fn decode(&self, data: &[u8]) -> Result<Vec<(Option<Schema>, Value)>, ConnectError> {
+    pub fn decode(&self, data: &[u8]) -> Result<Vec<Decoded>, ConnectError> {
         match &self.layout {
             Layout::Json => lines::decode_json(data, self.gzip),
             Layout::Bytes { separator, .. } => lines::decode_bytes(data, separator, self.gzip),

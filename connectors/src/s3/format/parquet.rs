@@ -16,6 +16,8 @@ use parquet::record::Field as ParquetField;
 use parquet::schema::types::{ColumnDescriptor, Type};
 use weir_connector_api::{ConnectError, Field, Schema, SchemaType, SinkRecord, Value};
 
+use super::Decoded;
+
 /// The compression inside a Parquet object (`parquet.codec`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParquetCodec {
@@ -87,7 +89,7 @@ impl ParquetEncoder {
     /// Adds a record; its value must be a struct of the object's schema.
     pub fn append(&mut self, record: &SinkRecord) -> Result<(), ConnectError> {
         let at = || format!("{}-{}@{}", record.topic, record.partition, record.offset);
-        let (Some(schema), Value::Struct(fields)) = (&record.value_schema, &record.value) else {
+        let (Some(schema), Value::Struct(fields)) = (record.value_schema.as_deref(), &record.value) else {
             return Err(ConnectError::Data(format!(
                 "Parquet needs struct values with a schema ({}); use a converter that carries one, e.g. JsonConverter with value.converter.schemas.enable=true",
                 at()
@@ -340,17 +342,17 @@ fn write_column<'a>(
 }
 
 /// The rows of a Parquet object, as struct values with a schema read from the file's columns.
-pub fn decode(data: &[u8]) -> Result<Vec<(Option<Schema>, Value)>, ConnectError> {
+pub fn decode(data: &[u8]) -> Result<Vec<Decoded>, ConnectError> {
     let invalid =
         |e: parquet::errors::ParquetError| ConnectError::Data(format!("the object is not valid Parquet: {e}"));
     let reader = SerializedFileReader::new(bytes::Bytes::copy_from_slice(data)).map_err(invalid)?;
     let columns = reader.metadata().file_metadata().schema_descr().columns().to_vec();
-    let schema = Schema::struct_of(
+    let schema = Arc::new(Schema::struct_of(
         columns
             .iter()
             .map(|c| Field::new(c.name(), connect_schema(c)))
             .collect(),
-    );
+    ));
     let mut records = Vec::new();
     for row in reader.get_row_iter(None).map_err(invalid)? {
         let row = row.map_err(invalid)?;
@@ -418,7 +420,7 @@ mod tests {
             offset: 0,
             key_schema: None,
             key: Value::Null,
-            value_schema: Some(schema.clone()),
+            value_schema: Some(Arc::new(schema.clone())),
             value,
             timestamp: None,
             headers: Vec::new(),
