@@ -269,33 +269,56 @@ impl Value {
     /// `schemas.enable=false`: bytes in base64, maps with string keys as objects, other maps as
     /// arrays of `[key, value]` pairs.
     pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Writes a value as schemaless JSON: bytes in base64, a map with string keys as an object and
+/// any other map as an array of `[key, value]` pairs, a non-finite float as `null`.
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use base64::Engine as _;
-        use serde_json::Value as J;
+        use serde::ser::{SerializeMap, SerializeSeq};
         match self {
-            Value::Null => J::Null,
-            Value::Boolean(b) => J::Bool(*b),
-            Value::Int8(i) => J::from(*i),
-            Value::Int16(i) => J::from(*i),
-            Value::Int32(i) => J::from(*i),
-            Value::Int64(i) => J::from(*i),
-            Value::Float32(f) => serde_json::Number::from_f64(f64::from(*f)).map_or(J::Null, J::Number),
-            Value::Float64(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::String(s) => J::String(s.clone()),
-            Value::Bytes(b) => J::String(base64::engine::general_purpose::STANDARD.encode(b)),
-            Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
-            Value::Map(entries) if entries.iter().all(|(k, _)| matches!(k, Value::String(_))) => J::Object(
-                entries
-                    .iter()
-                    .filter_map(|(k, v)| k.as_str().map(|k| (k.to_owned(), v.to_json())))
-                    .collect(),
-            ),
-            Value::Map(entries) => J::Array(
-                entries
-                    .iter()
-                    .map(|(k, v)| J::Array(vec![k.to_json(), v.to_json()]))
-                    .collect(),
-            ),
-            Value::Struct(fields) => J::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Null => s.serialize_unit(),
+            Value::Boolean(b) => s.serialize_bool(*b),
+            Value::Int8(i) => s.serialize_i8(*i),
+            Value::Int16(i) => s.serialize_i16(*i),
+            Value::Int32(i) => s.serialize_i32(*i),
+            Value::Int64(i) => s.serialize_i64(*i),
+            Value::Float32(f) if f.is_finite() => s.serialize_f32(*f),
+            Value::Float64(f) if f.is_finite() => s.serialize_f64(*f),
+            Value::Float32(_) | Value::Float64(_) => s.serialize_unit(),
+            Value::String(text) => s.serialize_str(text),
+            Value::Bytes(b) => s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b)),
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) if entries.iter().all(|(k, _)| matches!(k, Value::String(_))) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Value::Map(entries) => {
+                let mut seq = s.serialize_seq(Some(entries.len()))?;
+                for (k, v) in entries {
+                    seq.serialize_element(&(k, v))?;
+                }
+                seq.end()
+            }
+            Value::Struct(fields) => {
+                let mut map = s.serialize_map(Some(fields.len()))?;
+                for (name, v) in fields {
+                    map.serialize_entry(name, v)?;
+                }
+                map.end()
+            }
         }
     }
 }

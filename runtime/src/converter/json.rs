@@ -2,6 +2,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 use weir_connector_api::{Field, Props, Schema, SchemaType, Value};
 
@@ -39,16 +41,17 @@ impl Converter for JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(None);
         }
-        let payload = value_to_json(schema, value)?;
-        let json = if self.schemas_enable {
-            let mut envelope = Map::new();
-            envelope.insert("schema".into(), schema.map_or(Json::Null, schema_to_json));
-            envelope.insert("payload".into(), payload);
-            Json::Object(envelope)
+        let payload = Shaped { schema, value };
+        let bytes = if self.schemas_enable {
+            let envelope = Envelope {
+                schema: schema.map(schema_to_json),
+                payload,
+            };
+            serde_json::to_vec(&envelope)
         } else {
-            payload
+            serde_json::to_vec(&payload)
         };
-        serde_json::to_vec(&json).map(Some).map_err(|e| err(e.to_string()))
+        bytes.map(Some).map_err(|e| err(e.to_string()))
     }
 
     fn decode(&self, topic: &str, data: Option<&[u8]>) -> Result<(Option<Schema>, Value), ConversionError> {
@@ -80,26 +83,9 @@ impl Converter for JsonConverter {
 
 /// A schema in Kafka Connect's JSON form.
 pub fn schema_to_json(schema: &Schema) -> Json {
+    // Kafka Connect's order: the type, its parts, then optional, name, version, doc, parameters.
     let mut obj = Map::new();
     obj.insert("type".into(), schema.kind.wire_name().into());
-    obj.insert("optional".into(), schema.optional.into());
-    if let Some(name) = &schema.name {
-        obj.insert("name".into(), name.clone().into());
-    }
-    if let Some(version) = schema.version {
-        obj.insert("version".into(), version.into());
-    }
-    if let Some(doc) = &schema.doc {
-        obj.insert("doc".into(), doc.clone().into());
-    }
-    if !schema.parameters.is_empty() {
-        let params = schema
-            .parameters
-            .iter()
-            .map(|(k, v)| (k.clone(), Json::from(v.clone())))
-            .collect();
-        obj.insert("parameters".into(), Json::Object(params));
-    }
     match schema.kind {
         SchemaType::Struct => {
             let fields = schema
@@ -127,6 +113,24 @@ pub fn schema_to_json(schema: &Schema) -> Json {
             }
         }
         _ => {}
+    }
+    obj.insert("optional".into(), schema.optional.into());
+    if let Some(name) = &schema.name {
+        obj.insert("name".into(), name.clone().into());
+    }
+    if let Some(version) = schema.version {
+        obj.insert("version".into(), version.into());
+    }
+    if let Some(doc) = &schema.doc {
+        obj.insert("doc".into(), doc.clone().into());
+    }
+    if !schema.parameters.is_empty() {
+        let params = schema
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), Json::from(v.clone())))
+            .collect();
+        obj.insert("parameters".into(), Json::Object(params));
     }
     Json::Object(obj)
 }
@@ -187,52 +191,73 @@ pub fn schema_from_json(json: &Json) -> Result<Schema, ConversionError> {
     Ok(schema)
 }
 
+/// Kafka Connect's `{"schema", "payload"}` envelope.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    schema: Option<Json>,
+    payload: Shaped<'a>,
+}
+
 /// A value as JSON, shaped by its schema when it has one.
 pub(crate) fn value_to_json(schema: Option<&Schema>, value: &Value) -> Result<Json, ConversionError> {
-    let Some(schema) = schema else {
-        return Ok(value.to_json());
-    };
-    match value {
-        Value::Null if schema.optional => Ok(Json::Null),
-        Value::Null => Err(err(
-            "Conversion error: null value for field that is required and has no default value",
-        )),
-        Value::Struct(fields) => {
-            let mut obj = Map::new();
-            for field in &schema.fields {
-                let v = fields
-                    .iter()
-                    .find(|(n, _)| *n == field.name)
-                    .map_or(&Value::Null, |(_, v)| v);
-                obj.insert(field.name.clone(), value_to_json(Some(&field.schema), v)?);
-            }
-            Ok(Json::Object(obj))
-        }
-        Value::Array(items) => {
-            let item_schema = schema.value_schema.as_deref();
-            items
-                .iter()
-                .map(|v| value_to_json(item_schema, v))
-                .collect::<Result<_, _>>()
-                .map(Json::Array)
-        }
-        Value::Map(entries) => {
-            let (ks, vs) = (schema.key_schema.as_deref(), schema.value_schema.as_deref());
-            if ks.is_some_and(|k| k.kind == SchemaType::String) {
-                let mut obj = Map::new();
-                for (k, v) in entries {
-                    obj.insert(k.as_str().unwrap_or_default().to_owned(), value_to_json(vs, v)?);
+    serde_json::to_value(Shaped { schema, value }).map_err(|e| err(e.to_string()))
+}
+
+/// A value with its schema, written as Kafka Connect's JsonConverter writes it: a struct's
+/// fields in schema order (a missing one as `null`), a map with string keys as an object and
+/// any other as `[key, value]` pairs. Serialized straight to bytes, with no JSON tree between.
+struct Shaped<'a> {
+    schema: Option<&'a Schema>,
+    value: &'a Value,
+}
+
+impl<'a> Serialize for Shaped<'a> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Some(schema) = self.schema else {
+            return self.value.serialize(s);
+        };
+        let shaped = |schema: Option<&'a Schema>, value: &'a Value| Shaped { schema, value };
+        match self.value {
+            Value::Null if schema.optional => s.serialize_unit(),
+            Value::Null => Err(S::Error::custom(
+                "Conversion error: null value for field that is required and has no default value",
+            )),
+            Value::Struct(fields) => {
+                let mut map = s.serialize_map(Some(schema.fields.len()))?;
+                for field in &schema.fields {
+                    let value = fields
+                        .iter()
+                        .find(|(n, _)| *n == field.name)
+                        .map_or(&Value::Null, |(_, v)| v);
+                    map.serialize_entry(&field.name, &shaped(Some(&field.schema), value))?;
                 }
-                Ok(Json::Object(obj))
-            } else {
-                entries
-                    .iter()
-                    .map(|(k, v)| Ok(Json::Array(vec![value_to_json(ks, k)?, value_to_json(vs, v)?])))
-                    .collect::<Result<_, ConversionError>>()
-                    .map(Json::Array)
+                map.end()
             }
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&shaped(schema.value_schema.as_deref(), item))?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) => {
+                let (ks, vs) = (schema.key_schema.as_deref(), schema.value_schema.as_deref());
+                if ks.is_some_and(|k| k.kind == SchemaType::String) {
+                    let mut map = s.serialize_map(Some(entries.len()))?;
+                    for (k, v) in entries {
+                        map.serialize_entry(k.as_str().unwrap_or_default(), &shaped(vs, v))?;
+                    }
+                    map.end()
+                } else {
+                    let mut seq = s.serialize_seq(Some(entries.len()))?;
+                    for (k, v) in entries {
+                        seq.serialize_element(&(shaped(ks, k), shaped(vs, v)))?;
+                    }
+                    seq.end()
+                }
+            }
+            primitive => primitive.serialize(s),
         }
-        primitive => Ok(primitive.to_json()),
     }
 }
 
@@ -373,6 +398,22 @@ mod tests {
     }
 
     #[test]
+    fn structs_keep_their_field_order_as_kafka_connect_writes_them() {
+        let (schema, value) = person();
+        let schemaless = converter(false).encode("t", Some(&schema), &value).unwrap().unwrap();
+        assert_eq!(
+            schemaless,
+            br#"{"id":7,"name":null,"tags":["a"],"photo":"AQID","price":"BNI="}"#
+        );
+        let with_schema = converter(true).encode("t", Some(&schema), &value).unwrap().unwrap();
+        let text = String::from_utf8(with_schema).unwrap();
+        assert!(
+            text.starts_with(r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},"#),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn envelope_round_trips() {
         let (schema, value) = person();
         let c = converter(true);
@@ -401,7 +442,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             bytes,
-            br#"{"payload":"line","schema":{"optional":false,"type":"string"}}"#
+            br#"{"schema":{"type":"string","optional":false},"payload":"line"}"#
         );
     }
 

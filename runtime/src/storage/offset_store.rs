@@ -26,6 +26,13 @@ fn key(connector: &str, partition: &SourceMap) -> String {
     Json::Array(vec![connector.into(), Json::Object(partition.clone())]).to_string()
 }
 
+/// A source partition's identity: its fields sorted by name, so the order a connector or a REST
+/// client wrote them in does not matter.
+fn partition_id(partition: &SourceMap) -> String {
+    let sorted: BTreeMap<&String, &Json> = partition.iter().collect();
+    serde_json::to_string(&sorted).unwrap_or_default()
+}
+
 impl OffsetStore {
     /// Starts reading the offsets topic.
     pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
@@ -91,7 +98,7 @@ impl OffsetStore {
 }
 
 fn apply(all: &mut Offsets, connector: &str, partition: &SourceMap, offset: Option<SourceMap>) {
-    let id = Json::Object(partition.clone()).to_string();
+    let id = partition_id(partition);
     match offset {
         Some(offset) => {
             all.entry(connector.to_owned())
@@ -114,7 +121,7 @@ pub struct ConnectorOffsetReader {
 
 impl OffsetReader for ConnectorOffsetReader {
     fn offset(&self, partition: &SourceMap) -> Option<SourceMap> {
-        let id = Json::Object(partition.clone()).to_string();
+        let id = partition_id(partition);
         lock(&self.store.offsets)
             .get(&self.connector)?
             .get(&id)
@@ -133,6 +140,18 @@ mod tests {
             key("local-file-source", &partition),
             r#"["local-file-source",{"filename":"/tmp/in.txt"}]"#
         );
+    }
+
+    #[test]
+    fn partitions_are_the_same_whatever_their_field_order() {
+        let ab: SourceMap = serde_json::from_str(r#"{"a": 1, "b": "x"}"#).unwrap();
+        let ba: SourceMap = serde_json::from_str(r#"{"b": "x", "a": 1}"#).unwrap();
+        assert_eq!(partition_id(&ab), partition_id(&ba));
+        let mut all = Offsets::new();
+        let offset = SourceMap::from_iter([("position".to_owned(), Json::from(5))]);
+        apply(&mut all, "c", &ab, Some(offset));
+        apply(&mut all, "c", &ba, None);
+        assert!(all["c"].is_empty());
     }
 
     #[test]
