@@ -79,6 +79,15 @@ async fn cleanup(conn: &mut PgConnection, schema: &str) {
     .await;
 }
 
+/// Waits until connector `cdc` has committed the offset of a streamed change.
+async fn wait_for_a_committed_change(worker: &Worker) {
+    support::eventually("a change's offset to be committed", Duration::from_secs(30), || async {
+        let offsets = worker.get("/connectors/cdc/offsets").await;
+        offsets["offsets"][0]["offset"]["lsn_commit"].as_i64().map(|_| ())
+    })
+    .await;
+}
+
 fn payload(record: &Record) -> &Value {
     &record.value.as_ref().expect("a value")["payload"]
 }
@@ -409,11 +418,7 @@ async fn validate_checks_the_server_and_a_dropped_slot_fails_clearly() {
     sql(&mut conn, &format!("INSERT INTO {schema}.t VALUES (1)")).await;
     let topic = format!("{schema}.{schema}.t");
     read_topic_async(&topic, 1, Duration::from_secs(60)).await;
-    support::eventually("the offset to be committed", Duration::from_secs(30), || async {
-        let offsets = worker.get("/connectors/cdc/offsets").await;
-        offsets["offsets"][0]["offset"]["lsn_commit"].as_i64().map(|_| ())
-    })
-    .await;
+    wait_for_a_committed_change(&worker).await;
     assert_eq!(worker.request("PUT", "/connectors/cdc/pause", None).await.0, 202);
     assert_eq!(worker.request("PUT", "/connectors/cdc/stop", None).await.0, 204);
     worker.wait_for_state("cdc", "STOPPED", 0).await;
@@ -604,15 +609,7 @@ async fn always_takes_a_new_snapshot_at_each_start() {
     read_topic_async(&topic, 2, Duration::from_secs(60)).await;
     sql(&mut conn, &format!("INSERT INTO {schema}.t VALUES (3)")).await;
     read_topic_async(&topic, 3, Duration::from_secs(60)).await;
-    support::eventually(
-        "the insert's offset to be committed",
-        Duration::from_secs(30),
-        || async {
-            let offsets = worker.get("/connectors/cdc/offsets").await;
-            offsets["offsets"][0]["offset"]["lsn_commit"].as_i64().map(|_| ())
-        },
-    )
-    .await;
+    wait_for_a_committed_change(&worker).await;
 
     let (status, _) = worker
         .request("POST", "/connectors/cdc/restart?includeTasks=true", None)
