@@ -12,6 +12,7 @@ use support::{Record, Worker, pg_url, read_topic, read_topic_async, unique};
 /// A fresh schema to play in, and a SQL connection.
 async fn database() -> (PgConnection, String) {
     let mut conn = PgConnection::connect(&pg_url()).await.expect("connect to PostgreSQL");
+    support::drop_leftover_slots(&mut conn).await;
     let schema = unique("cdc").replace('-', "_");
     sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
         .execute(&mut conn)

@@ -12,6 +12,7 @@ use support::{Worker, dev_env, pg_url, read_topic, unique};
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_restart_under_load_loses_nothing() {
     let mut conn = PgConnection::connect(&pg_url()).await.expect("connect");
+    support::drop_leftover_slots(&mut conn).await;
     let schema = unique("restart").replace('-', "_");
     for statement in [
         format!("CREATE SCHEMA {schema}"),

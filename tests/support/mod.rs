@@ -426,6 +426,32 @@ pub fn pg_url() -> String {
     url
 }
 
+/// Drops the replication slots that earlier test processes left behind (a test that failed
+/// before its cleanup): an unused slot named `<prefix>_<pid>_<n>`, as [`unique`] names them,
+/// whose process is gone. A leaked slot keeps WAL on the server for good.
+pub async fn drop_leftover_slots(conn: &mut sqlx::PgConnection) {
+    let unused: Vec<String> = sqlx::query_scalar("SELECT slot_name FROM pg_replication_slots WHERE NOT active")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
+    for slot in unused {
+        let parts: Vec<&str> = slot.split('_').collect();
+        let [prefix, pid, n] = parts.as_slice() else {
+            continue;
+        };
+        let ours = prefix.chars().all(|c| c.is_ascii_lowercase()) && n.chars().all(|c| c.is_ascii_digit());
+        let gone = pid
+            .parse::<u32>()
+            .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+        if ours && gone {
+            let _ = sqlx::query("SELECT pg_drop_replication_slot($1)")
+                .bind(&slot)
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+}
+
 /// A record read back from Kafka: key and value as JSON (`None` for null).
 #[derive(Clone, Debug)]
 pub struct Record {
