@@ -21,16 +21,29 @@ pub struct OffsetStore {
     offsets: Arc<Mutex<Offsets>>,
 }
 
-/// The offsets-topic key of a connector's source partition.
+/// The offsets-topic key of a connector's source partition, with the partition's fields sorted
+/// by name at every depth: the same partition always has the same key (hence the same record to
+/// compact and the same offsets-topic partition), whatever order a connector or a REST client
+/// wrote its fields in.
 fn key(connector: &str, partition: &SourceMap) -> String {
-    Json::Array(vec![connector.into(), Json::Object(partition.clone())]).to_string()
+    Json::Array(vec![connector.into(), canonical(&Json::Object(partition.clone()))]).to_string()
 }
 
-/// A source partition's identity: its fields sorted by name, so the order a connector or a REST
-/// client wrote them in does not matter.
+/// A source partition's identity in memory: its canonical JSON text.
 fn partition_id(partition: &SourceMap) -> String {
-    let sorted: BTreeMap<&String, &Json> = partition.iter().collect();
-    serde_json::to_string(&sorted).unwrap_or_default()
+    canonical(&Json::Object(partition.clone())).to_string()
+}
+
+/// The same JSON with every object's fields in name order.
+fn canonical(json: &Json) -> Json {
+    match json {
+        Json::Object(fields) => {
+            let sorted: BTreeMap<&String, &Json> = fields.iter().collect();
+            Json::Object(sorted.into_iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
+        }
+        Json::Array(items) => Json::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
 }
 
 impl OffsetStore {
@@ -139,6 +152,16 @@ mod tests {
         assert_eq!(
             key("local-file-source", &partition),
             r#"["local-file-source",{"filename":"/tmp/in.txt"}]"#
+        );
+    }
+
+    #[test]
+    fn keys_sort_fields_at_every_depth_whatever_the_order_written() {
+        let written: SourceMap =
+            serde_json::from_str(r#"{"topic": "t", "bucket": "b", "at": {"z": 1, "a": 2}}"#).unwrap();
+        assert_eq!(
+            key("c", &written),
+            r#"["c",{"at":{"a":2,"z":1},"bucket":"b","topic":"t"}]"#
         );
     }
 
