@@ -286,7 +286,9 @@ impl serde::Serialize for Value {
             Value::Int16(i) => s.serialize_i16(*i),
             Value::Int32(i) => s.serialize_i32(*i),
             Value::Int64(i) => s.serialize_i64(*i),
-            Value::Float32(f) if f.is_finite() => s.serialize_f32(*f),
+            // Widened through its shortest decimal form (1.1, not 1.100000023841858), as Kafka
+            // Connect writes a float32, and the same whether written as text or as a JSON tree.
+            Value::Float32(f) if f.is_finite() => s.serialize_f64(f.to_string().parse().unwrap_or(f64::from(*f))),
             Value::Float64(f) if f.is_finite() => s.serialize_f64(*f),
             Value::Float32(_) | Value::Float64(_) => s.serialize_unit(),
             Value::String(text) => s.serialize_str(text),
@@ -342,5 +344,23 @@ impl Value {
                     .collect(),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemaless_json_is_the_same_as_text_or_as_a_tree() {
+        let value = Value::Struct(vec![
+            ("z".into(), Value::Float32(1.1)),
+            ("a".into(), Value::Bytes(vec![1, 2])),
+            ("n".into(), Value::Float64(f64::NAN)),
+            ("m".into(), Value::Map(vec![(Value::Int32(1), Value::from("x"))])),
+        ]);
+        let text = r#"{"z":1.1,"a":"AQI=","n":null,"m":[[1,"x"]]}"#;
+        assert_eq!(serde_json::to_string(&value).unwrap(), text);
+        assert_eq!(value.to_json().to_string(), text);
     }
 }

@@ -52,9 +52,12 @@ fn free_port() -> u16 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
-    let start = std::process::id().wrapping_mul(7919).wrapping_add(nanos);
+    let start = std::process::id()
+        .wrapping_mul(7919)
+        .wrapping_add(nanos)
+        .wrapping_add(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     (0..COUNT)
-        .map(|i| FIRST + (start.wrapping_add(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + i)) % COUNT)
+        .map(|i| FIRST + start.wrapping_add(i) % COUNT)
         .filter_map(|port| u16::try_from(port).ok())
         .find(|port| TcpListener::bind(("127.0.0.1", *port)).is_ok())
         .expect("no free port between 20000 and 32000")

@@ -286,7 +286,7 @@ pub fn definition() -> ConfigDef {
                 Importance::Low,
                 "adaptive (Debezium's types, milliseconds up to precision 3, else microseconds), \
                  adaptive_time_microseconds (time always in microseconds) or connect (Kafka Connect's \
-                 Date, Time and Timestamp, in milliseconds).",
+                 Date in days, Time and Timestamp in milliseconds).",
             )
             .default_value("adaptive")
             .validator(one_of(&["adaptive", "adaptive_time_microseconds", "connect"])),

@@ -55,8 +55,9 @@ impl Progress {
         );
     }
 
-    /// The snapshot read every row.
-    pub fn snapshot_completed(&self) {
+    /// The snapshot read every row of every table (`rows` in all).
+    pub fn snapshot_completed(&self, rows: u64) {
+        self.snapshot_read(rows, 0);
         self.snapshot_state(false, true);
     }
 

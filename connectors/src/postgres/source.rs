@@ -298,7 +298,7 @@ impl Running {
                 Ok(records)
             }
             None => {
-                self.progress.snapshot_completed();
+                self.progress.snapshot_completed(snapshot.rows_read);
                 self.phase = if self.config.snapshot_mode == SnapshotMode::InitialOnly {
                     Phase::Idle
                 } else {
