@@ -1,5 +1,7 @@
 //! `JsonConverter`: JSON, with or without Kafka Connect's `{"schema", "payload"}` envelope.
 
+use std::sync::{Arc, Mutex};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
@@ -8,12 +10,19 @@ use serde_json::{Map, Value as Json};
 use weir_connector_api::{Field, Props, Schema, SchemaType, Value};
 
 use super::{ConversionError, Converter};
+use crate::sync::lock;
 
 /// Reads and writes JSON. With `schemas.enable=true` (the default) each payload is wrapped as
 /// `{"schema": {...}, "payload": ...}`, as Kafka Connect's JsonConverter does.
 pub struct JsonConverter {
     schemas_enable: bool,
+    /// The JSON text of the schemas written lately, the latest last: records of a table or a
+    /// file share one schema, and writing it anew for each was most of the cost of a record.
+    written_schemas: Mutex<Vec<(Schema, Arc<[u8]>)>>,
 }
+
+/// How many schemas [`JsonConverter`] keeps written.
+const WRITTEN_SCHEMAS: usize = 64;
 
 fn err(msg: impl Into<String>) -> ConversionError {
     ConversionError(msg.into())
@@ -32,7 +41,29 @@ impl JsonConverter {
                 )));
             }
         };
-        Ok(JsonConverter { schemas_enable })
+        Ok(JsonConverter {
+            schemas_enable,
+            written_schemas: Mutex::default(),
+        })
+    }
+
+    /// A schema's JSON text, from the cache when it was written lately.
+    fn schema_text(&self, schema: &Schema) -> Result<Arc<[u8]>, ConversionError> {
+        let mut written = lock(&self.written_schemas);
+        if let Some(at) = written.iter().rposition(|(s, _)| s == schema) {
+            let entry = written.remove(at);
+            let text = entry.1.clone();
+            written.push(entry);
+            return Ok(text);
+        }
+        let text: Arc<[u8]> = serde_json::to_vec(&schema_to_json(schema))
+            .map_err(|e| err(e.to_string()))?
+            .into();
+        if written.len() == WRITTEN_SCHEMAS {
+            written.remove(0);
+        }
+        written.push((schema.clone(), text.clone()));
+        Ok(text)
     }
 }
 
@@ -42,16 +73,18 @@ impl Converter for JsonConverter {
             return Ok(None);
         }
         let payload = Shaped { schema, value };
-        let bytes = if self.schemas_enable {
-            let envelope = Envelope {
-                schema: schema.map(schema_to_json),
-                payload,
-            };
-            serde_json::to_vec(&envelope)
-        } else {
-            serde_json::to_vec(&payload)
-        };
-        bytes.map(Some).map_err(|e| err(e.to_string()))
+        if !self.schemas_enable {
+            return serde_json::to_vec(&payload).map(Some).map_err(|e| err(e.to_string()));
+        }
+        let mut out = b"{\"schema\":".to_vec();
+        match schema {
+            Some(schema) => out.extend_from_slice(&self.schema_text(schema)?),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"payload\":");
+        serde_json::to_writer(&mut out, &payload).map_err(|e| err(e.to_string()))?;
+        out.push(b'}');
+        Ok(Some(out))
     }
 
     fn decode(&self, topic: &str, data: Option<&[u8]>) -> Result<(Option<Schema>, Value), ConversionError> {
@@ -189,13 +222,6 @@ pub fn schema_from_json(json: &Json) -> Result<Schema, ConversionError> {
         _ => {}
     }
     Ok(schema)
-}
-
-/// Kafka Connect's `{"schema", "payload"}` envelope.
-#[derive(Serialize)]
-struct Envelope<'a> {
-    schema: Option<Json>,
-    payload: Shaped<'a>,
 }
 
 /// A value as JSON, shaped by its schema when it has one.
@@ -411,6 +437,20 @@ mod tests {
             text.starts_with(r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},"#),
             "{text}"
         );
+    }
+
+    #[test]
+    fn schemas_written_again_come_from_the_cache_unchanged() {
+        let (schema, value) = person();
+        let c = converter(true);
+        let first = c.encode("t", Some(&schema), &value).unwrap();
+        let other = Schema::string().optional();
+        let line = c.encode("t", Some(&other), &"x".into()).unwrap().unwrap();
+        assert_eq!(line, br#"{"schema":{"type":"string","optional":true},"payload":"x"}"#);
+        assert_eq!(c.encode("t", Some(&schema), &value).unwrap(), first);
+        assert_eq!(lock(&c.written_schemas).len(), 2);
+        let null_schema = c.encode("t", None, &Value::Int32(1)).unwrap().unwrap();
+        assert_eq!(null_schema, br#"{"schema":null,"payload":1}"#);
     }
 
     #[test]
