@@ -61,7 +61,8 @@ impl Progress {
         self.snapshot_state(false, true);
     }
 
-    /// A change committed at `commit_us` (microseconds since the Unix epoch) was read at `now_us`.
+    /// The latest transaction read (once per poll) committed at `commit_us` (microseconds since
+    /// the Unix epoch) and was read at `now_us`.
     pub fn streamed(&self, commit_us: i64, now_us: i64) {
         self.metrics.set(
             "postgres_streaming_milliseconds_behind_source",

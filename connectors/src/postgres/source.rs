@@ -465,6 +465,7 @@ impl Running {
 
     async fn stream_into(&mut self, records: &mut Vec<SourceRecord>) -> Result<(), ConnectError> {
         let deadline = Instant::now() + POLL_WAIT;
+        let mut latest_commit_us = None;
         while records.len() < MAX_BATCH {
             let wait = deadline.saturating_duration_since(Instant::now());
             if wait.is_zero() {
@@ -480,7 +481,7 @@ impl Running {
                     commit_time_micros,
                 } => {
                     let ts_us = commit_time_micros + PG_EPOCH_MICROS;
-                    self.progress.streamed(ts_us, now_micros());
+                    latest_commit_us = Some(ts_us);
                     self.transaction = Some(Transaction {
                         xid,
                         commit_lsn: final_lsn.as_u64() as i64,
@@ -507,6 +508,9 @@ impl Running {
                 ReplicationEvent::KeepAlive { wal_end, .. } => self.last_keepalive = wal_end.as_u64() as i64,
                 _ => {}
             }
+        }
+        if let Some(commit_us) = latest_commit_us {
+            self.progress.streamed(commit_us, now_micros());
         }
         if let Some(heartbeat) = self.heartbeat().await? {
             records.push(heartbeat);

@@ -38,6 +38,8 @@ pub(super) struct SourceTaskRunner {
     in_flight: VecDeque<InFlight>,
     /// The latest acknowledged offset per source partition, not yet committed.
     acked: Vec<(SourceMap, SourceMap)>,
+    /// Records acknowledged and records skipped since the figures were last published.
+    unpublished: (u64, u64),
 }
 
 impl SourceTaskRunner {
@@ -73,6 +75,7 @@ impl SourceTaskRunner {
             flush_timeout: worker.config.offset_flush_timeout,
             in_flight: VecDeque::new(),
             acked: Vec::new(),
+            unpublished: (0, 0),
         })
     }
 
@@ -144,6 +147,7 @@ impl SourceTaskRunner {
                 self.send(record).await?;
             }
             self.settle_ready()?;
+            self.publish_settled();
             if last_commit.elapsed() >= self.flush_interval {
                 self.commit_acked().await;
                 last_commit = Instant::now();
@@ -260,23 +264,38 @@ impl SourceTaskRunner {
     }
 
     fn ack(&mut self, record: InFlight) {
-        let (name, help) = match record.delivery {
-            Some(_) => ("source_records_written_total", "Records Kafka acknowledged."),
-            None => (
-                "source_records_skipped_total",
-                "Records left out because they could not be converted (errors.tolerance=all).",
-            ),
-        };
-        self.io.metrics.add(name, help, 1);
+        match record.delivery {
+            Some(_) => self.unpublished.0 += 1,
+            None => self.unpublished.1 += 1,
+        }
         match self.acked.iter_mut().find(|(p, _)| *p == record.partition) {
             Some(entry) => entry.1 = record.offset,
             None => self.acked.push((record.partition, record.offset)),
         }
     }
 
+    /// Adds the records settled since last time to the task's figures: once per batch, not
+    /// once per record.
+    fn publish_settled(&mut self) {
+        let (written, skipped) = std::mem::take(&mut self.unpublished);
+        if written > 0 {
+            self.io
+                .metrics
+                .add("source_records_written_total", "Records Kafka acknowledged.", written);
+        }
+        if skipped > 0 {
+            self.io.metrics.add(
+                "source_records_skipped_total",
+                "Records left out because they could not be converted (errors.tolerance=all).",
+                skipped,
+            );
+        }
+    }
+
     /// Writes the acknowledged offsets to the offsets topic, then tells the task. A failure is
     /// logged and retried at the next commit: the offsets stay pending.
     async fn commit_acked(&mut self) {
+        self.publish_settled();
         if self.acked.is_empty() {
             return;
         }
