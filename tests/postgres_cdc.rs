@@ -702,3 +702,63 @@ async fn stopping_mid_snapshot_is_prompt_and_releases_the_slot() {
     drop(worker);
     cleanup(&mut conn, &schema).await;
 }
+
+/// One connector capturing tables of different shapes: each table's snapshot rows are read with
+/// its own columns (a narrow table before a wide one once read the wide one's extra columns as
+/// null; a wide one before a narrow one failed the task), and the changes that follow stream.
+#[tokio::test(flavor = "multi_thread")]
+async fn tables_of_different_shapes_snapshot_and_stream_whole() {
+    let (mut conn, schema) = database().await;
+    sql(
+        &mut conn,
+        &format!(
+            "CREATE TABLE {schema}.a (id int PRIMARY KEY, v text, n int);
+             CREATE TABLE {schema}.b (id bigint PRIMARY KEY, x int, y text, z boolean, w int);
+             CREATE TABLE {schema}.c (id int PRIMARY KEY, v text);
+             INSERT INTO {schema}.a VALUES (1, 'a1', 10);
+             INSERT INTO {schema}.b VALUES (2, 20, 'b2', true, 5);
+             INSERT INTO {schema}.c VALUES (3, 'c3');"
+        ),
+    )
+    .await;
+    let worker = Worker::start().await;
+    worker.create("cdc", cdc_config(&schema, &["a", "b", "c"], json!({}))).await;
+    worker.wait_for_state("cdc", "RUNNING", 1).await;
+    let after = |table: &str, count: usize| {
+        let topic = format!("{schema}.{schema}.{table}");
+        async move {
+            read_topic_async(&topic, count, Duration::from_secs(60))
+                .await
+                .iter()
+                .map(|r| payload(r)["after"].clone())
+                .collect::<Vec<Value>>()
+        }
+    };
+    assert_eq!(after("a", 1).await, [json!({"id": 1, "v": "a1", "n": 10})]);
+    assert_eq!(
+        after("b", 1).await,
+        [json!({"id": 2, "x": 20, "y": "b2", "z": true, "w": 5})]
+    );
+    assert_eq!(after("c", 1).await, [json!({"id": 3, "v": "c3"})]);
+
+    sql(
+        &mut conn,
+        &format!(
+            "INSERT INTO {schema}.a VALUES (4, 'a4', 40);
+             INSERT INTO {schema}.b VALUES (5, 50, 'b5', false, 6);
+             INSERT INTO {schema}.c VALUES (6, 'c6');"
+        ),
+    )
+    .await;
+    assert_eq!(after("a", 2).await[1], json!({"id": 4, "v": "a4", "n": 40}));
+    assert_eq!(
+        after("b", 2).await[1],
+        json!({"id": 5, "x": 50, "y": "b5", "z": false, "w": 6})
+    );
+    assert_eq!(after("c", 2).await[1], json!({"id": 6, "v": "c6"}));
+    let status = worker.get("/connectors/cdc/status").await;
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+
+    drop(worker);
+    cleanup(&mut conn, &schema).await;
+}

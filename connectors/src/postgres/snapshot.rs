@@ -3,9 +3,12 @@
 //! at a time.
 
 use std::collections::VecDeque;
+
+use futures::TryStreamExt;
 use std::sync::Arc;
 
-use sqlx::{PgConnection, Row};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row, ValueRef};
 use weir_connector_api::ConnectError;
 
 use super::catalog::{connect, quote, sql_error};
@@ -82,16 +85,9 @@ impl Snapshot {
                 return Ok(None);
             };
             if !self.cursor_open {
-                let columns: Vec<String> = table
-                    .all_columns()
-                    .iter()
-                    .map(|c| format!("{}::text", quote(c)))
-                    .collect();
-                let select = if columns.is_empty() {
-                    "NULL".to_owned()
-                } else {
-                    columns.join(", ")
-                };
+                // Postgres allows an empty select list, for a table without columns.
+                let select: Vec<String> = table.all_columns().iter().map(|c| quote(c)).collect();
+                let select = select.join(", ");
                 let sql = format!(
                     "DECLARE weir_snapshot NO SCROLL CURSOR FOR SELECT {select} FROM {}.{}",
                     quote(&table.schema),
@@ -105,21 +101,15 @@ impl Snapshot {
                 self.cursor_open = true;
                 tracing::info!(table = %table.topic, "snapshotting table");
             }
-            let fetched = sqlx::query(&format!("FETCH {} FROM weir_snapshot", self.fetch_size))
-                .fetch_all(&mut self.conn)
+            // The simple-query protocol: every value in its type's text output, as pgoutput
+            // streams it, and no prepared statement whose row shape could outlive this cursor.
+            let fetched = fetch_text(&mut self.conn, format!("FETCH {} FROM weir_snapshot", self.fetch_size))
                 .await
                 .map_err(|e| sql_error(&format!("reading {}", table.topic), e))?;
-            let rows: Vec<Vec<Datum>> = fetched
+            let rows = fetched
                 .iter()
-                .map(|row| {
-                    (0..row.len())
-                        .map(|i| match row.try_get::<Option<String>, _>(i) {
-                            Ok(Some(text)) => Datum::Text(text),
-                            _ => Datum::Null,
-                        })
-                        .collect()
-                })
-                .collect();
+                .map(|row| text_row(&table, row))
+                .collect::<Result<Vec<_>, _>>()?;
             let table_done = rows.len() < self.fetch_size;
             if table_done {
                 sqlx::query("CLOSE weir_snapshot")
@@ -138,4 +128,39 @@ impl Snapshot {
             return Ok(Some(Batch { table, rows, last }));
         }
     }
+}
+
+/// Runs `sql` over the simple-query protocol. Through sqlx's boxed stream, so that the callers'
+/// futures need no proof that its executor is `Send` for every lifetime (which the compiler
+/// cannot find for `fetch_all`).
+async fn fetch_text(conn: &mut PgConnection, sql: String) -> Result<Vec<PgRow>, sqlx::Error> {
+    sqlx::raw_sql(&sql).fetch(conn).try_collect().await
+}
+
+/// A fetched row as the datums of every column of `table`, each its type's text output.
+fn text_row(table: &TableInfo, row: &PgRow) -> Result<Vec<Datum>, ConnectError> {
+    let columns = table.all_columns();
+    if row.len() != columns.len() {
+        return Err(ConnectError::Fatal(format!(
+            "reading {}: a row of {} columns where the table has {}",
+            table.topic,
+            row.len(),
+            columns.len()
+        )));
+    }
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            let value = row
+                .try_get_raw(i)
+                .map_err(|e| ConnectError::Fatal(format!("reading {} column {column}: {e}", table.topic)))?;
+            if value.is_null() {
+                return Ok(Datum::Null);
+            }
+            value.as_str().map(|text| Datum::Text(text.to_owned())).map_err(|e| {
+                ConnectError::Fatal(format!("reading {} column {column}: not text: {e}", table.topic))
+            })
+        })
+        .collect()
 }
