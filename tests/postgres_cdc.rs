@@ -1,5 +1,6 @@
-//! The postgres-cdc source against real PostgreSQL and Kafka: a snapshot consistent with the
-//! slot, then every change, as Debezium's events.
+//! The postgres-cdc source against real PostgreSQL and Kafka: delivery (crashes, restarts,
+//! snapshot modes, slots) and validation. What its events hold is compared with Debezium's own
+//! in `cdc_debezium.rs`.
 
 mod support;
 
@@ -7,77 +8,16 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
-use support::{Record, Worker, pg_url, read_topic, read_topic_async, unique};
+use support::postgres::{self, database, sql};
+use support::{Record, Worker, pg_url, read_topic, read_topic_async};
 
-/// A fresh schema to play in, and a SQL connection.
-async fn database() -> (PgConnection, String) {
-    let mut conn = PgConnection::connect(&pg_url()).await.expect("connect to PostgreSQL");
-    support::drop_leftover_slots(&mut conn).await;
-    let schema = unique("cdc").replace('-', "_");
-    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .expect("create schema");
-    (conn, schema)
-}
-
-async fn sql(conn: &mut PgConnection, statement: &str) {
-    sqlx::raw_sql(statement)
-        .execute(conn)
-        .await
-        .unwrap_or_else(|e| panic!("{statement}: {e}"));
-}
-
-/// A connector config capturing `tables` of `schema`, with JSON and schemas.
+/// A connector config capturing `tables` of `schema`, named after the schema.
 fn cdc_config(schema: &str, tables: &[&str], extra: Value) -> Value {
-    let url = url_parts();
-    let include: Vec<String> = tables.iter().map(|t| format!("{schema}\\.{t}")).collect();
-    let mut config = json!({
-        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "database.hostname": url.0, "database.port": url.1, "database.user": url.2, "database.password": url.3,
-        "database.dbname": url.4, "database.sslmode": "disable",
-        "topic.prefix": schema, "slot.name": schema, "publication.name": schema,
-        "publication.autocreate.mode": "filtered", "table.include.list": include.join(","),
-        "slot.drop.on.stop": "false",
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-    });
-    if let (Some(c), Some(e)) = (config.as_object_mut(), extra.as_object()) {
-        c.extend(e.clone());
-    }
-    config
+    postgres::cdc_config(schema, schema, tables, extra)
 }
 
-/// host, port, user, password, dbname of `PG_URL`.
-fn url_parts() -> (String, String, String, String, String) {
-    let url = pg_url();
-    let rest = url
-        .trim_start_matches("postgres://")
-        .trim_start_matches("postgresql://");
-    let (auth, rest) = rest.split_once('@').expect("user in PG_URL");
-    let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
-    let (hostport, db) = rest.split_once('/').expect("database in PG_URL");
-    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
-    (
-        host.into(),
-        port.into(),
-        user.into(),
-        password.into(),
-        db.split('?').next().unwrap_or(db).into(),
-    )
-}
-
-/// Drops the test's slot and publication (the worker must be gone).
 async fn cleanup(conn: &mut PgConnection, schema: &str) {
-    let _ = sqlx::query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1")
-        .bind(schema)
-        .execute(&mut *conn)
-        .await;
-    let _ = sqlx::raw_sql(&format!(
-        "DROP PUBLICATION IF EXISTS {schema}; DROP SCHEMA {schema} CASCADE"
-    ))
-    .execute(&mut *conn)
-    .await;
+    postgres::cleanup(conn, schema, &[schema]).await;
 }
 
 /// Waits until connector `cdc` has committed the offset of a streamed change.
@@ -91,105 +31,6 @@ async fn wait_for_a_committed_change(worker: &Worker) {
 
 fn payload(record: &Record) -> &Value {
     &record.value.as_ref().expect("a value")["payload"]
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn snapshot_then_changes_of_every_type() {
-    let (mut conn, schema) = database().await;
-    sql(
-        &mut conn,
-        &format!("CREATE TYPE {schema}.mood AS ENUM ('sad', 'ok', 'happy')"),
-    )
-    .await;
-    sql(
-        &mut conn,
-        &format!(
-            "CREATE TABLE {schema}.items (
-                id serial PRIMARY KEY, small smallint, num integer NOT NULL, big bigint, price numeric(10,2), ratio numeric,
-                r real, d double precision, flag boolean, body text, name varchar(20), code char(3), bin bytea,
-                day date, at_time time, at timestamp, at_tz timestamptz, span interval, uid uuid, doc json, docb jsonb,
-                ints integer[], tags text[], feeling {schema}.mood, missing text)"
-        ),
-    )
-    .await;
-    let row = "(1, 7, 9000000000, 12.34, 3.14159, 1.5, 2.25, true, 'héllo', 'n', 'abc', '\\x00ff', '2024-02-29', '13:45:30.5', \
-               '2024-02-29 13:45:30.123456', '2024-02-29 13:45:30+02', '1 day 2 hours', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', \
-               '{\"a\": 1}', '{\"b\": [1, 2]}', '{1,NULL,3}', '{\"x y\",z}', 'happy', NULL)";
-    let columns = "small, num, big, price, ratio, r, d, flag, body, name, code, bin, day, at_time, at, at_tz, span, uid, doc, docb, ints, tags, feeling, missing";
-    sql(
-        &mut conn,
-        &format!("INSERT INTO {schema}.items ({columns}) VALUES {row}, {row}"),
-    )
-    .await;
-
-    let worker = Worker::start().await;
-    worker.create("cdc", cdc_config(&schema, &["items"], json!({}))).await;
-    worker.wait_for_state("cdc", "RUNNING", 1).await;
-    let topic = format!("{schema}.{schema}.items");
-    let snapshot = read_topic_async(&topic, 2, Duration::from_secs(60)).await;
-    let first = payload(&snapshot[0]);
-    assert_eq!(first["op"], "r");
-    assert_eq!(first["source"]["snapshot"], "true");
-    assert_eq!(payload(&snapshot[1])["source"]["snapshot"], "last");
-    assert_eq!(first["source"]["connector"], "postgresql");
-    assert_eq!(first["source"]["schema"], schema);
-    assert_eq!(first["source"]["table"], "items");
-    let after = &first["after"];
-    let expected = json!({
-        "id": 1, "small": 1, "num": 7, "big": 9000000000i64, "price": "BNI=",
-        "ratio": {"scale": 5, "value": "BMsv"}, "r": 1.5, "d": 2.25, "flag": true, "body": "héllo", "name": "n",
-        "code": "abc", "bin": "AP8=", "day": 19782, "at_time": 49530500000i64, "at": 1709214330123456i64,
-        "at_tz": "2024-02-29T11:45:30Z", "span": 93600000000i64, "uid": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
-        "doc": "{\"a\": 1}", "docb": "{\"b\": [1, 2]}", "ints": [1, null, 3], "tags": ["x y", "z"], "feeling": "happy",
-        "missing": null
-    });
-    assert_eq!(after, &expected);
-    assert_eq!(snapshot[0].key.as_ref().unwrap()["payload"], json!({"id": 1}));
-
-    // The schema part matches Debezium's.
-    let schema_json = &snapshot[0].value.as_ref().unwrap()["schema"];
-    assert_eq!(schema_json["name"], format!("{topic}.Envelope"));
-    let fields = schema_json["fields"].as_array().unwrap();
-    let value_fields = fields[1]["fields"].as_array().unwrap();
-    let field = |name: &str| value_fields.iter().find(|f| f["field"] == name).unwrap().clone();
-    assert_eq!(field("num")["optional"], false);
-    assert_eq!(field("price")["name"], "org.apache.kafka.connect.data.Decimal");
-    assert_eq!(field("price")["parameters"]["scale"], "2");
-    assert_eq!(field("at")["name"], "io.debezium.time.MicroTimestamp");
-    assert_eq!(field("at_tz")["name"], "io.debezium.time.ZonedTimestamp");
-    assert_eq!(field("feeling")["parameters"]["allowed"], "sad,ok,happy");
-    assert_eq!(fields[2]["name"], "io.debezium.connector.postgresql.Source");
-
-    // Streaming: insert, update, delete (with tombstone), truncate.
-    sql(
-        &mut conn,
-        &format!("INSERT INTO {schema}.items ({columns}) VALUES {row}"),
-    )
-    .await;
-    sql(
-        &mut conn,
-        &format!("UPDATE {schema}.items SET body = 'changed' WHERE id = 1"),
-    )
-    .await;
-    sql(&mut conn, &format!("DELETE FROM {schema}.items WHERE id = 2")).await;
-    sql(&mut conn, &format!("TRUNCATE {schema}.items")).await;
-    let all = read_topic_async(&topic, 7, Duration::from_secs(60)).await;
-    let ops: Vec<Value> = all[2..]
-        .iter()
-        .map(|r| r.value.as_ref().map_or(Value::Null, |v| v["payload"]["op"].clone()))
-        .collect();
-    assert_eq!(ops, vec![json!("c"), json!("u"), json!("d"), Value::Null, json!("t")]);
-    assert_eq!(payload(&all[2])["after"]["id"], 3);
-    assert_eq!(payload(&all[2])["source"]["snapshot"], "false");
-    assert!(payload(&all[2])["source"]["lsn"].as_i64().is_some());
-    assert!(payload(&all[2])["source"]["txId"].as_i64().is_some());
-    assert_eq!(payload(&all[3])["after"]["body"], "changed");
-    assert_eq!(payload(&all[4])["before"]["id"], 2);
-    assert!(all[5].value.is_none(), "a tombstone follows the delete");
-    assert_eq!(all[5].key.as_ref().unwrap()["payload"], json!({"id": 2}));
-
-    drop(worker);
-    cleanup(&mut conn, &schema).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -722,7 +563,9 @@ async fn tables_of_different_shapes_snapshot_and_stream_whole() {
     )
     .await;
     let worker = Worker::start().await;
-    worker.create("cdc", cdc_config(&schema, &["a", "b", "c"], json!({}))).await;
+    worker
+        .create("cdc", cdc_config(&schema, &["a", "b", "c"], json!({})))
+        .await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;
     let after = |table: &str, count: usize| {
         let topic = format!("{schema}.{schema}.{table}");

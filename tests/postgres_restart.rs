@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
-use support::{Worker, dev_env, pg_url, read_topic, unique};
+use support::{Worker, dev_env, pg_url, postgres, read_topic, unique};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_restart_under_load_loses_nothing() {
@@ -26,23 +26,16 @@ async fn postgres_restart_under_load_loses_nothing() {
     }
     drop(conn);
     let url = pg_url();
-    let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
-    let (auth, rest) = rest.split_once('@').expect("user");
-    let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
-    let (hostport, db) = rest.split_once('/').expect("db");
-    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
 
     let worker = Worker::start().await;
-    worker
-        .create(
-            "cdc",
-            json!({"connector.class": "postgres-cdc", "database.hostname": host, "database.port": port, "database.user": user,
-                   "database.password": password, "database.dbname": db, "database.sslmode": "disable",
-                   "topic.prefix": schema, "slot.name": schema, "publication.name": schema,
-                   "publication.autocreate.mode": "filtered", "table.include.list": format!("{schema}\\.t"),
-                   "snapshot.mode": "no_data", "errors.retry.delay.max.ms": 2000}),
-        )
-        .await;
+    let mut config = postgres::database_keys();
+    postgres::merge(
+        &mut config,
+        json!({"connector.class": "postgres-cdc", "topic.prefix": schema, "slot.name": schema, "publication.name": schema,
+               "publication.autocreate.mode": "filtered", "table.include.list": format!("{schema}\\.t"),
+               "snapshot.mode": "no_data", "errors.retry.delay.max.ms": 2000}),
+    );
+    worker.create("cdc", config).await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 

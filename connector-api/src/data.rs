@@ -3,8 +3,6 @@
 //! Logical types (Decimal, Date, Time, Timestamp, and Debezium's) are their underlying primitive
 //! type plus a schema [`Schema::name`] and [`Schema::parameters`], exactly as in Kafka Connect.
 
-use std::collections::BTreeMap;
-
 /// The type of a schema, named on the wire as Kafka Connect's JsonConverter names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SchemaType {
@@ -87,8 +85,11 @@ pub struct Schema {
     pub version: Option<i32>,
     /// Documentation.
     pub doc: Option<String>,
-    /// Logical-type parameters, e.g. `scale` of a Decimal.
-    pub parameters: BTreeMap<String, String>,
+    /// Logical-type parameters, e.g. `scale` of a Decimal, in the order they were set (Kafka
+    /// Connect writes them in that order).
+    pub parameters: Vec<(String, String)>,
+    /// The value a field of this schema takes when none is given.
+    pub default: Option<Value>,
     /// The fields of a struct, in order.
     pub fields: Vec<Field>,
     /// The key schema of a map.
@@ -115,7 +116,8 @@ impl Schema {
             name: None,
             version: None,
             doc: None,
-            parameters: BTreeMap::new(),
+            parameters: Vec::new(),
+            default: None,
             fields: Vec::new(),
             key_schema: None,
             value_schema: None,
@@ -164,15 +166,38 @@ impl Schema {
         self
     }
 
+    /// The same schema, with documentation.
+    pub fn documented(mut self, doc: impl Into<String>) -> Self {
+        self.doc = Some(doc.into());
+        self
+    }
+
     /// The same schema, with a version.
     pub fn versioned(mut self, version: i32) -> Self {
         self.version = Some(version);
         self
     }
 
-    /// The same schema, with one more parameter.
+    /// The same schema, with one more parameter (or a new value for one it has).
     pub fn with_parameter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.parameters.insert(key.into(), value.into());
+        let (key, value) = (key.into(), value.into());
+        match self.parameters.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.parameters.push((key, value)),
+        }
+        self
+    }
+
+    /// The value of a parameter.
+    pub fn parameter(&self, key: &str) -> Option<&str> {
+        self.parameters
+            .iter()
+            .find_map(|(k, v)| (k == key).then_some(v.as_str()))
+    }
+
+    /// The same schema, with a default value.
+    pub fn with_default(mut self, value: Value) -> Self {
+        self.default = Some(value);
         self
     }
 

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod postgres;
+pub mod reference;
 pub mod s3;
 
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -462,6 +464,19 @@ pub struct Record {
     pub value: Option<serde_json::Value>,
 }
 
+impl Record {
+    /// A consumed message, its key and value parsed as JSON (as a JSON string when not JSON).
+    fn of(m: &impl rdkafka::Message) -> Record {
+        let json = |b: Option<&[u8]>| {
+            b.map(|b| serde_json::from_slice(b).unwrap_or(Value::String(String::from_utf8_lossy(b).into())))
+        };
+        Record {
+            key: json(m.key()),
+            value: json(m.payload()),
+        }
+    }
+}
+
 /// [`read_topic`] from async code (the Kafka client blocks).
 pub async fn read_topic_async(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
     let topic = topic.to_owned();
@@ -472,7 +487,6 @@ pub async fn read_topic_async(topic: &str, count: usize, timeout: Duration) -> V
 
 /// Reads a topic from the start until it holds at least `count` records, or panics after `timeout`.
 pub fn read_topic(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
-    use rdkafka::Message;
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap_servers())
         .set("group.id", unique("reader"))
@@ -491,13 +505,7 @@ pub fn read_topic(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
             records.len()
         );
         if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            let json = |b: Option<&[u8]>| {
-                b.map(|b| serde_json::from_slice(b).unwrap_or(Value::String(String::from_utf8_lossy(b).into())))
-            };
-            records.push(Record {
-                key: json(m.key()),
-                value: json(m.payload()),
-            });
+            records.push(Record::of(&m));
         }
     }
     records
@@ -513,4 +521,52 @@ pub fn config_errors(infos: &Value, key: &str) -> Vec<String> {
         .and_then(|c| c["value"]["errors"].as_array())
         .map(|errors| errors.iter().filter_map(|e| e.as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
+}
+
+/// Every record a topic holds now, in order, from all its partitions (one after another); none
+/// when the topic does not exist.
+pub fn read_to_end(topic: &str) -> Vec<Record> {
+    use rdkafka::Message;
+    use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .set("group.id", unique("reader"))
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let partitions = metadata
+        .topics()
+        .first()
+        .filter(|t| t.error().is_none())
+        .map_or(0, |t| t.partitions().len()) as i32;
+    let mut records = Vec::new();
+    for partition in 0..partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition, Duration::from_secs(10))
+            .expect("watermarks");
+        if high <= low {
+            continue;
+        }
+        let mut assignment = TopicPartitionList::new();
+        assignment
+            .add_partition_offset(topic, partition, Offset::Offset(low))
+            .expect("partition");
+        consumer.assign(&assignment).expect("assign");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut next = low;
+        while next < high {
+            assert!(
+                Instant::now() < deadline,
+                "timed out reading {topic}/{partition} to {high}"
+            );
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+                records.push(Record::of(&m));
+                next = m.offset() + 1;
+            }
+        }
+    }
+    records
 }

@@ -10,15 +10,31 @@ use weir_connector_api::ConnectError;
 
 use super::config::{CdcConfig, PublicationMode};
 use super::envelope::{ColumnInfo, TableInfo};
-use super::types::{PgType, builtin};
+use super::types::defaults::schema_default;
+use super::types::{PgType, builtin, extension};
 
 /// A column as the catalog describes it.
 struct CatalogColumn {
     name: String,
     type_oid: u32,
     modifier: i32,
+    /// NOT NULL, on the column or its domain.
     not_null: bool,
-    primary_key: bool,
+    /// Its default expression.
+    default: Option<String>,
+    /// Whether its type is a domain.
+    domain: bool,
+}
+
+/// A type as `pg_type` describes it.
+struct TypeRow {
+    name: String,
+    kind: String,
+    category: String,
+    element: u32,
+    base: u32,
+    base_modifier: i32,
+    labels: Vec<String>,
 }
 
 /// Turns a database error into a connector error; connection failures are retriable.
@@ -67,7 +83,7 @@ pub fn quote(ident: &str) -> String {
 /// A catalog reader with a cache of resolved types.
 pub struct Catalog {
     conn: PgConnection,
-    types: HashMap<u32, PgType>,
+    types: HashMap<(u32, i32), PgType>,
 }
 
 impl Catalog {
@@ -102,11 +118,12 @@ impl Catalog {
 
     async fn columns(&mut self, schema: &str, table: &str) -> Result<Vec<CatalogColumn>, ConnectError> {
         let rows = sqlx::query(
-            "SELECT a.attname::text, a.atttypid::int8, a.atttypmod, a.attnotnull, \
-                    COALESCE(a.attnum = ANY(i.indkey), false) \
+            "SELECT a.attname::text, a.atttypid::int8, a.atttypmod, a.attnotnull OR t.typnotnull, \
+                    pg_get_expr(d.adbin, d.adrelid), t.typtype = 'd' \
              FROM pg_attribute a \
              JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary \
+             JOIN pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         )
         .bind(schema.to_owned())
@@ -121,17 +138,41 @@ impl Catalog {
                     type_oid: r.try_get::<i64, _>(1)? as u32,
                     modifier: r.try_get(2)?,
                     not_null: r.try_get(3)?,
-                    primary_key: r.try_get(4)?,
+                    default: r.try_get(4)?,
+                    domain: r.try_get(5)?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(|e| sql_error("reading columns", e))
     }
 
-    /// Describes a type the built-in table does not know: `(typtype, element, base, enum labels)`.
-    async fn describe_type(&mut self, oid: u32) -> Result<(String, u32, u32, Vec<String>), ConnectError> {
+    /// The columns of a table's key, in key order: its primary key, else its first unique index
+    /// by name (as Debezium picks it through JDBC).
+    async fn key_columns(&mut self, schema: &str, table: &str) -> Result<Vec<String>, ConnectError> {
+        sqlx::query_scalar(
+            "SELECT a.attname::text FROM ( \
+                 SELECT i.indkey::int2[] AS cols FROM pg_index i \
+                 JOIN pg_class ic ON ic.oid = i.indexrelid \
+                 JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indexprs IS NULL \
+                 ORDER BY i.indisprimary DESC, ic.relname LIMIT 1) k \
+             CROSS JOIN LATERAL unnest(k.cols) WITH ORDINALITY AS u(attnum, ord) \
+             JOIN pg_attribute a ON a.attnum = u.attnum \
+             JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 ORDER BY u.ord",
+        )
+        .bind(schema.to_owned())
+        .bind(table.to_owned())
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| sql_error(&format!("reading the key of {schema}.{table}"), e))
+    }
+
+    /// Describes a type the built-in table does not know.
+    async fn describe_type(&mut self, oid: u32) -> Result<Option<TypeRow>, ConnectError> {
         let row = sqlx::query(
-            "SELECT t.typtype::text, t.typelem::int8, t.typbasetype::int8, \
+            "SELECT t.typname::text, t.typtype::text, t.typcategory::text, t.typelem::int8, t.typbasetype::int8, \
+                    t.typtypmod, \
                     ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) \
              FROM pg_type t WHERE t.oid = $1",
         )
@@ -139,48 +180,60 @@ impl Catalog {
         .fetch_optional(&mut self.conn)
         .await
         .map_err(|e| sql_error("reading a type", e))?;
-        let Some(row) = row else {
-            return Ok(("b".into(), 0, 0, Vec::new()));
-        };
+        let Some(row) = row else { return Ok(None) };
         let get = || -> Result<_, sqlx::Error> {
-            Ok((
-                row.try_get(0)?,
-                row.try_get::<i64, _>(1)? as u32,
-                row.try_get::<i64, _>(2)? as u32,
-                row.try_get(3)?,
-            ))
+            Ok(TypeRow {
+                name: row.try_get(0)?,
+                kind: row.try_get(1)?,
+                category: row.try_get(2)?,
+                element: row.try_get::<i64, _>(3)? as u32,
+                base: row.try_get::<i64, _>(4)? as u32,
+                base_modifier: row.try_get(5)?,
+                labels: row.try_get(6)?,
+            })
         };
-        get().map_err(|e| sql_error("reading a type", e))
+        get().map(Some).map_err(|e| sql_error("reading a type", e))
     }
 
-    /// The type of a column: built-in, or an enum, an array of enums, or a domain over a
-    /// built-in type; anything else is read as text.
-    pub async fn resolve(&mut self, oid: u32, modifier: i32) -> Result<PgType, ConnectError> {
-        if let Some(t) = builtin(oid, modifier) {
-            return Ok(t);
-        }
-        if let Some(t) = self.types.get(&oid) {
-            return Ok(t.clone());
-        }
-        let (kind, element, base, labels) = self.describe_type(oid).await?;
-        let resolved = match kind.as_str() {
-            "e" => PgType::Enum(labels),
-            "d" => builtin(base, modifier).unwrap_or(PgType::Text),
-            _ if element != 0 => {
-                let element = match builtin(element, -1) {
-                    Some(t) => t,
-                    None => match self.describe_type(element).await? {
-                        (k, _, _, labels) if k == "e" => PgType::Enum(labels),
-                        (k, _, base, _) if k == "d" => builtin(base, -1).unwrap_or(PgType::Text),
-                        _ => PgType::Text,
-                    },
-                };
-                PgType::Array(Box::new(element))
+    /// The type of a column: built-in, an extension's (hstore, ltree, citext), an enum, a domain
+    /// (as its base type), or an array of any of these; anything else is [`PgType::Unknown`].
+    pub fn resolve(
+        &mut self,
+        oid: u32,
+        modifier: i32,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<PgType, ConnectError>> + Send + '_>> {
+        Box::pin(async move {
+            if let Some(t) = builtin(oid, modifier) {
+                return Ok(t);
             }
-            _ => PgType::Text,
-        };
-        self.types.insert(oid, resolved.clone());
-        Ok(resolved)
+            if let Some(t) = self.types.get(&(oid, modifier)) {
+                return Ok(t.clone());
+            }
+            let resolved = match self.describe_type(oid).await? {
+                None => PgType::Unknown,
+                Some(t) if t.kind == "e" => PgType::Enum(t.labels),
+                Some(t) if t.kind == "d" => {
+                    let modifier = if t.base_modifier >= 0 {
+                        t.base_modifier
+                    } else {
+                        modifier
+                    };
+                    self.resolve(t.base, modifier).await?
+                }
+                Some(t) if t.category == "A" && t.element != 0 => {
+                    // Arrays of domains and of composite types have no element mapping.
+                    let element = match self.describe_type(t.element).await? {
+                        Some(e) if e.kind == "d" || e.kind == "c" => PgType::Unknown,
+                        _ => self.resolve(t.element, modifier).await?,
+                    };
+                    PgType::Array(Box::new(element))
+                }
+                Some(t) if t.kind == "b" => extension(&t.name).unwrap_or(PgType::Unknown),
+                Some(_) => PgType::Unknown,
+            };
+            self.types.insert((oid, modifier), resolved.clone());
+            Ok(resolved)
+        })
     }
 
     /// A table's captured columns and schemas. `sent` lists the columns in the order Postgres
@@ -193,6 +246,7 @@ impl Catalog {
         sent: Option<&[(String, u32, i32)]>,
     ) -> Result<TableInfo, ConnectError> {
         let catalog = self.columns(schema, table).await?;
+        let key = self.key_columns(schema, table).await?;
         let order: Vec<(String, u32, i32)> = match sent {
             Some(sent) => sent.to_vec(),
             None => catalog
@@ -201,19 +255,38 @@ impl Catalog {
                 .collect(),
         };
         let all_columns = order.iter().map(|(name, _, _)| name.clone()).collect();
+        let repr = &config.representation;
         let mut columns = Vec::new();
+        let mut left_out = Vec::new();
         for (position, (name, oid, modifier)) in order.into_iter().enumerate() {
             if !config.captures_column(schema, table, &name) {
                 continue;
             }
             let known = catalog.iter().find(|c| c.name == name);
+            let ty = self.resolve(oid, modifier).await?;
+            if !ty.captured(repr) {
+                left_out.push(name);
+                continue;
+            }
+            let default = known.and_then(|c| {
+                let expression = c.default.as_deref()?;
+                schema_default(&ty, c.domain, expression, repr)
+            });
             columns.push(ColumnInfo {
                 position,
-                ty: self.resolve(oid, modifier).await?,
                 optional: !known.is_some_and(|c| c.not_null),
-                key: known.is_some_and(|c| c.primary_key),
+                key: key.iter().position(|k| *k == name),
+                default,
+                ty,
                 name,
             });
+        }
+        if !left_out.is_empty() {
+            tracing::warn!(
+                table = %format!("{schema}.{table}"),
+                columns = ?left_out,
+                "columns of types without a mapping are left out; include.unknown.datatypes=true captures them as their text"
+            );
         }
         Ok(TableInfo::new(
             &config.topic_prefix,
@@ -222,6 +295,7 @@ impl Catalog {
             all_columns,
             columns,
             config.representation,
+            config.on_conversion_failure,
         ))
     }
 

@@ -4,7 +4,8 @@ use regex::Regex;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, Props, Validator};
 
-use super::types::{DecimalMode, Representation, TimeMode};
+use super::envelope::ConversionFailure;
+use super::types::{BinaryMode, DecimalMode, HstoreMode, IntervalMode, Representation, TimeMode};
 
 /// What the connector snapshots before streaming (`snapshot.mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,8 +68,12 @@ pub struct CdcConfig {
     pub heartbeat_query: Option<String>,
     /// `tombstones.on.delete`.
     pub tombstones_on_delete: bool,
-    /// `decimal.handling.mode` and `time.precision.mode`.
+    /// Debezium's handling modes of values.
     pub representation: Representation,
+    /// `event.converting.failure.handling.mode`.
+    pub on_conversion_failure: ConversionFailure,
+    /// `skipped.operations`: the change kinds (`c`, `u`, `d`, `t`) not emitted.
+    pub skipped_operations: Vec<String>,
     filters: Filters,
 }
 
@@ -79,6 +84,8 @@ struct Filters {
     tables: Vec<Regex>,
     excluded_tables: Vec<Regex>,
     excluded_columns: Vec<Regex>,
+    message_prefixes: Vec<Regex>,
+    excluded_message_prefixes: Vec<Regex>,
 }
 
 fn one_of(values: &[&str]) -> Validator {
@@ -285,11 +292,118 @@ pub fn definition() -> ConfigDef {
                 ConfigType::String,
                 Importance::Low,
                 "adaptive (Debezium's types, milliseconds up to precision 3, else microseconds), \
-                 adaptive_time_microseconds (time always in microseconds) or connect (Kafka Connect's \
-                 Date in days, Time and Timestamp in milliseconds).",
+                 adaptive_time_microseconds (time always in microseconds), connect (Kafka Connect's \
+                 Date in days, Time and Timestamp in milliseconds), isostring (ISO-8601 text), \
+                 microseconds or nanoseconds.",
             )
             .default_value("adaptive")
-            .validator(one_of(&["adaptive", "adaptive_time_microseconds", "connect"])),
+            .validator(one_of(&[
+                "adaptive",
+                "adaptive_time_microseconds",
+                "connect",
+                "isostring",
+                "microseconds",
+                "nanoseconds",
+            ])),
+        )
+        .define(
+            cap,
+            key(
+                "hstore.handling.mode",
+                ConfigType::String,
+                Importance::Low,
+                "json (a JSON object as text) or map.",
+            )
+            .default_value("json")
+            .validator(one_of(&["json", "map"])),
+        )
+        .define(
+            cap,
+            key(
+                "interval.handling.mode",
+                ConfigType::String,
+                Importance::Low,
+                "numeric (microseconds, with an average month of 30.4375 days) or string (ISO-8601).",
+            )
+            .default_value("numeric")
+            .validator(one_of(&["numeric", "string"])),
+        )
+        .define(
+            cap,
+            key(
+                "binary.handling.mode",
+                ConfigType::String,
+                Importance::Low,
+                "bytes, base64, base64-url-safe or hex.",
+            )
+            .default_value("bytes")
+            .validator(one_of(&["bytes", "base64", "base64-url-safe", "hex"])),
+        )
+        .define(
+            cap,
+            key(
+                "money.fraction.digits",
+                ConfigType::Short,
+                Importance::Low,
+                "The scale of money as a precise Decimal.",
+            )
+            .default_value("2")
+            .validator(Validator::at_least(0.0)),
+        )
+        .define(
+            cap,
+            key(
+                "include.unknown.datatypes",
+                ConfigType::Boolean,
+                Importance::Low,
+                "Capture columns of types without a mapping as the binary encoding of their text; \
+                 otherwise they are left out (with a warning).",
+            )
+            .default_value("false"),
+        )
+        .define(
+            cap,
+            key(
+                "event.converting.failure.handling.mode",
+                ConfigType::String,
+                Importance::Low,
+                "What a value that has no form in its schema (a NaN numeric as a Decimal) does: fail \
+                 the task naming the column (Weir's default), or become null with a warning (warn, \
+                 Debezium's default) or without (skip).",
+            )
+            .default_value("fail")
+            .validator(one_of(&["fail", "warn", "skip"])),
+        )
+        .define(
+            cap,
+            key(
+                "message.prefix.include.list",
+                ConfigType::List,
+                Importance::Low,
+                "Regular expressions of the prefixes of logical decoding messages to emit (all when empty).",
+            )
+            .default_value(""),
+        )
+        .define(
+            cap,
+            key(
+                "message.prefix.exclude.list",
+                ConfigType::List,
+                Importance::Low,
+                "Regular expressions of the prefixes of logical decoding messages not to emit.",
+            )
+            .default_value(""),
+        )
+        .define(
+            cap,
+            key(
+                "skipped.operations",
+                ConfigType::List,
+                Importance::Low,
+                "Change kinds not emitted: c (inserts), u (updates), d (deletes), t (truncates); none \
+                 for all emitted.",
+            )
+            .default_value("t"),
         )
         .define(
             cap,
@@ -394,14 +508,47 @@ impl CdcConfig {
                 time: match mode("time.precision.mode").as_str() {
                     "adaptive_time_microseconds" => TimeMode::AdaptiveTimeMicroseconds,
                     "connect" => TimeMode::Connect,
+                    "isostring" => TimeMode::IsoString,
+                    "microseconds" => TimeMode::Microseconds,
+                    "nanoseconds" => TimeMode::Nanoseconds,
                     _ => TimeMode::Adaptive,
                 },
+                hstore: match mode("hstore.handling.mode").as_str() {
+                    "map" => HstoreMode::Map,
+                    _ => HstoreMode::Json,
+                },
+                interval: match mode("interval.handling.mode").as_str() {
+                    "string" => IntervalMode::String,
+                    _ => IntervalMode::Numeric,
+                },
+                binary: match mode("binary.handling.mode").as_str() {
+                    "base64" => BinaryMode::Base64,
+                    "base64-url-safe" => BinaryMode::Base64UrlSafe,
+                    "hex" => BinaryMode::Hex,
+                    _ => BinaryMode::Bytes,
+                },
+                money_fraction_digits: parsed.int("money.fraction.digits").unwrap_or(2).clamp(0, 100) as u32,
+                include_unknown: parsed.bool("include.unknown.datatypes").unwrap_or(false),
             },
+            on_conversion_failure: match mode("event.converting.failure.handling.mode").as_str() {
+                "warn" => ConversionFailure::Warn,
+                "skip" => ConversionFailure::Skip,
+                _ => ConversionFailure::Fail,
+            },
+            skipped_operations: parsed
+                .list("skipped.operations")
+                .unwrap_or_default()
+                .iter()
+                .map(|op| op.trim().to_ascii_lowercase())
+                .filter(|op| op != "none")
+                .collect(),
             filters: Filters {
                 schemas: regexes(&parsed, "schema.include.list")?,
                 tables: regexes(&parsed, "table.include.list")?,
                 excluded_tables: regexes(&parsed, "table.exclude.list")?,
                 excluded_columns: regexes(&parsed, "column.exclude.list")?,
+                message_prefixes: regexes(&parsed, "message.prefix.include.list")?,
+                excluded_message_prefixes: regexes(&parsed, "message.prefix.exclude.list")?,
             },
         })
     }
@@ -421,6 +568,13 @@ impl CdcConfig {
     pub fn captures_column(&self, schema: &str, table: &str, column: &str) -> bool {
         let full = format!("{schema}.{table}.{column}");
         !self.filters.excluded_columns.iter().any(|r| r.is_match(&full))
+    }
+
+    /// Whether logical decoding messages of this prefix are emitted.
+    pub fn captures_message(&self, prefix: &str) -> bool {
+        let f = &self.filters;
+        (f.message_prefixes.is_empty() || f.message_prefixes.iter().any(|r| r.is_match(prefix)))
+            && !f.excluded_message_prefixes.iter().any(|r| r.is_match(prefix))
     }
 
     /// A libpq-style connection URL for sqlx.

@@ -90,7 +90,14 @@ pub enum Message {
         /// The tables.
         relations: Vec<u32>,
     },
-    /// Anything else (type descriptions, origins): nothing to emit.
+    /// The replication origin of the transaction being sent (it was replayed from elsewhere).
+    Origin {
+        /// The transaction's commit LSN on the origin.
+        lsn: i64,
+        /// The origin's name.
+        name: String,
+    },
+    /// Anything else (type descriptions): nothing to emit.
     Other(u8),
 }
 
@@ -125,6 +132,11 @@ impl<'a> Reader<'a> {
 
     fn u32(&mut self) -> Result<u32, DecodeError> {
         Ok(self.i32()? as u32)
+    }
+
+    fn i64(&mut self) -> Result<i64, DecodeError> {
+        let b = self.take(8)?;
+        Ok(i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
     }
 
     fn string(&mut self) -> Result<String, DecodeError> {
@@ -221,6 +233,10 @@ pub fn decode(data: &[u8]) -> Result<Message, DecodeError> {
             let relation = r.u32()?;
             let (old, _) = r.old_tuple()?;
             Message::Delete { relation, old }
+        }
+        b'O' => {
+            let lsn = r.i64()?;
+            Message::Origin { lsn, name: r.string()? }
         }
         b'T' => {
             let count = r.i32()?;
@@ -349,6 +365,17 @@ mod tests {
         truncate.extend(7u32.to_be_bytes());
         truncate.extend(8u32.to_be_bytes());
         assert_eq!(decode(&truncate).unwrap(), Message::Truncate { relations: vec![7, 8] });
+
+        let mut origin = vec![b'O'];
+        origin.extend(11_259_375i64.to_be_bytes());
+        origin.extend(string("myorigin"));
+        assert_eq!(
+            decode(&origin).unwrap(),
+            Message::Origin {
+                lsn: 11_259_375,
+                name: "myorigin".into()
+            }
+        );
     }
 
     #[test]

@@ -20,20 +20,26 @@ use super::envelope::TableInfo;
 pub struct Snapshot {
     conn: PgConnection,
     tables: VecDeque<Arc<TableInfo>>,
+    /// Tables whose reading has begun.
+    tables_begun: usize,
+    /// Rows of the current table returned so far.
+    table_rows: u64,
     cursor_open: bool,
     fetch_size: usize,
     /// Rows read so far.
     pub rows_read: u64,
 }
 
-/// A batch of rows of one table; `last` when it is the snapshot's final batch.
+/// A batch of rows of one table.
 pub struct Batch {
     /// The table.
     pub table: Arc<TableInfo>,
+    /// Whether the table is the first of the snapshot's tables (empty or not).
+    pub first_table: bool,
+    /// Whether the batch holds the table's first rows.
+    pub first_rows: bool,
     /// The rows, each with every column of the table in catalog order.
     pub rows: Vec<Vec<Datum>>,
-    /// Whether no row follows.
-    pub last: bool,
 }
 
 impl Snapshot {
@@ -60,6 +66,8 @@ impl Snapshot {
         Ok(Snapshot {
             conn,
             tables: tables.into(),
+            tables_begun: 0,
+            table_rows: 0,
             cursor_open: false,
             fetch_size: config.snapshot_fetch_size,
             rows_read: 0,
@@ -99,6 +107,8 @@ impl Snapshot {
                     .await
                     .map_err(|e| sql_error(&format!("reading {}", table.topic), e))?;
                 self.cursor_open = true;
+                self.tables_begun += 1;
+                self.table_rows = 0;
                 tracing::info!(table = %table.topic, "snapshotting table");
             }
             // The simple-query protocol: every value in its type's text output, as pgoutput
@@ -124,8 +134,14 @@ impl Snapshot {
                 continue;
             }
             self.rows_read += rows.len() as u64;
-            let last = table_done && self.tables.is_empty();
-            return Ok(Some(Batch { table, rows, last }));
+            let first_rows = self.table_rows == 0;
+            self.table_rows += rows.len() as u64;
+            return Ok(Some(Batch {
+                table,
+                first_table: self.tables_begun == 1,
+                first_rows,
+                rows,
+            }));
         }
     }
 }
@@ -158,9 +174,10 @@ fn text_row(table: &TableInfo, row: &PgRow) -> Result<Vec<Datum>, ConnectError> 
             if value.is_null() {
                 return Ok(Datum::Null);
             }
-            value.as_str().map(|text| Datum::Text(text.to_owned())).map_err(|e| {
-                ConnectError::Fatal(format!("reading {} column {column}: not text: {e}", table.topic))
-            })
+            value
+                .as_str()
+                .map(|text| Datum::Text(text.to_owned()))
+                .map_err(|e| ConnectError::Fatal(format!("reading {} column {column}: not text: {e}", table.topic)))
         })
         .collect()
 }

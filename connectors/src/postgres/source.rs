@@ -23,7 +23,7 @@ use weir_connector_api::{
 use super::catalog::{Catalog, check_server};
 use super::config::{CdcConfig, SnapshotMode, definition};
 use super::decode::{Datum, Message, Relation, decode};
-use super::envelope::{SourcePosition, TableInfo};
+use super::envelope::{SourcePosition, TableInfo, message_event};
 use super::progress::Progress;
 use super::replication::Replication;
 use super::snapshot::Snapshot;
@@ -106,6 +106,18 @@ struct Transaction {
     ts_us: i64,
     /// Changes seen so far.
     events: u64,
+    /// The replication origin it was replayed under, if any: its name and commit LSN there.
+    origin: Option<(String, i64)>,
+}
+
+/// A snapshot row held back until the next one shows whether it ends its table or the snapshot.
+struct HeldRow {
+    table: Arc<TableInfo>,
+    /// The table's first row.
+    first: bool,
+    /// The row's table is the snapshot's first.
+    first_table: bool,
+    datums: Vec<Datum>,
 }
 
 /// What the task is doing.
@@ -129,6 +141,8 @@ struct Running {
     catalog: Catalog,
     replication: Option<Replication>,
     phase: Phase,
+    /// The last snapshot row read, not yet returned.
+    held: Option<HeldRow>,
     relations: HashMap<u32, Option<Arc<TableInfo>>>,
     transaction: Option<Transaction>,
     /// Transactions read, oldest first: commit LSN, change count, end LSN.
@@ -137,6 +151,8 @@ struct Running {
     /// The last change read (and returned by `poll`).
     last_read: Option<StreamPosition>,
     last_commit_lsn: Option<i64>,
+    /// The commit time of the last completed transaction, microseconds since the epoch.
+    last_commit_ts_us: i64,
     /// The server's WAL position from its last keepalive.
     last_keepalive: i64,
     last_heartbeat: Instant,
@@ -191,12 +207,14 @@ impl Running {
             catalog,
             replication: None,
             phase: Phase::Streaming,
+            held: None,
             relations: HashMap::new(),
             transaction: None,
             completed: VecDeque::new(),
             resume: if snapshot_wanted { None } else { resume },
             last_read: None,
             last_commit_lsn: None,
+            last_commit_ts_us: now_micros(),
             last_keepalive: 0,
             last_heartbeat: Instant::now(),
             progress,
@@ -222,6 +240,7 @@ impl Running {
                 tx_id: None,
                 lsn,
                 last_commit_lsn: None,
+                origin: None,
             };
             running.phase = Phase::Snapshot(snapshot, at);
         } else {
@@ -266,48 +285,75 @@ impl Running {
     }
 
     fn tombstone(&self, table: &TableInfo, offset: SourceMap, key: Value) -> SourceRecord {
-        SourceRecord::new(self.partition.clone(), offset, &table.topic, None, Value::Null)
-            .with_key(table.key_schema().cloned(), key)
+        let key_schema = if key.is_null() {
+            None
+        } else {
+            table.key_schema().cloned()
+        };
+        SourceRecord::new(self.partition.clone(), offset, &table.topic, None, Value::Null).with_key(key_schema, key)
     }
 
     async fn snapshot_batch(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
-        let Phase::Snapshot(snapshot, at) = &mut self.phase else {
+        let Phase::Snapshot(snapshot, _) = &mut self.phase else {
             return Ok(Vec::new());
         };
-        let at = at.clone();
+        let mut records = Vec::new();
         match snapshot.next().await? {
             Some(batch) => {
                 self.progress
                     .snapshot_read(snapshot.rows_read, snapshot.tables_remaining());
-                let count = batch.rows.len();
-                let mut records = Vec::with_capacity(count);
-                for (i, row) in batch.rows.iter().enumerate() {
-                    let last = batch.last && i + 1 == count;
-                    let position = SourcePosition {
-                        snapshot: if last { "last" } else { "true" },
-                        ..at.clone()
+                for (i, row) in batch.rows.into_iter().enumerate() {
+                    let next = HeldRow {
+                        table: batch.table.clone(),
+                        first: batch.first_rows && i == 0,
+                        first_table: batch.first_table,
+                        datums: row,
                     };
-                    let mut offset = SourceMap::new();
-                    offset.insert("lsn".into(), at.lsn.unwrap_or(0).into());
-                    offset.insert("ts_usec".into(), at.ts_us.into());
-                    offset.insert("snapshot".into(), true.into());
-                    offset.insert("last_snapshot_record".into(), last.into());
-                    let after = batch.table.row(row).map_err(ConnectError::Data)?;
-                    records.push(self.record(&batch.table, offset, "r", Value::Null, after, &position));
+                    if let Some(held) = self.held.replace(next) {
+                        let table_ends = !Arc::ptr_eq(&held.table, &batch.table);
+                        records.push(self.snapshot_record(held, table_ends, false)?);
+                    }
                 }
-                Ok(records)
             }
             None => {
                 self.progress.snapshot_completed(snapshot.rows_read);
+                if let Some(held) = self.held.take() {
+                    records.push(self.snapshot_record(held, true, true)?);
+                }
                 self.phase = if self.config.snapshot_mode == SnapshotMode::InitialOnly {
                     Phase::Idle
                 } else {
                     self.replication()?.start().await?;
                     Phase::Streaming
                 };
-                Ok(Vec::new())
             }
         }
+        Ok(records)
+    }
+
+    /// The read event of a snapshot row, marked as Debezium marks its place in the snapshot.
+    fn snapshot_record(&self, row: HeldRow, table_ends: bool, last: bool) -> Result<SourceRecord, ConnectError> {
+        let Phase::Snapshot(_, at) = &self.phase else {
+            return Err(ConnectError::Fatal("a snapshot row outside the snapshot".into()));
+        };
+        let marker = match (last, row.first && row.first_table, table_ends, row.first) {
+            (true, ..) => "last",
+            (_, true, ..) => "first",
+            (_, _, true, _) => "last_in_data_collection",
+            (.., true) => "first_in_data_collection",
+            _ => "true",
+        };
+        let position = SourcePosition {
+            snapshot: marker,
+            ..at.clone()
+        };
+        let mut offset = SourceMap::new();
+        offset.insert("lsn".into(), at.lsn.unwrap_or(0).into());
+        offset.insert("ts_usec".into(), at.ts_us.into());
+        offset.insert("snapshot".into(), true.into());
+        offset.insert("last_snapshot_record".into(), last.into());
+        let after = row.table.row(&row.datums).map_err(ConnectError::Data)?;
+        Ok(self.record(&row.table, offset, "r", Value::Null, after, &position))
     }
 
     async fn on_relation(&mut self, relation: Relation) -> Result<(), ConnectError> {
@@ -336,16 +382,31 @@ impl Running {
             .ok_or_else(|| ConnectError::Data(format!("a change to relation {oid} came before its description")))
     }
 
-    /// Turns one change into records.
-    fn on_change(&mut self, message: Message, lsn: i64, records: &mut Vec<SourceRecord>) -> Result<(), ConnectError> {
+    /// The offset and source position of the next event of the transaction being read, at
+    /// `lsn`; `None` when the stored offset covers it (it is in Kafka already).
+    fn next_event(&mut self, lsn: i64) -> Result<Option<(SourceMap, SourcePosition)>, ConnectError> {
         let Some(txn) = self.transaction.as_mut() else {
             return Err(ConnectError::Data("a change came outside a transaction".into()));
         };
         let event = txn.events;
         txn.events += 1;
-        let (xid, commit_lsn, ts_us) = (txn.xid, txn.commit_lsn, txn.ts_us);
+        let (xid, commit_lsn, ts_us, origin) = (txn.xid, txn.commit_lsn, txn.ts_us, txn.origin.clone());
+        Ok(self.event_at(lsn, commit_lsn, event, Some(xid), ts_us, origin))
+    }
+
+    /// The offset and source position of event `event` of the transaction committing at
+    /// `commit_lsn`, at `lsn`; `None` when the stored offset covers it.
+    fn event_at(
+        &mut self,
+        lsn: i64,
+        commit_lsn: i64,
+        event: u64,
+        xid: Option<u32>,
+        ts_us: i64,
+        origin: Option<(String, i64)>,
+    ) -> Option<(SourceMap, SourcePosition)> {
         if self.resume.is_some_and(|r| r.covers(commit_lsn, event)) {
-            return Ok(());
+            return None;
         }
         self.last_read = Some(StreamPosition {
             commit_lsn,
@@ -353,7 +414,9 @@ impl Running {
         });
         let mut offset = SourceMap::new();
         offset.insert("lsn".into(), lsn.into());
-        offset.insert("txId".into(), xid.into());
+        if let Some(xid) = xid {
+            offset.insert("txId".into(), xid.into());
+        }
         offset.insert("ts_usec".into(), ts_us.into());
         offset.insert("lsn_proc".into(), lsn.into());
         offset.insert("lsn_commit".into(), commit_lsn.into());
@@ -361,32 +424,93 @@ impl Running {
         let at = SourcePosition {
             ts_us,
             snapshot: "false",
-            tx_id: Some(i64::from(xid)),
+            tx_id: xid.map(i64::from),
             lsn: Some(lsn),
             last_commit_lsn: self.last_commit_lsn,
+            origin,
         };
-        let row = |table: &TableInfo, datums: &[Datum]| table.row(datums).map_err(ConnectError::Data);
-        // The old row, when sent: whole under REPLICA IDENTITY FULL, else its key.
-        let old_row = |table: &TableInfo, old: Option<&[Datum]>| -> Result<Value, ConnectError> {
-            let Some(datums) = old else { return Ok(Value::Null) };
-            if table.full_old_rows {
-                table.row(datums)
-            } else {
-                table.key_only_row(datums)
-            }
-            .map_err(ConnectError::Data)
+        Some((offset, at))
+    }
+
+    /// A logical decoding message as Debezium's event. A message written outside a transaction
+    /// comes at once, and counts as a transaction of its own.
+    fn on_message(
+        &mut self,
+        transactional: bool,
+        lsn: i64,
+        prefix: &str,
+        content: Vec<u8>,
+        records: &mut Vec<SourceRecord>,
+    ) -> Result<(), ConnectError> {
+        let position = if transactional {
+            self.next_event(lsn)?
+        } else {
+            self.completed.push_back((lsn, 1, lsn));
+            self.event_at(lsn, lsn, 0, None, self.last_commit_ts_us, None)
+        };
+        let Some((offset, at)) = position else {
+            return Ok(());
+        };
+        if !self.config.captures_message(prefix) {
+            return Ok(());
+        }
+        let binary = self.config.representation.binary;
+        let (key_schema, key, value_schema, value) = message_event(
+            &self.config.topic_prefix,
+            &self.config.dbname,
+            prefix,
+            binary.value(content),
+            binary,
+            &at,
+        );
+        let topic = format!("{}.message", self.config.topic_prefix);
+        records.push(
+            SourceRecord::new(
+                self.partition.clone(),
+                offset,
+                topic,
+                Some(Arc::new(value_schema)),
+                value,
+            )
+            .with_key(Some(Arc::new(key_schema)), key),
+        );
+        Ok(())
+    }
+
+    /// Turns one change into records.
+    fn on_change(&mut self, message: Message, lsn: i64, records: &mut Vec<SourceRecord>) -> Result<(), ConnectError> {
+        let Some((offset, at)) = self.next_event(lsn)? else {
+            return Ok(());
+        };
+        let skipped = |op: &str| self.config.skipped_operations.iter().any(|s| s == op);
+        let row = |table: &TableInfo, datums: Option<&[Datum]>| match datums {
+            Some(datums) => table.row(datums).map_err(ConnectError::Data),
+            None => Ok(Value::Null),
         };
         match message {
             Message::Insert { relation, new } => {
-                if let Some(table) = self.table(relation)? {
-                    let after = row(&table, &new)?;
+                if let Some(table) = self.table(relation)?
+                    && !skipped("c")
+                {
+                    let after = row(&table, Some(&new))?;
                     records.push(self.record(&table, offset, "c", Value::Null, after, &at));
                 }
             }
-            Message::Update { relation, old, new } => {
-                if let Some(table) = self.table(relation)? {
-                    let after = row(&table, &new)?;
-                    let before = old_row(&table, old.as_deref())?;
+            Message::Update { relation, old, mut new } => {
+                if let Some(table) = self.table(relation)?
+                    && !skipped("u")
+                {
+                    // A whole old row (REPLICA IDENTITY FULL) holds the TOASTed values the new
+                    // one leaves out as unchanged.
+                    if let Some(old) = &old {
+                        for (datum, previous) in new.iter_mut().zip(old) {
+                            if *datum == Datum::Unchanged && *previous != Datum::Unchanged {
+                                *datum = previous.clone();
+                            }
+                        }
+                    }
+                    let after = row(&table, Some(&new))?;
+                    let before = row(&table, old.as_deref())?;
                     let old_key = table.key_of(&before);
                     if !before.is_null() && !old_key.is_null() && old_key != table.key_of(&after) {
                         // The key changed: a delete of the old key, then a create, as Debezium does.
@@ -401,23 +525,27 @@ impl Running {
                 }
             }
             Message::Delete { relation, old } => {
-                if let Some(table) = self.table(relation)? {
-                    let before = old_row(&table, old.as_deref())?;
+                if let Some(table) = self.table(relation)?
+                    && !skipped("d")
+                {
+                    let before = row(&table, old.as_deref())?;
                     let key = table.key_of(&before);
                     records.push(self.record(&table, offset.clone(), "d", before, Value::Null, &at));
-                    if self.config.tombstones_on_delete && !key.is_null() {
+                    if self.config.tombstones_on_delete {
                         records.push(self.tombstone(&table, offset, key));
                     }
                 }
             }
             Message::Truncate { relations } => {
                 for oid in relations {
-                    if let Some(table) = self.table(oid)? {
+                    if let Some(table) = self.table(oid)?
+                        && !skipped("t")
+                    {
                         records.push(self.record(&table, offset.clone(), "t", Value::Null, Value::Null, &at));
                     }
                 }
             }
-            Message::Relation(_) | Message::Other(_) => {}
+            Message::Relation(_) | Message::Origin { .. } | Message::Other(_) => {}
         }
         Ok(())
     }
@@ -487,24 +615,39 @@ impl Running {
                         commit_lsn: final_lsn.as_u64() as i64,
                         ts_us,
                         events: 0,
+                        origin: None,
                     });
                 }
                 ReplicationEvent::XLogData { wal_start, data, .. } => {
                     match decode(&data).map_err(|e| ConnectError::Data(e.to_string()))? {
                         Message::Relation(relation) => self.on_relation(relation).await?,
+                        Message::Origin { lsn, name } => {
+                            if let Some(txn) = self.transaction.as_mut() {
+                                txn.origin = Some((name, lsn));
+                            }
+                        }
                         change => self.on_change(change, wal_start.as_u64() as i64, records)?,
                     }
                 }
-                ReplicationEvent::Commit { lsn, end_lsn, .. } => {
+                ReplicationEvent::Commit { end_lsn, .. } => {
                     if let Some(txn) = self.transaction.take() {
+                        self.last_commit_ts_us = txn.ts_us;
                         self.completed
                             .push_back((txn.commit_lsn, txn.events, end_lsn.as_u64() as i64));
                     }
-                    self.last_commit_lsn = Some(lsn.as_u64() as i64);
+                    // Debezium's `sequence` names the position of the last commit message: the
+                    // end of the commit record.
+                    self.last_commit_lsn = Some(end_lsn.as_u64() as i64);
                     if !records.is_empty() {
                         break;
                     }
                 }
+                ReplicationEvent::Message {
+                    transactional,
+                    lsn,
+                    prefix,
+                    content,
+                } => self.on_message(transactional, lsn.as_u64() as i64, &prefix, content.to_vec(), records)?,
                 ReplicationEvent::KeepAlive { wal_end, .. } => self.last_keepalive = wal_end.as_u64() as i64,
                 _ => {}
             }

@@ -16,6 +16,8 @@ use crate::sync::lock;
 /// `{"schema": {...}, "payload": ...}`, as Kafka Connect's JsonConverter does.
 pub struct JsonConverter {
     schemas_enable: bool,
+    /// `replace.null.with.default`: a null where the schema has a default is that default.
+    replace_null_with_default: bool,
     /// The JSON text of the schemas written lately, the latest last: records of a table or a
     /// file share one schema, and writing it anew for each was most of the cost of a record.
     written_schemas: Mutex<Vec<(Schema, Arc<[u8]>)>>,
@@ -28,21 +30,24 @@ fn err(msg: impl Into<String>) -> ConversionError {
     ConversionError(msg.into())
 }
 
+/// A boolean setting that defaults to true.
+fn flag(props: &Props, key: &str) -> Result<bool, ConversionError> {
+    match props.get(key).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(true),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(v) => Err(err(format!(
+            "Invalid value {v} for configuration {key}: Expected value to be either true or false"
+        ))),
+    }
+}
+
 impl JsonConverter {
     /// A converter from its settings (`schemas.enable`).
     pub fn new(props: &Props) -> Result<Self, ConversionError> {
-        let schemas_enable = match props.get("schemas.enable").map(|v| v.trim().to_ascii_lowercase()) {
-            None => true,
-            Some(v) if v == "true" => true,
-            Some(v) if v == "false" => false,
-            Some(v) => {
-                return Err(err(format!(
-                    "Invalid value {v} for configuration schemas.enable: Expected value to be either true or false"
-                )));
-            }
-        };
         Ok(JsonConverter {
-            schemas_enable,
+            schemas_enable: flag(props, "schemas.enable")?,
+            replace_null_with_default: flag(props, "replace.null.with.default")?,
             written_schemas: Mutex::default(),
         })
     }
@@ -56,7 +61,7 @@ impl JsonConverter {
             written.push(entry);
             return Ok(text);
         }
-        let text: Arc<[u8]> = serde_json::to_vec(&schema_to_json(schema))
+        let text: Arc<[u8]> = serde_json::to_vec(&schema_to_json(schema)?)
             .map_err(|e| err(e.to_string()))?
             .into();
         if written.len() == WRITTEN_SCHEMAS {
@@ -72,7 +77,11 @@ impl Converter for JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(None);
         }
-        let payload = Shaped { schema, value };
+        let payload = Shaped {
+            schema,
+            value,
+            defaults: self.replace_null_with_default,
+        };
         if !self.schemas_enable {
             return serde_json::to_vec(&payload).map(Some).map_err(|e| err(e.to_string()));
         }
@@ -107,7 +116,7 @@ impl Converter for JsonConverter {
             Json::Null => Ok((None, Value::from_json(&envelope["payload"]))),
             schema_json => {
                 let schema = schema_from_json(schema_json)?;
-                let value = value_from_json(&schema, &envelope["payload"])?;
+                let value = value_from_json(&schema, &envelope["payload"], self.replace_null_with_default)?;
                 Ok((Some(schema), value))
             }
         }
@@ -115,8 +124,9 @@ impl Converter for JsonConverter {
 }
 
 /// A schema in Kafka Connect's JSON form.
-pub fn schema_to_json(schema: &Schema) -> Json {
-    // Kafka Connect's order: the type, its parts, then optional, name, version, doc, parameters.
+pub fn schema_to_json(schema: &Schema) -> Result<Json, ConversionError> {
+    // Kafka Connect's order: the type, its parts, then optional, name, version, doc, parameters,
+    // default.
     let mut obj = Map::new();
     obj.insert("type".into(), schema.kind.wire_name().into());
     match schema.kind {
@@ -125,24 +135,24 @@ pub fn schema_to_json(schema: &Schema) -> Json {
                 .fields
                 .iter()
                 .map(|f| {
-                    let mut field = schema_to_json(&f.schema);
+                    let mut field = schema_to_json(&f.schema)?;
                     if let Json::Object(o) = &mut field {
                         o.insert("field".into(), f.name.clone().into());
                     }
-                    field
+                    Ok(field)
                 })
-                .collect();
+                .collect::<Result<_, ConversionError>>()?;
             obj.insert("fields".into(), Json::Array(fields));
         }
         SchemaType::Array => {
             if let Some(items) = &schema.value_schema {
-                obj.insert("items".into(), schema_to_json(items));
+                obj.insert("items".into(), schema_to_json(items)?);
             }
         }
         SchemaType::Map => {
             if let (Some(k), Some(v)) = (&schema.key_schema, &schema.value_schema) {
-                obj.insert("keys".into(), schema_to_json(k));
-                obj.insert("values".into(), schema_to_json(v));
+                obj.insert("keys".into(), schema_to_json(k)?);
+                obj.insert("values".into(), schema_to_json(v)?);
             }
         }
         _ => {}
@@ -165,7 +175,10 @@ pub fn schema_to_json(schema: &Schema) -> Json {
             .collect();
         obj.insert("parameters".into(), Json::Object(params));
     }
-    Json::Object(obj)
+    if let Some(default) = &schema.default {
+        obj.insert("default".into(), value_to_json(Some(schema), default)?);
+    }
+    Ok(Json::Object(obj))
 }
 
 /// A schema from Kafka Connect's JSON form.
@@ -221,20 +234,31 @@ pub fn schema_from_json(json: &Json) -> Result<Schema, ConversionError> {
         }
         _ => {}
     }
+    if let Some(default) = obj.get("default") {
+        schema.default = Some(value_from_json(&schema, default, false)?);
+    }
     Ok(schema)
 }
 
-/// A value as JSON, shaped by its schema when it has one.
+/// A value as JSON, shaped by its schema when it has one (nulls replaced by defaults, as
+/// Kafka Connect's JsonConverter does by default).
 pub(crate) fn value_to_json(schema: Option<&Schema>, value: &Value) -> Result<Json, ConversionError> {
-    serde_json::to_value(Shaped { schema, value }).map_err(|e| err(e.to_string()))
+    serde_json::to_value(Shaped {
+        schema,
+        value,
+        defaults: true,
+    })
+    .map_err(|e| err(e.to_string()))
 }
 
 /// A value with its schema, written as Kafka Connect's JsonConverter writes it: a struct's
 /// fields in schema order (a missing one as `null`), a map with string keys as an object and
-/// any other as `[key, value]` pairs. Serialized straight to bytes, with no JSON tree between.
+/// any other as `[key, value]` pairs, a null as the schema's default when `defaults` says.
+/// Serialized straight to bytes, with no JSON tree between.
 struct Shaped<'a> {
     schema: Option<&'a Schema>,
     value: &'a Value,
+    defaults: bool,
 }
 
 impl<'a> Serialize for Shaped<'a> {
@@ -242,8 +266,16 @@ impl<'a> Serialize for Shaped<'a> {
         let Some(schema) = self.schema else {
             return self.value.serialize(s);
         };
-        let shaped = |schema: Option<&'a Schema>, value: &'a Value| Shaped { schema, value };
+        let defaults = self.defaults;
+        let shaped = |schema: Option<&'a Schema>, value: &'a Value| Shaped {
+            schema,
+            value,
+            defaults,
+        };
         match self.value {
+            Value::Null if defaults && schema.default.is_some() => {
+                shaped(Some(schema), schema.default.as_ref().unwrap_or(&Value::Null)).serialize(s)
+            }
             Value::Null if schema.optional => s.serialize_unit(),
             Value::Null => Err(S::Error::custom(
                 "Conversion error: null value for field that is required and has no default value",
@@ -287,11 +319,13 @@ impl<'a> Serialize for Shaped<'a> {
     }
 }
 
-/// A value from JSON, read as its schema says.
-pub(crate) fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, ConversionError> {
+/// A value from JSON, read as its schema says; a null is the schema's default when `defaults`.
+pub(crate) fn value_from_json(schema: &Schema, json: &Json, defaults: bool) -> Result<Value, ConversionError> {
     let mismatch = || err(format!("Invalid JSON for {} schema: {json}", schema.kind.wire_name()));
     if json.is_null() {
-        return if schema.optional {
+        return if let (true, Some(default)) = (defaults, &schema.default) {
+            Ok(default.clone())
+        } else if schema.optional {
             Ok(Value::Null)
         } else {
             Err(err(format!(
@@ -321,7 +355,7 @@ pub(crate) fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, Con
                 json.as_array()
                     .ok_or_else(mismatch)?
                     .iter()
-                    .map(|j| value_from_json(items, j))
+                    .map(|j| value_from_json(items, j, defaults))
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -333,13 +367,13 @@ pub(crate) fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, Con
             match json {
                 Json::Object(obj) => obj
                     .iter()
-                    .map(|(k, v)| Ok((Value::String(k.clone()), value_from_json(vs, v)?)))
+                    .map(|(k, v)| Ok((Value::String(k.clone()), value_from_json(vs, v, defaults)?)))
                     .collect::<Result<_, ConversionError>>()
                     .map(Value::Map)?,
                 Json::Array(pairs) => pairs
                     .iter()
                     .map(|pair| match pair.as_array().map(Vec::as_slice) {
-                        Some([k, v]) => Ok((value_from_json(ks, k)?, value_from_json(vs, v)?)),
+                        Some([k, v]) => Ok((value_from_json(ks, k, defaults)?, value_from_json(vs, v, defaults)?)),
                         _ => Err(mismatch()),
                     })
                     .collect::<Result<_, ConversionError>>()
@@ -356,7 +390,7 @@ pub(crate) fn value_from_json(schema: &Schema, json: &Json) -> Result<Value, Con
                     .map(|f| {
                         Ok((
                             f.name.clone(),
-                            value_from_json(&f.schema, obj.get(&f.name).unwrap_or(&Json::Null))?,
+                            value_from_json(&f.schema, obj.get(&f.name).unwrap_or(&Json::Null), defaults)?,
                         ))
                     })
                     .collect::<Result<_, ConversionError>>()?,

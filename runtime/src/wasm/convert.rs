@@ -100,13 +100,13 @@ impl SchemaCache {
     }
 
     /// A schema as text for the guest.
-    fn text(&mut self, schema: &Schema) -> String {
+    fn text(&mut self, schema: &Schema) -> Result<String, ConnectError> {
         if let Some((text, _)) = self.known.iter().find(|(_, s)| s.as_ref() == schema) {
-            return text.clone();
+            return Ok(text.clone());
         }
-        let text = schema_to_json(schema).to_string();
+        let text = schema_to_json(schema).map_err(|e| ConnectError::Data(e.0))?.to_string();
         self.remember(text.clone(), Arc::new(schema.clone()));
-        text
+        Ok(text)
     }
 }
 
@@ -124,7 +124,9 @@ fn from_payload(
         wit::Data::Json(text) => {
             let json = serde_json::from_str(&text).map_err(|e| bad("a value that is not JSON", e.to_string()))?;
             match &schema {
-                Some(schema) => value_from_json(schema, &json).map_err(|e| bad("a value not of its schema", e.0))?,
+                Some(schema) => {
+                    value_from_json(schema, &json, true).map_err(|e| bad("a value not of its schema", e.0))?
+                }
                 None => Value::from_json(&json),
             }
         }
@@ -148,7 +150,7 @@ fn to_payload(schema: Option<&Schema>, value: &Value, schemas: &mut SchemaCache)
     };
     Ok(wit::Payload {
         data,
-        schema: schema.map(|s| schemas.text(s)),
+        schema: schema.map(|s| schemas.text(s)).transpose()?,
     })
 }
 

@@ -226,7 +226,7 @@ fn repetition(schema: &Schema) -> Repetition {
 }
 
 fn parameter(schema: &Schema, name: &str) -> Option<i32> {
-    schema.parameters.get(name).and_then(|v| v.parse().ok())
+    schema.parameter(name).and_then(|v| v.parse().ok())
 }
 
 /// Encodes rows of `schema`'s fields as one row group.

@@ -1,0 +1,84 @@
+//! PostgreSQL for the CDC tests: a schema of the test's own, SQL, connector configs and cleanup.
+
+use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
+
+use super::{pg_url, unique};
+
+/// A fresh schema to play in (also the test's topic prefix, slot and publication name), and a
+/// SQL connection.
+pub async fn database() -> (PgConnection, String) {
+    let mut conn = PgConnection::connect(&pg_url()).await.expect("connect to PostgreSQL");
+    super::drop_leftover_slots(&mut conn).await;
+    let schema = unique("cdc").replace('-', "_");
+    sql(&mut conn, &format!("CREATE SCHEMA {schema}")).await;
+    (conn, schema)
+}
+
+/// Runs SQL (one statement or several), panicking with the statement on failure.
+pub async fn sql(conn: &mut PgConnection, statement: &str) {
+    sqlx::raw_sql(statement)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+/// The server as a connector's `database.*` keys, from `PG_URL`.
+pub fn database_keys() -> Value {
+    let url = pg_url();
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+    let (auth, rest) = rest.split_once('@').expect("user in PG_URL");
+    let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
+    let (hostport, db) = rest.split_once('/').expect("database in PG_URL");
+    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
+    json!({
+        "database.hostname": host, "database.port": port, "database.user": user,
+        "database.password": password, "database.dbname": db.split('?').next().unwrap_or(db),
+        "database.sslmode": "disable",
+    })
+}
+
+/// A Debezium Postgres connector config capturing `tables` of `schema`, its topic prefix, slot
+/// and publication named `name`, JSON with schemas, and `extra` keys on top.
+pub fn cdc_config(name: &str, schema: &str, tables: &[&str], extra: Value) -> Value {
+    let include: Vec<String> = tables.iter().map(|t| format!("{schema}\\.{t}")).collect();
+    let mut config = database_keys();
+    merge(
+        &mut config,
+        json!({
+            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+            "topic.prefix": name, "slot.name": name, "publication.name": name,
+            "publication.autocreate.mode": "filtered", "table.include.list": include.join(","),
+            "slot.drop.on.stop": "false",
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        }),
+    );
+    merge(&mut config, extra);
+    config
+}
+
+/// Adds the keys of `extra` to `config`.
+pub fn merge(config: &mut Value, extra: Value) {
+    if let (Some(c), Value::Object(e)) = (config.as_object_mut(), extra) {
+        c.extend(e);
+    }
+}
+
+/// Drops the replication slots and publications named in `names`, and the schema (their
+/// connectors must be gone).
+pub async fn cleanup(conn: &mut PgConnection, schema: &str, names: &[&str]) {
+    for name in names {
+        let _ =
+            sqlx::query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1")
+                .bind(name)
+                .execute(&mut *conn)
+                .await;
+        let _ = sqlx::raw_sql(&format!("DROP PUBLICATION IF EXISTS {name}"))
+            .execute(&mut *conn)
+            .await;
+    }
+    let _ = sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut *conn)
+        .await;
+}
