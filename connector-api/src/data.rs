@@ -299,7 +299,8 @@ impl Value {
 }
 
 /// Writes a value as schemaless JSON: bytes in base64, a map with string keys as an object and
-/// any other map as an array of `[key, value]` pairs, a non-finite float as `null`.
+/// any other map as an array of `[key, value]` pairs, a non-finite float as the string `NaN`,
+/// `Infinity` or `-Infinity`.
 impl serde::Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use base64::Engine as _;
@@ -315,7 +316,9 @@ impl serde::Serialize for Value {
             // Connect writes a float32, and the same whether written as text or as a JSON tree.
             Value::Float32(f) if f.is_finite() => s.serialize_f64(f.to_string().parse().unwrap_or(f64::from(*f))),
             Value::Float64(f) if f.is_finite() => s.serialize_f64(*f),
-            Value::Float32(_) | Value::Float64(_) => s.serialize_unit(),
+            // Non-finite numbers as Jackson quotes them, as Kafka Connect's JsonConverter writes.
+            Value::Float32(f) => s.serialize_str(non_finite(f64::from(*f))),
+            Value::Float64(f) => s.serialize_str(non_finite(*f)),
             Value::String(text) => s.serialize_str(text),
             Value::Bytes(b) => s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b)),
             Value::Array(items) => {
@@ -347,6 +350,17 @@ impl serde::Serialize for Value {
                 map.end()
             }
         }
+    }
+}
+
+/// The text Jackson writes for a non-finite number.
+fn non_finite(f: f64) -> &'static str {
+    if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
     }
 }
 
@@ -384,7 +398,7 @@ mod tests {
             ("n".into(), Value::Float64(f64::NAN)),
             ("m".into(), Value::Map(vec![(Value::Int32(1), Value::from("x"))])),
         ]);
-        let text = r#"{"z":1.1,"a":"AQI=","n":null,"m":[[1,"x"]]}"#;
+        let text = r#"{"z":1.1,"a":"AQI=","n":"NaN","m":[[1,"x"]]}"#;
         assert_eq!(serde_json::to_string(&value).unwrap(), text);
         assert_eq!(value.to_json().to_string(), text);
     }

@@ -432,19 +432,21 @@ pub fn pg_url() -> String {
 }
 
 /// Drops the replication slots that earlier test processes left behind (a test that failed
-/// before its cleanup): an unused slot named `<prefix>_<pid>_<n>`, as [`unique`] names them,
-/// whose process is gone. A leaked slot keeps WAL on the server for good.
+/// before its cleanup): an unused slot named `<prefix>_<pid>_<n>`, as [`unique`] names them
+/// (behind a prefix of lowercase words), whose process is gone. A leaked slot keeps WAL on the
+/// server for good.
 pub async fn drop_leftover_slots(conn: &mut sqlx::PgConnection) {
     let unused: Vec<String> = sqlx::query_scalar("SELECT slot_name FROM pg_replication_slots WHERE NOT active")
         .fetch_all(&mut *conn)
         .await
         .unwrap_or_default();
     for slot in unused {
-        let parts: Vec<&str> = slot.split('_').collect();
-        let [prefix, pid, n] = parts.as_slice() else {
+        // `<prefix>_<pid>_<n>`, the prefix of lowercase words (`cdc`, `weir_cdc`, `dbz_cdc`).
+        let mut parts = slot.rsplitn(3, '_');
+        let (Some(n), Some(pid), Some(prefix)) = (parts.next(), parts.next(), parts.next()) else {
             continue;
         };
-        let ours = prefix.chars().all(|c| c.is_ascii_lowercase()) && n.chars().all(|c| c.is_ascii_digit());
+        let ours = prefix.chars().all(|c| c.is_ascii_lowercase() || c == '_') && n.chars().all(|c| c.is_ascii_digit());
         let gone = pid
             .parse::<u32>()
             .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());

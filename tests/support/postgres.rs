@@ -65,15 +65,32 @@ pub fn merge(config: &mut Value, extra: Value) {
     }
 }
 
-/// Drops the replication slots and publications named in `names`, and the schema (their
-/// connectors must be gone).
+/// Drops the replication slots and publications named in `names`, and the schema. Their
+/// connectors must be stopping: a slot still in use is waited for (up to 30 s).
 pub async fn cleanup(conn: &mut PgConnection, schema: &str, names: &[&str]) {
     for name in names {
-        let _ =
-            sqlx::query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1")
-                .bind(name)
-                .execute(&mut *conn)
-                .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let active: Option<bool> =
+                sqlx::query_scalar("SELECT active FROM pg_replication_slots WHERE slot_name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .unwrap_or(None);
+            match active {
+                None => break,
+                Some(false) => {
+                    let _ = sqlx::query("SELECT pg_drop_replication_slot($1)")
+                        .bind(name)
+                        .execute(&mut *conn)
+                        .await;
+                }
+                Some(true) if std::time::Instant::now() > deadline => {
+                    panic!("replication slot {name} is still in use 30 s after its connector was stopped")
+                }
+                Some(true) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            }
+        }
         let _ = sqlx::raw_sql(&format!("DROP PUBLICATION IF EXISTS {name}"))
             .execute(&mut *conn)
             .await;

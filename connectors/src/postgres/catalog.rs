@@ -100,20 +100,23 @@ impl Catalog {
         &mut self.conn
     }
 
-    /// The captured tables, `(schema, table)`, in name order.
+    /// The captured tables, `(schema, table)`, in the order the snapshot reads them: by the
+    /// first pattern of the include list that matches, then by name (as Java compares them).
     pub async fn captured_tables(&mut self, config: &CdcConfig) -> Result<Vec<(String, String)>, ConnectError> {
         let rows = sqlx::query(
             "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2",
+             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY n.nspname::text COLLATE \"C\", c.relname::text COLLATE \"C\"",
         )
         .fetch_all(&mut self.conn)
         .await
         .map_err(|e| sql_error("listing tables", e))?;
-        Ok(rows
+        let mut tables: Vec<(String, String)> = rows
             .iter()
             .filter_map(|r| Some((r.try_get::<String, _>(0).ok()?, r.try_get::<String, _>(1).ok()?)))
             .filter(|(s, t)| config.captures_table(s, t))
-            .collect())
+            .collect();
+        tables.sort_by_key(|(s, t)| config.snapshot_rank(s, t));
+        Ok(tables)
     }
 
     async fn columns(&mut self, schema: &str, table: &str) -> Result<Vec<CatalogColumn>, ConnectError> {
@@ -308,6 +311,11 @@ impl Catalog {
             .map_err(|e| sql_error("reading publications", e))?
             .is_some();
         let name = quote(&config.publication);
+        let with = if config.publish_via_partition_root {
+            " WITH (publish_via_partition_root = true)"
+        } else {
+            ""
+        };
         let statement = match (config.publication_mode, exists) {
             (PublicationMode::Disabled, false) => {
                 return Err(ConnectError::Config(format!(
@@ -316,7 +324,7 @@ impl Catalog {
                 )));
             }
             (PublicationMode::Disabled, true) | (PublicationMode::AllTables, true) => return Ok(()),
-            (PublicationMode::AllTables, false) => format!("CREATE PUBLICATION {name} FOR ALL TABLES"),
+            (PublicationMode::AllTables, false) => format!("CREATE PUBLICATION {name} FOR ALL TABLES{with}"),
             (PublicationMode::Filtered, exists) => {
                 let tables = self.captured_tables(config).await?;
                 if tables.is_empty() {
@@ -328,20 +336,29 @@ impl Catalog {
                     .iter()
                     .map(|(s, t)| format!("{}.{}", quote(s), quote(t)))
                     .collect();
-                let verb = if exists {
-                    format!("ALTER PUBLICATION {name} SET TABLE")
+                let list = list.join(", ");
+                if exists {
+                    format!("ALTER PUBLICATION {name} SET TABLE {list}")
                 } else {
-                    format!("CREATE PUBLICATION {name} FOR TABLE")
-                };
-                format!("{verb} {}", list.join(", "))
+                    format!("CREATE PUBLICATION {name} FOR TABLE {list}{with}")
+                }
             }
         };
         tracing::info!(publication = %config.publication, %statement, "setting up the publication");
-        sqlx::query(&statement)
-            .persistent(false)
-            .execute(&mut self.conn)
-            .await
-            .map_err(|e| sql_error("creating the publication", e))?;
+        let mut statements = vec![statement];
+        if exists {
+            statements.push(format!(
+                "ALTER PUBLICATION {name} SET (publish_via_partition_root = {})",
+                config.publish_via_partition_root
+            ));
+        }
+        for statement in statements {
+            sqlx::query(&statement)
+                .persistent(false)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| sql_error("setting up the publication", e))?;
+        }
         Ok(())
     }
 

@@ -58,6 +58,8 @@ pub struct CdcConfig {
     pub publication: String,
     /// `publication.autocreate.mode`.
     pub publication_mode: PublicationMode,
+    /// `publish.via.partition.root`: changes of a partition come as its partitioned table's.
+    pub publish_via_partition_root: bool,
     /// `snapshot.mode`.
     pub snapshot_mode: SnapshotMode,
     /// `snapshot.fetch.size`: rows read per round trip in the snapshot.
@@ -223,6 +225,17 @@ pub fn definition() -> ConfigDef {
             )
             .default_value("all_tables")
             .validator(one_of(&["all_tables", "disabled", "filtered"])),
+        )
+        .define(
+            conn,
+            key(
+                "publish.via.partition.root",
+                ConfigType::Boolean,
+                Importance::Low,
+                "Publish the changes of partitions as their partitioned table's (the publication's \
+                 publish_via_partition_root).",
+            )
+            .default_value("false"),
         )
         .define(
             cap,
@@ -462,7 +475,8 @@ fn regexes(parsed: &ParsedConfig, key: &str) -> Result<Vec<Regex>, ConnectError>
         .list(key)
         .unwrap_or_default()
         .iter()
-        .map(|p| Regex::new(&format!("^(?:{p})$")).map_err(|e| ConnectError::Config(format!("{key}: {e}"))))
+        // Anchored and case-insensitive, as Debezium matches its include and exclude lists.
+        .map(|p| Regex::new(&format!("(?i)^(?:{p})$")).map_err(|e| ConnectError::Config(format!("{key}: {e}"))))
         .collect()
 }
 
@@ -488,6 +502,7 @@ impl CdcConfig {
                 "filtered" => PublicationMode::Filtered,
                 _ => PublicationMode::AllTables,
             },
+            publish_via_partition_root: parsed.bool("publish.via.partition.root").unwrap_or(false),
             snapshot_mode: match mode("snapshot.mode").as_str() {
                 "always" => SnapshotMode::Always,
                 "initial_only" => SnapshotMode::InitialOnly,
@@ -562,6 +577,13 @@ impl CdcConfig {
             && (f.schemas.is_empty() || f.schemas.iter().any(|r| r.is_match(schema)))
             && (f.tables.is_empty() || f.tables.iter().any(|r| r.is_match(&full)))
             && !f.excluded_tables.iter().any(|r| r.is_match(&full))
+    }
+
+    /// Where a captured table comes in the snapshot, as Debezium orders them: by the first
+    /// pattern of `table.include.list` that matches it (then by name).
+    pub fn snapshot_rank(&self, schema: &str, table: &str) -> usize {
+        let full = format!("{schema}.{table}");
+        self.filters.tables.iter().position(|r| r.is_match(&full)).unwrap_or(0)
     }
 
     /// Whether a column is captured.

@@ -445,7 +445,9 @@ impl Running {
         let position = if transactional {
             self.next_event(lsn)?
         } else {
+            // Debezium counts it as committed before it emits it.
             self.completed.push_back((lsn, 1, lsn));
+            self.last_commit_lsn = Some(lsn);
             self.event_at(lsn, lsn, 0, None, self.last_commit_ts_us, None)
         };
         let Some((offset, at)) = position else {
