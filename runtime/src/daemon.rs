@@ -45,9 +45,6 @@ pub enum DaemonError {
         /// What is wrong.
         reason: String,
     },
-    /// The REST server failed.
-    #[error("REST server failed: {0}")]
-    Server(std::io::Error),
     /// The WebAssembly engine could not start.
     #[error(transparent)]
     Wasm(#[from] WasmError),
@@ -110,7 +107,7 @@ pub async fn run(
         .collect::<Result<Vec<_>, _>>()?;
     let config = Arc::new(config);
     let metrics = MetricsRegistry::default();
-    let state = AppState::starting(metrics.clone());
+    let state = AppState::starting(metrics.clone(), config.rest.body);
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .map_err(|source| DaemonError::Listen {
@@ -121,13 +118,9 @@ pub async fn run(
     let server = {
         let mut stop = stop_rx.clone();
         let app = rest::router(state.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await
-        })
+        tokio::spawn(rest::serve(listener, app, config.rest.connections, async move {
+            let _ = stop.wait_for(|s| *s).await;
+        }))
     };
     tracing::info!(listen = %config.listen_addr, worker_id = %config.worker_id, "REST API listening");
 
@@ -188,9 +181,8 @@ pub async fn run(
     tracing::info!("shutting down: stopping tasks and committing offsets");
     let _ = stop_tx.send(true);
     let _ = running.await;
-    match server.await {
-        Ok(result) => result.map_err(DaemonError::Server)?,
-        Err(e) => tracing::error!(error = %e, "REST server task failed"),
+    if let Err(e) = server.await {
+        tracing::error!(error = %e, "REST server task failed");
     }
     tracing::info!("worker stopped");
     Ok(())

@@ -81,6 +81,35 @@ pub struct WorkerConfig {
     pub consumer: Props,
     /// `admin.*` settings, prefix removed.
     pub admin: Props,
+    /// The REST API's bounds on its clients.
+    pub rest: RestLimits,
+}
+
+/// The REST API's bounds on its clients (Weir's keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RestLimits {
+    /// `rest.request.max.bytes` and `rest.request.max.depth`.
+    pub body: BodyLimits,
+    /// `rest.header.read.timeout.ms` and `rest.max.connections`.
+    pub connections: ConnectionLimits,
+}
+
+/// How large and how deep a request body may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// The most bytes of a body.
+    pub max_bytes: usize,
+    /// The deepest nesting of a body's maps and lists.
+    pub max_depth: usize,
+}
+
+/// How the REST server bounds its connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// How long a client may take to send a request's head; then its connection is closed.
+    pub header_read_timeout: Duration,
+    /// How many connections may be open at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
 }
 
 /// The declared worker keys (the pass-through prefixes aside).
@@ -174,6 +203,45 @@ fn definition() -> ConfigDef {
             )
             .default_value("0")
             .validator(Validator::between(0.0, 65535.0)),
+        )
+        .define(
+            "REST limits",
+            key(
+                "rest.request.max.bytes",
+                ConfigType::Int,
+                "The largest request body the REST API reads (a larger one is answered 413).",
+            )
+            .default_value("1048576")
+            .validator(Validator::at_least(1024.0)),
+        )
+        .define(
+            "REST limits",
+            key(
+                "rest.request.max.depth",
+                ConfigType::Int,
+                "The deepest nesting of maps and lists a request body may have (deeper is answered 400).",
+            )
+            .default_value("64")
+            .validator(Validator::between(2.0, 1000.0)),
+        )
+        .define(
+            "REST limits",
+            millis(
+                "rest.header.read.timeout.ms",
+                "10000",
+                "How long a client may take to send a request's head before its connection is closed.",
+            )
+            .validator(Validator::at_least(100.0)),
+        )
+        .define(
+            "REST limits",
+            key(
+                "rest.max.connections",
+                ConfigType::Int,
+                "How many REST connections may be open at once; more are closed when accepted.",
+            )
+            .default_value("512")
+            .validator(Validator::at_least(1.0)),
         )
         .merge(topic("config", "weir-configs", None))
         .merge(topic("offset", "weir-offsets", Some("25")))
@@ -323,6 +391,16 @@ impl WorkerConfig {
             producer: strip_prefix(&props, "producer."),
             consumer: strip_prefix(&props, "consumer."),
             admin: strip_prefix(&props, "admin."),
+            rest: RestLimits {
+                body: BodyLimits {
+                    max_bytes: int("rest.request.max.bytes").max(1024) as usize,
+                    max_depth: int("rest.request.max.depth").max(2) as usize,
+                },
+                connections: ConnectionLimits {
+                    header_read_timeout: millis("rest.header.read.timeout.ms"),
+                    max_connections: int("rest.max.connections").max(1) as usize,
+                },
+            },
         })
     }
 }

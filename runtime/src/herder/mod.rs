@@ -31,6 +31,10 @@ use crate::storage::{
 use crate::worker::{TaskId, Worker};
 use assignment::{Membership, assign};
 
+/// The most bytes a connector config may take as a config-topic record: below the producer's
+/// and the broker's default limit of 1 MiB, with room for the key and the record's framing.
+const MAX_CONNECTOR_CONFIG_BYTES: usize = 1_000_000;
+
 /// How often the herder reconciles even without a change, to retry what failed.
 const RECONCILE_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -49,6 +53,9 @@ pub enum HerderError {
     /// The request cannot be applied now.
     #[error("{0}")]
     Conflict(String),
+    /// The request is larger than the internal topics can take.
+    #[error("{0}")]
+    TooLarge(String),
     /// The config topic could not be written or read.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -87,6 +94,9 @@ struct Inner {
     /// Serializes reconciliations and restarts; holds `true` once the worker is shutting down,
     /// after which nothing is started any more.
     reconciling: tokio::sync::Mutex<bool>,
+    /// Serializes connector config writes with the checks they depend on (whether a connector
+    /// of that name exists), so two creates of one name cannot both succeed.
+    writes: tokio::sync::Mutex<()>,
 }
 
 /// What a restart request restarts, from the current statuses.
@@ -104,6 +114,7 @@ impl Herder {
                 parts,
                 membership,
                 reconciling: tokio::sync::Mutex::new(false),
+                writes: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -285,7 +296,27 @@ impl Herder {
         Ok(ConfigInfos::new(&plugin.class, groups, definition.keys(), values))
     }
 
+    /// Refuses a config larger than one record of the config topic can be, naming its largest
+    /// value (the broker would refuse the write).
+    fn check_size(props: &Props) -> Result<(), HerderError> {
+        let size = serde_json::to_vec(&serde_json::json!({ "properties": props }))
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
+        if size <= MAX_CONNECTOR_CONFIG_BYTES {
+            return Ok(());
+        }
+        let (key, value) = props
+            .iter()
+            .max_by_key(|(k, v)| k.len() + v.len())
+            .map(|(k, v)| (k.as_str(), v.len()))
+            .unwrap_or_default();
+        Err(HerderError::TooLarge(format!(
+            "Connector configuration is {size} bytes; a config can be at most {MAX_CONNECTOR_CONFIG_BYTES} bytes (the largest value, of '{key}', is {value} bytes)"
+        )))
+    }
+
     async fn validated(&self, props: &Props) -> Result<(), HerderError> {
+        Self::check_size(props)?;
         let infos = self.validate(props).await?;
         if infos.error_count == 0 {
             return Ok(());
@@ -298,13 +329,24 @@ impl Herder {
         )))
     }
 
+    /// Refuses names a URL cannot reach (`.`, `..`, `/`) and names that could mislead a reader
+    /// (control characters, and the bidirectional formatting ones that reorder text).
     fn check_name(name: &str) -> Result<(), HerderError> {
+        const BIDI: [char; 12] = [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+            '\u{2067}', '\u{2068}', '\u{2069}',
+        ];
         if name.trim().is_empty() {
             return Err(HerderError::BadRequest("Connector name is required".into()));
         }
-        if name.chars().any(char::is_control) || name.contains('/') {
+        if name == "." || name == ".." || name.contains('/') {
             return Err(HerderError::BadRequest(format!(
-                "Connector name '{}' contains illegal characters",
+                "Connector name '{name}' cannot be used in a URL path"
+            )));
+        }
+        if name.chars().any(|c| c.is_control() || BIDI.contains(&c)) {
+            return Err(HerderError::BadRequest(format!(
+                "Connector name '{}' contains control or bidirectional formatting characters",
                 name.escape_default()
             )));
         }
@@ -325,7 +367,8 @@ impl Herder {
         Ok(props)
     }
 
-    /// Creates a connector; fails if one of that name exists.
+    /// Creates a connector; fails if one of that name exists. Validation (which may call the
+    /// plugin) runs first; the existence check and the write run together, alone.
     pub async fn create_connector(
         &self,
         name: &str,
@@ -333,14 +376,23 @@ impl Herder {
         initial: Option<TargetState>,
     ) -> Result<ConnectorInfo, HerderError> {
         let props = Self::named(name, props)?;
-        if self.parts().configs.snapshot().connectors.contains_key(name) {
-            return Err(HerderError::AlreadyExists(format!("Connector {name} already exists")));
-        }
+        let exists = || {
+            if self.parts().configs.snapshot().connectors.contains_key(name) {
+                Err(HerderError::AlreadyExists(format!("Connector {name} already exists")))
+            } else {
+                Ok(())
+            }
+        };
+        exists()?;
         self.validated(&props).await?;
-        if let Some(state) = initial.filter(|s| *s != TargetState::Started) {
-            self.parts().configs.put_target_state(name, state).await?;
+        {
+            let _write = self.inner.writes.lock().await;
+            exists()?;
+            if let Some(state) = initial.filter(|s| *s != TargetState::Started) {
+                self.parts().configs.put_target_state(name, state).await?;
+            }
+            self.parts().configs.put_connector_config(name, &props).await?;
         }
-        self.parts().configs.put_connector_config(name, &props).await?;
         tracing::info!(connector = name, "connector created");
         self.reconcile().await?;
         self.connector_info(name)
@@ -349,18 +401,22 @@ impl Herder {
     /// Creates or replaces a connector's config; returns whether it was created.
     pub async fn put_connector_config(&self, name: &str, props: Props) -> Result<(bool, ConnectorInfo), HerderError> {
         let props = Self::named(name, props)?;
-        let existing = self.parts().configs.snapshot().connectors.get(name).cloned();
         self.validated(&props).await?;
-        if existing.as_ref() != Some(&props) {
-            self.parts().configs.put_connector_config(name, &props).await?;
-            tracing::info!(
-                connector = name,
-                created = existing.is_none(),
-                "connector config written"
-            );
-            self.reconcile().await?;
-        }
-        Ok((existing.is_none(), self.connector_info(name)?))
+        let created = {
+            let _write = self.inner.writes.lock().await;
+            let existing = self.parts().configs.snapshot().connectors.get(name).cloned();
+            if existing.as_ref() != Some(&props) {
+                self.parts().configs.put_connector_config(name, &props).await?;
+                tracing::info!(
+                    connector = name,
+                    created = existing.is_none(),
+                    "connector config written"
+                );
+            }
+            existing.is_none()
+        };
+        self.reconcile().await?;
+        Ok((created, self.connector_info(name)?))
     }
 
     /// Changes some keys of a connector's config (`None` removes a key).

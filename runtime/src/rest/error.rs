@@ -39,6 +39,7 @@ impl From<HerderError> for RestError {
             HerderError::NotFound(_) => StatusCode::NOT_FOUND,
             HerderError::AlreadyExists(_) | HerderError::Conflict(_) => StatusCode::CONFLICT,
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HerderError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             HerderError::Storage(_) | HerderError::Kafka(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {

@@ -6,6 +6,7 @@ mod connectors;
 pub mod entities;
 mod error;
 mod plugins;
+mod server;
 
 use std::sync::{Arc, OnceLock};
 
@@ -16,11 +17,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::json;
 
+use crate::config::worker::BodyLimits;
 use crate::herder::Herder;
 use crate::metrics::{self as task_metrics, MetricsRegistry};
 pub use body::config_map;
 use entities::ServerInfo;
 pub use error::RestError;
+pub use server::serve;
 
 /// What the handlers share: the herder, once the worker has started, and the tasks' figures.
 #[derive(Clone)]
@@ -28,16 +31,18 @@ pub struct AppState {
     herder: Arc<OnceLock<Herder>>,
     info: Arc<OnceLock<ServerInfo>>,
     metrics: MetricsRegistry,
+    body_limits: BodyLimits,
 }
 
 impl AppState {
     /// A state whose herder is not ready yet: requests get 503 until [`AppState::ready`]
     /// (`/metrics` answers at once, with no task yet).
-    pub fn starting(metrics: MetricsRegistry) -> Self {
+    pub fn starting(metrics: MetricsRegistry, body_limits: BodyLimits) -> Self {
         AppState {
             herder: Arc::default(),
             info: Arc::default(),
             metrics,
+            body_limits,
         }
     }
 
