@@ -182,7 +182,7 @@ async fn main() -> Result<()> {
         *slot = value.parse().with_context(|| format!("{name} {value}"))?;
     }
     let (records, batch, reps) = (options["--records"], options["--batch"], options["--reps"]);
-    let host = WasmHost::new(None)?;
+    let host = WasmHost::new(None, weir_runtime::config::worker::WasmLimits::UNBOUNDED)?;
     let source = load(&host, "bench-source").await?;
     let sink = load(&host, "bench-sink").await?;
     let batches = sink_batches(records, batch)?;

@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use weir_runtime::config::WorkerConfig;
 
+/// How long work still running after the worker stopped may take before the process exits.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Weir: a Kafka Connect-compatible connector runtime.
 #[derive(Parser)]
 #[command(name = "weir", version, about, long_about = None)]
@@ -101,7 +104,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // A blocking call that never returns (a plugin reading a FIFO it was granted) must not keep
+    // the process alive: the worker has stopped, so whatever still runs is abandoned.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");

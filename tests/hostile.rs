@@ -6,9 +6,10 @@ mod support;
 
 use std::io::Write as _;
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{Worker, unique};
 
 /// How long `GET /` may take while the worker is probed (it answers in milliseconds).
@@ -20,6 +21,63 @@ async fn time_root(worker: &Worker) -> Duration {
     let (status, _) = worker.request("GET", "/", None).await;
     assert_eq!(status, 200, "GET / while probed");
     started.elapsed()
+}
+
+/// The worker's resident memory, in MiB.
+fn rss_mib(worker: &Worker) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", worker.pid())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// A component built by `scripts/build-plugins`.
+fn built_plugin(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins/dist")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: build the plugins with `scripts/build-plugins`",
+        path.display()
+    );
+    path
+}
+
+/// A worker with the misbehaving fixture (and whatever `extra` puts) in its plugin path.
+async fn worker_with_misbehaving(extra: impl FnOnce(&Path), config: &str) -> (Worker, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("plugin dir");
+    std::fs::copy(built_plugin("misbehaving"), dir.path().join("misbehaving.wasm")).expect("copy plugin");
+    extra(dir.path());
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
+    let worker = Worker::start_with(&format!(
+        "plugin.path: {}\nplugin.cache.dir: {}\n{config}",
+        dir.path().display(),
+        cache.display()
+    ))
+    .await;
+    (worker, dir)
+}
+
+/// Makes a FIFO.
+fn fifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Sends SIGTERM and asserts the worker exits 0 within its graceful timeout (and margin).
+fn stops_in_time(worker: &mut Worker) {
+    let started = Instant::now();
+    let status = worker.terminate();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the worker took {:?} to stop",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,5 +189,145 @@ async fn slow_clients_cannot_starve_the_api() {
         }
     }
     assert_eq!(closed, 450);
+    assert!(time_root(&worker).await < RESPONSIVE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn special_files_in_plugin_path_are_left_out() {
+    let (mut worker, _dir) = worker_with_misbehaving(
+        |dir| {
+            fifo(&dir.join("x.wasm"));
+            std::os::unix::fs::symlink("/dev/zero", dir.join("z.wasm")).expect("symlink");
+            std::fs::create_dir(dir.join("d.wasm")).expect("dir");
+        },
+        "",
+    )
+    .await;
+    let plugins = worker.get("/connector-plugins").await;
+    assert!(plugins.to_string().contains("misbehaving"), "{plugins}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(rss_mib(&worker) < 400, "RSS {} MiB", rss_mib(&worker));
+    assert!(time_root(&worker).await < RESPONSIVE);
+    stops_in_time(&mut worker);
+}
+
+/// Creates a misbehaving source and waits for its task to fail; returns the trace.
+async fn failed_trace(worker: &Worker, name: &str, config: Value) -> String {
+    worker.create(name, config).await;
+    let task = worker.wait_for_task(name, 0, "FAILED").await;
+    task["trace"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_stuck_reading_a_fifo_fails_its_task_and_the_worker_still_stops() {
+    let granted = tempfile::tempdir().expect("granted dir");
+    fifo(&granted.path().join("pipe"));
+    let (mut worker, _dir) = worker_with_misbehaving(|_| {}, "").await;
+    let trace = failed_trace(
+        &worker,
+        "fifo",
+        json!({"connector.class": "misbehaving", "behaviour": "read-file",
+               "file": granted.path().join("pipe").display().to_string(),
+               "wasm.allow.dirs": granted.path().display().to_string(), "wasm.call.timeout.ms": "1000"}),
+    )
+    .await;
+    assert!(trace.contains("wasm.call.timeout.ms"), "{trace}");
+    assert!(time_root(&worker).await < RESPONSIVE);
+    stops_in_time(&mut worker);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_flood_is_cut_and_cannot_forge_lines() {
+    let (mut worker, _dir) = worker_with_misbehaving(|_| {}, "").await;
+    worker
+        .create(
+            "flood",
+            json!({"connector.class": "misbehaving", "behaviour": "flood-log", "wasm.call.timeout.ms": "5000"}),
+        )
+        .await;
+    let before = rss_mib(&worker);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(time_root(&worker).await < RESPONSIVE);
+    let log = worker.log();
+    assert!(log.len() < 8 << 20, "the log grew to {} bytes", log.len());
+    assert!(log.contains("plugin log messages dropped"), "drops are counted");
+    assert!(
+        !log.lines()
+            .any(|l| l.starts_with("2026-01-01T00:00:00Z ERROR task{connector=victim")),
+        "a plugin forged a log line"
+    );
+    assert!(
+        rss_mib(&worker) < before + 300,
+        "RSS grew from {before} to {} MiB",
+        rss_mib(&worker)
+    );
+    stops_in_time(&mut worker);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_batch_fails_its_task() {
+    let (worker, _dir) = worker_with_misbehaving(|_| {}, "").await;
+    let trace = failed_trace(
+        &worker,
+        "big",
+        json!({"connector.class": "misbehaving", "behaviour": "oversized-batch"}),
+    )
+    .await;
+    assert!(
+        trace.contains("20000 records") && trace.contains("at most 2000"),
+        "{trace}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stuck_plugin_holds_no_other_connector_up() {
+    let (worker, _dir) = worker_with_misbehaving(|_| {}, "wasm.call.timeout.max.ms: 30000\n").await;
+    let hang = json!({"connector.class": "misbehaving", "behaviour": "hang-task-configs"});
+    // A connector may not raise its own limits past the worker's.
+    let mut greedy = hang.clone();
+    greedy["wasm.call.timeout.ms"] = json!("86400000");
+    let (status, body) = worker
+        .request("POST", "/connectors", Some(json!({"name": "greedy", "config": greedy})))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("wasm.call.timeout.max.ms"),
+        "{body}"
+    );
+
+    let mut stuck = hang;
+    stuck["wasm.call.timeout.ms"] = json!("25000");
+    worker.create("stuck", stuck).await;
+    let dir = tempfile::tempdir().expect("dir");
+    for i in 0..3 {
+        let started = Instant::now();
+        let name = format!("other-{i}");
+        worker
+            .create(
+                &name,
+                json!({"connector.class": "FileStreamSink", "topics": unique("other"),
+                       "file": dir.path().join(&name).display().to_string()}),
+            )
+            .await;
+        worker.wait_for_state(&name, "RUNNING", 1).await;
+        let (status, _) = worker.request("DELETE", &format!("/connectors/{name}"), None).await;
+        assert_eq!(status, 204);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+    let started = Instant::now();
+    let (status, _) = worker.request("DELETE", "/connectors/stuck", None).await;
+    assert_eq!(status, 204);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "deleting took {:?}",
+        started.elapsed()
+    );
     assert!(time_root(&worker).await < RESPONSIVE);
 }

@@ -247,10 +247,12 @@ async fn create_read_update_and_yaml_bodies() {
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["config"]["batch.size"], "100", "numbers are kept as strings");
     assert_eq!(created["type"], "source");
+    // Like Kafka Connect, the task list is filled in once the connector has
+    // generated its task configs, not by the POST itself.
+    let status = worker.wait_for_state("yaml-source", "RUNNING", 1).await;
     let info = worker.get("/connectors/yaml-source").await;
     assert_eq!(info["name"], "yaml-source");
     assert_eq!(info["tasks"], json!([{"connector": "yaml-source", "task": 0}]));
-    let status = worker.wait_for_state("yaml-source", "RUNNING", 1).await;
     assert_eq!(status["type"], "source");
     assert!(
         status["connector"]["worker_id"]

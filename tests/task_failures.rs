@@ -126,14 +126,17 @@ async fn a_panicking_or_failing_task_fails_alone() {
         plugin("failing", Behaviour::Fail),
         plugin("steady", Behaviour::Steady),
     ]);
-    let worker = Worker::new(Arc::new(WorkerContext {
-        config: Arc::new(config),
-        clients,
-        offsets: offsets.clone(),
-        statuses: statuses.clone(),
-        plugins: Arc::new(plugins),
-        metrics: Default::default(),
-    }));
+    let worker = Worker::new(
+        Arc::new(WorkerContext {
+            config: Arc::new(config),
+            clients,
+            offsets: offsets.clone(),
+            statuses: statuses.clone(),
+            plugins: Arc::new(plugins),
+            metrics: Default::default(),
+        }),
+        tokio::sync::mpsc::unbounded_channel().0,
+    );
 
     let topic = support::unique("steady");
     for class in ["steady", "panicking", "failing"] {

@@ -56,7 +56,7 @@ async fn load_plugins(config: &WorkerConfig) -> Result<Plugins, DaemonError> {
     if config.plugin_path.is_empty() {
         return Ok(plugins);
     }
-    let host = WasmHost::new(config.plugin_cache_dir.clone())?;
+    let host = WasmHost::new(config.plugin_cache_dir.clone(), config.wasm)?;
     let wasm = WasmPlugins::new(host, config.plugin_path.clone());
     wasm.refresh().await;
     wasm.watch();
@@ -147,12 +147,13 @@ pub async fn run(
         plugins: plugins.clone(),
         metrics,
     };
+    let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
     let herder = Herder::new(HerderParts {
         worker_id: config.worker_id.clone(),
         configs,
         offsets,
         statuses,
-        worker: Worker::new(Arc::new(context)),
+        worker: Worker::new(Arc::new(context), generated_tx),
         plugins,
         clients,
     });
@@ -176,7 +177,7 @@ pub async fn run(
     );
     tracing::info!("worker started");
 
-    let running = tokio::spawn(herder.run(restarts, stop_rx));
+    let running = tokio::spawn(herder.run(restarts, generated, stop_rx));
     shutdown.await;
     tracing::info!("shutting down: stopping tasks and committing offsets");
     let _ = stop_tx.send(true);

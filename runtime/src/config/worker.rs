@@ -83,6 +83,8 @@ pub struct WorkerConfig {
     pub admin: Props,
     /// The REST API's bounds on its clients.
     pub rest: RestLimits,
+    /// The most a WebAssembly connector's config may grant itself.
+    pub wasm: WasmLimits,
 }
 
 /// The REST API's bounds on its clients (Weir's keys).
@@ -110,6 +112,23 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// How many connections may be open at once; one more is closed as soon as it is accepted.
     pub max_connections: usize,
+}
+
+/// The worker's ceilings on what a WebAssembly connector's config may set (Weir's keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WasmLimits {
+    /// `wasm.call.timeout.max.ms`: the most `wasm.call.timeout.ms` may be.
+    pub max_call_timeout: Duration,
+    /// `wasm.memory.max.bytes.limit`: the most `wasm.memory.max.bytes` may be.
+    pub max_memory_bytes: u64,
+}
+
+impl WasmLimits {
+    /// No ceiling.
+    pub const UNBOUNDED: WasmLimits = WasmLimits {
+        max_call_timeout: Duration::MAX,
+        max_memory_bytes: u64::MAX,
+    };
 }
 
 /// The declared worker keys (the pass-through prefixes aside).
@@ -242,6 +261,25 @@ fn definition() -> ConfigDef {
             )
             .default_value("512")
             .validator(Validator::at_least(1.0)),
+        )
+        .define(
+            "WebAssembly limits",
+            millis(
+                "wasm.call.timeout.max.ms",
+                "60000",
+                "The most a connector's wasm.call.timeout.ms may be.",
+            )
+            .validator(Validator::at_least(10.0)),
+        )
+        .define(
+            "WebAssembly limits",
+            key(
+                "wasm.memory.max.bytes.limit",
+                ConfigType::Long,
+                "The most a connector's wasm.memory.max.bytes may be.",
+            )
+            .default_value("1073741824")
+            .validator(Validator::at_least(1_048_576.0)),
         )
         .merge(topic("config", "weir-configs", None))
         .merge(topic("offset", "weir-offsets", Some("25")))
@@ -400,6 +438,10 @@ impl WorkerConfig {
                     header_read_timeout: millis("rest.header.read.timeout.ms"),
                     max_connections: int("rest.max.connections").max(1) as usize,
                 },
+            },
+            wasm: WasmLimits {
+                max_call_timeout: millis("wasm.call.timeout.max.ms"),
+                max_memory_bytes: int("wasm.memory.max.bytes.limit").max(0) as u64,
             },
         })
     }

@@ -28,7 +28,7 @@ use crate::rest::entities::{
 use crate::storage::{
     ClusterConfig, ConfigStore, OffsetStore, RestartRequest, State, Status, StatusStore, StorageError, TargetState,
 };
-use crate::worker::{TaskId, Worker};
+use crate::worker::{TaskConfigsGenerated, TaskId, Worker};
 use assignment::{Membership, assign};
 
 /// The most bytes a connector config may take as a config-topic record: below the producer's
@@ -127,21 +127,36 @@ impl Herder {
         self.inner.membership.leader() == self.parts().worker_id
     }
 
-    /// Reacts to config changes and restart requests until `shutdown` turns true, then stops
-    /// every task.
-    pub async fn run(self, mut restarts: mpsc::UnboundedReceiver<RestartRequest>, mut shutdown: watch::Receiver<bool>) {
+    /// Reacts to config changes, restart requests and the task configs connectors ask for,
+    /// until `shutdown` turns true; then stops every task.
+    pub async fn run(
+        self,
+        mut restarts: mpsc::UnboundedReceiver<RestartRequest>,
+        mut generated: mpsc::UnboundedReceiver<TaskConfigsGenerated>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let mut changes = self.parts().configs.changes();
         let mut periodic = tokio::time::interval(RECONCILE_INTERVAL);
+        /// What woke the loop (acted on after `select!`, whose branches hold borrows).
+        enum Event {
+            Stop,
+            Reconcile,
+            Restart(RestartRequest),
+            TaskConfigs(TaskConfigsGenerated),
+        }
         loop {
-            let restart = tokio::select! {
-                _ = shutdown.wait_for(|stop| *stop) => break,
-                _ = changes.changed() => None,
-                _ = periodic.tick() => None,
-                Some(request) = restarts.recv() => Some(request),
+            let event = tokio::select! {
+                _ = shutdown.wait_for(|stop| *stop) => Event::Stop,
+                _ = changes.changed() => Event::Reconcile,
+                _ = periodic.tick() => Event::Reconcile,
+                Some(request) = restarts.recv() => Event::Restart(request),
+                Some(task_configs) = generated.recv() => Event::TaskConfigs(task_configs),
             };
-            match restart {
-                Some(request) => self.execute_restart(&request).await,
-                None => self.reconcile_logged().await,
+            match event {
+                Event::Stop => break,
+                Event::Reconcile => self.reconcile_logged().await,
+                Event::Restart(request) => self.execute_restart(&request).await,
+                Event::TaskConfigs(task_configs) => self.write_task_configs(task_configs).await,
             }
         }
         let mut shutting_down = self.inner.reconciling.lock().await;
@@ -155,31 +170,23 @@ impl Herder {
         }
     }
 
-    /// Makes this worker run what the config topic assigns it.
+    /// Makes this worker run what the config topic assigns it. No plugin code runs here: a
+    /// connector asks for its task configs on its own, and [`Herder::write_task_configs`]
+    /// writes them when they come.
     pub async fn reconcile(&self) -> Result<(), HerderError> {
         let shutting_down = self.inner.reconciling.lock().await;
         if *shutting_down {
             return Ok(());
         }
-        // Starting a connector may write new task configs, which changes the snapshot.
-        for _ in 0..3 {
-            let snapshot = self.parts().configs.snapshot();
-            let mine = assign(&snapshot, &self.inner.membership, &self.parts().worker_id);
-            if self.reconcile_connectors(&snapshot, &mine.connectors).await? {
-                continue;
-            }
-            self.reconcile_tasks(&snapshot, &mine.tasks).await;
-            break;
-        }
+        let snapshot = self.parts().configs.snapshot();
+        let mine = assign(&snapshot, &self.inner.membership, &self.parts().worker_id);
+        self.reconcile_connectors(&snapshot, &mine.connectors).await;
+        self.reconcile_tasks(&snapshot, &mine.tasks).await;
         Ok(())
     }
 
-    /// Starts, restarts and forgets connectors; returns whether task configs were written.
-    async fn reconcile_connectors(
-        &self,
-        snapshot: &ClusterConfig,
-        mine: &BTreeSet<String>,
-    ) -> Result<bool, HerderError> {
+    /// Starts, restarts and forgets connectors.
+    async fn reconcile_connectors(&self, snapshot: &ClusterConfig, mine: &BTreeSet<String>) {
         let parts = self.parts();
         for name in parts.worker.connector_names() {
             if !mine.contains(&name) {
@@ -189,7 +196,6 @@ impl Herder {
                 }
             }
         }
-        let mut wrote = false;
         for name in mine {
             let (Some(config), target) = (snapshot.connectors.get(name), snapshot.target_state(name)) else {
                 continue;
@@ -201,20 +207,29 @@ impl Herder {
             {
                 continue;
             }
-            let Ok(generated) = parts.worker.start_connector(name, config, target).await else {
-                continue;
-            };
-            if self.is_leader() && generated != snapshot.task_configs(name) {
-                tracing::info!(connector = %name, tasks = generated.len(), "writing task configs");
-                if let Err(e) = parts.configs.put_task_configs(name, &generated).await {
-                    // Forget the start, so the next reconciliation tries again.
-                    parts.worker.stop_connector(name);
-                    return Err(e.into());
-                }
-                wrote = true;
-            }
+            parts.worker.start_connector(name, config, target);
         }
-        Ok(wrote)
+    }
+
+    /// Writes the task configs a connector asked for, when this worker writes configs, the
+    /// connector still runs with the config it was asked under, and they changed.
+    async fn write_task_configs(&self, generated: TaskConfigsGenerated) {
+        let parts = self.parts();
+        let name = &generated.connector;
+        let current = parts
+            .worker
+            .connector(name)
+            .is_some_and(|(config, _)| config == generated.config);
+        let snapshot = parts.configs.snapshot();
+        if !self.is_leader() || !current || generated.task_configs == snapshot.task_configs(name) {
+            return;
+        }
+        tracing::info!(connector = %name, tasks = generated.task_configs.len(), "writing task configs");
+        if let Err(e) = parts.configs.put_task_configs(name, &generated.task_configs).await {
+            // Forget the start, so the next reconciliation asks again.
+            tracing::error!(connector = %name, error = %e, "could not write task configs; will retry");
+            parts.worker.stop_connector(name);
+        }
     }
 
     /// Starts, restarts, pauses, resumes and stops tasks. Every task that goes away or changes

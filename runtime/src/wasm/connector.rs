@@ -19,6 +19,7 @@ use super::host::WasmHost;
 use super::sandbox::{self, InstanceState, SandboxSettings};
 use super::sink_task::WasmSinkTask;
 use super::source_task::WasmSourceTask;
+use crate::config::worker::WasmLimits;
 
 /// The prefix of the sandbox keys, which only the user sets.
 const SANDBOX_PREFIX: &str = "wasm.";
@@ -160,7 +161,7 @@ impl LoadedPlugin {
         props: &Props,
         offsets: Option<Arc<dyn OffsetReader>>,
     ) -> Result<(Store<InstanceState>, Guest, SandboxSettings), ConnectError> {
-        let settings = SandboxSettings::from_props(props)?;
+        let settings = SandboxSettings::from_props(props, self.host.limits())?;
         let mut store = sandbox::new_store(self.host.engine(), &self.name, &settings, offsets)?;
         let guest = Guest::instantiate(
             &self.host,
@@ -233,6 +234,17 @@ impl Connector for WasmConnector {
     async fn validate(&self, props: &Props, reports: &mut Vec<ConfigValue>) {
         if reports.iter().any(|r| !r.errors.is_empty()) {
             return;
+        }
+        if let Ok(settings) = SandboxSettings::from_props(props, &WasmLimits::UNBOUNDED) {
+            let over = settings.over_limits(self.plugin.host.limits());
+            for (key, error) in &over {
+                if let Some(report) = reports.iter_mut().find(|r| r.name == *key) {
+                    report.errors.push(error.clone());
+                }
+            }
+            if !over.is_empty() {
+                return;
+            }
         }
         let errors = match self.plugin.instance(props, None).await {
             Ok((mut store, guest, settings)) => {

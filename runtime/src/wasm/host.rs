@@ -11,9 +11,10 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 use weir_connector_api::ConnectorKind;
 
-use super::WasmError;
 use super::bindings::v0_1::{host, source, types};
 use super::sandbox::InstanceState;
+use super::{WasmError, log_gate};
+use crate::config::worker::WasmLimits;
 
 /// How often the engine's epoch advances: the granularity of call time limits.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -27,11 +28,13 @@ pub struct WasmHost {
     engine: Engine,
     linker: Linker<InstanceState>,
     cache_dir: Option<PathBuf>,
+    limits: WasmLimits,
 }
 
 impl WasmHost {
-    /// A new engine; compiled components are cached in `cache_dir` when given.
-    pub fn new(cache_dir: Option<PathBuf>) -> Result<Arc<WasmHost>, WasmError> {
+    /// A new engine; compiled components are cached in `cache_dir` when given; no connector may
+    /// set limits past `limits`.
+    pub fn new(cache_dir: Option<PathBuf>, limits: WasmLimits) -> Result<Arc<WasmHost>, WasmError> {
         let mut config = Config::new();
         config.wasm_component_model(true).epoch_interruption(true);
         let engine = Engine::new(&config).map_err(|e| WasmError::Engine(format!("{e:#}")))?;
@@ -56,7 +59,13 @@ impl WasmHost {
             engine,
             linker,
             cache_dir,
+            limits,
         }))
+    }
+
+    /// The worker's ceilings on connectors' sandbox settings.
+    pub fn limits(&self) -> &WasmLimits {
+        &self.limits
     }
 
     /// The engine.
@@ -72,10 +81,7 @@ impl WasmHost {
     /// Compiles a component file, or loads its compiled code from the cache. Blocking: call it
     /// off the async threads.
     pub fn compile(&self, file: &Path) -> Result<Component, WasmError> {
-        let bytes = std::fs::read(file).map_err(|source| WasmError::Io {
-            file: file.to_owned(),
-            source,
-        })?;
+        let bytes = read_component(file)?;
         let mut hasher = Sha256::new();
         hasher.update(&bytes);
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -132,6 +138,51 @@ impl WasmHost {
     }
 }
 
+/// The most bytes a component file may have.
+pub const MAX_COMPONENT_BYTES: u64 = 256 << 20;
+
+/// Reads a component file: a regular file (not a FIFO, a device or a directory, which could
+/// block or never end) of at most [`MAX_COMPONENT_BYTES`]. It is opened without blocking, and
+/// what it is checked on the open file.
+fn read_component(file: &Path) -> Result<Vec<u8>, WasmError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| WasmError::Io {
+        file: file.to_owned(),
+        source,
+    };
+    let invalid = |reason: String| WasmError::Invalid {
+        file: file.to_owned(),
+        reason,
+    };
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(file)
+        .map_err(io)?;
+    let meta = opened.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(invalid("not a regular file".into()));
+    }
+    if meta.len() > MAX_COMPONENT_BYTES {
+        return Err(invalid(format!(
+            "{} bytes, more than a component may have ({MAX_COMPONENT_BYTES})",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    opened
+        .take(MAX_COMPONENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_COMPONENT_BYTES {
+        return Err(invalid(format!(
+            "more than a component may have ({MAX_COMPONENT_BYTES} bytes)"
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Writes compiled code to the cache; a failure only costs a compilation next time.
 fn store_compiled(path: &Path, component: &Component) {
     let written = component.serialize().map_err(|e| e.to_string()).and_then(|code| {
@@ -149,14 +200,30 @@ fn store_compiled(path: &Path, component: &Component) {
 }
 
 impl host::Host for InstanceState {
+    /// A plugin's log message: at a bounded rate, cut to a bounded size, and kept in a field
+    /// (escaped), so it can neither flood the log nor forge lines of it.
     fn log(&mut self, level: host::Level, message: String) {
-        let plugin = self.plugin.as_str();
+        let plugin = self.plugin.clone();
+        let gate = self.log_gate();
+        if let Some((dropped, dropped_total)) = gate.report() {
+            tracing::warn!(
+                %plugin,
+                dropped,
+                dropped_total,
+                "plugin log messages dropped: more than {} a second",
+                log_gate::RATE_PER_SECOND
+            );
+        }
+        if !gate.admit() {
+            return;
+        }
+        let text = log_gate::clip(message);
         match level {
-            host::Level::Trace => tracing::trace!(plugin, "{message}"),
-            host::Level::Debug => tracing::debug!(plugin, "{message}"),
-            host::Level::Info => tracing::info!(plugin, "{message}"),
-            host::Level::Warn => tracing::warn!(plugin, "{message}"),
-            host::Level::Error => tracing::error!(plugin, "{message}"),
+            host::Level::Trace => tracing::trace!(%plugin, text = ?text, "plugin log"),
+            host::Level::Debug => tracing::debug!(%plugin, text = ?text, "plugin log"),
+            host::Level::Info => tracing::info!(%plugin, text = ?text, "plugin log"),
+            host::Level::Warn => tracing::warn!(%plugin, text = ?text, "plugin log"),
+            host::Level::Error => tracing::error!(%plugin, text = ?text, "plugin log"),
         }
     }
 

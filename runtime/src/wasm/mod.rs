@@ -6,6 +6,7 @@ mod connector;
 mod convert;
 mod host;
 mod http;
+mod log_gate;
 mod registry;
 mod sandbox;
 mod sink_task;

@@ -121,7 +121,13 @@ fn component_files(dirs: &[PathBuf]) -> BTreeMap<PathBuf, Stamp> {
     files
 }
 
+/// When a regular file changed and how long it is; `None` for anything else (FIFOs, devices,
+/// directories: reading them could block or never end).
 fn stamp(path: &Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        tracing::debug!(file = %path.display(), "not a regular file; left out");
+        return None;
+    }
     Some((meta.modified().ok()?, meta.len()))
 }

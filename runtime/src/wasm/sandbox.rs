@@ -15,7 +15,9 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::http::HttpGrants;
+use super::log_gate::LogGate;
 use super::stderr::StderrTail;
+use crate::config::worker::WasmLimits;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Importance, OffsetReader, Props, Validator};
 
@@ -124,8 +126,8 @@ impl Default for SandboxSettings {
 }
 
 impl SandboxSettings {
-    /// The settings a connector config gives.
-    pub fn from_props(props: &Props) -> Result<SandboxSettings, ConnectError> {
+    /// The settings a connector config gives, within the worker's ceilings.
+    pub fn from_props(props: &Props, limits: &WasmLimits) -> Result<SandboxSettings, ConnectError> {
         let config: ParsedConfig = definition().parse(props)?;
         let list = |key: &str| config.list(key).unwrap_or_default().to_vec();
         let dirs: Vec<GrantedDir> = list("wasm.allow.dirs")
@@ -149,13 +151,43 @@ impl SandboxSettings {
             )));
         }
         let number = |key: &str| config.int(key).and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
-        Ok(SandboxSettings {
+        let settings = SandboxSettings {
             memory_max_bytes: usize::try_from(number("wasm.memory.max.bytes")).unwrap_or(usize::MAX),
             call_timeout: Duration::from_millis(number("wasm.call.timeout.ms")),
             env: list("wasm.allow.env"),
             dirs,
             http_hosts: list("wasm.allow.http.hosts"),
-        })
+        };
+        match settings.over_limits(limits).into_iter().next() {
+            Some((_, error)) => Err(ConnectError::Config(error)),
+            None => Ok(settings),
+        }
+    }
+
+    /// The keys whose values pass the worker's ceilings, each with the error to report: a
+    /// connector cannot raise its own limits past what the worker allows.
+    pub fn over_limits(&self, limits: &WasmLimits) -> Vec<(&'static str, String)> {
+        let mut errors = Vec::new();
+        if self.call_timeout > limits.max_call_timeout {
+            errors.push((
+                "wasm.call.timeout.ms",
+                format!(
+                    "wasm.call.timeout.ms is {} ms; this worker allows at most {} ms (wasm.call.timeout.max.ms)",
+                    self.call_timeout.as_millis(),
+                    limits.max_call_timeout.as_millis()
+                ),
+            ));
+        }
+        if self.memory_max_bytes as u64 > limits.max_memory_bytes {
+            errors.push((
+                "wasm.memory.max.bytes",
+                format!(
+                    "wasm.memory.max.bytes is {}; this worker allows at most {} (wasm.memory.max.bytes.limit)",
+                    self.memory_max_bytes, limits.max_memory_bytes
+                ),
+            ));
+        }
+        errors
     }
 }
 
@@ -184,6 +216,8 @@ pub struct InstanceState {
     call: Option<(Instant, Duration)>,
     /// Why the instance crashed, once it has: it cannot be called again.
     crashed: Option<String>,
+    /// What the plugin may still log.
+    log_gate: LogGate,
 }
 
 impl WasiView for InstanceState {
@@ -206,6 +240,11 @@ impl WasiHttpView for InstanceState {
 }
 
 impl InstanceState {
+    /// The bounds on what the plugin logs.
+    pub fn log_gate(&mut self) -> &mut LogGate {
+        &mut self.log_gate
+    }
+
     /// What the guest wrote to its standard error (a panic message, say), as text.
     pub fn stderr(&self) -> String {
         self.stderr.contents()
@@ -256,6 +295,7 @@ pub fn new_store(
         offsets,
         call: None,
         crashed: None,
+        log_gate: LogGate::default(),
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);

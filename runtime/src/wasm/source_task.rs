@@ -62,6 +62,13 @@ impl SourceTask for WasmSourceTask {
                 .await
         })
         .await?;
+        if records.len() > MAX_BATCH as usize {
+            return Err(ConnectError::Fatal(format!(
+                "plugin {} returned {} records from poll; it was asked for at most {MAX_BATCH}",
+                self.instance.plugin.name,
+                records.len()
+            )));
+        }
         if records.is_empty() {
             tokio::time::sleep(IDLE_WAIT).await;
         }

@@ -12,10 +12,11 @@ mod source_task;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinHandle};
 use tracing::Instrument;
 use weir_connector_api::{ConnectError, ConnectorPlugin, Props, TaskMetrics};
@@ -160,17 +161,35 @@ struct TaskHandle {
     supervisor: JoinHandle<()>,
 }
 
-/// A started connector.
-#[derive(Clone, Debug, PartialEq)]
+/// A started connector: what it was started with, and its task-config request in flight.
 struct ConnectorHandle {
     config: Props,
     target: TargetState,
+    /// Counts starts, so that the answer to an earlier start is told apart.
+    generation: u64,
+    request: AbortHandle,
 }
+
+/// The task configs a started connector asked for, for the herder to write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskConfigsGenerated {
+    /// The connector.
+    pub connector: String,
+    /// The config it was started with.
+    pub config: Props,
+    /// What it asked for (none when stopped).
+    pub task_configs: Vec<Props>,
+}
+
+/// The connectors started on this worker.
+type Connectors = Arc<Mutex<BTreeMap<String, ConnectorHandle>>>;
 
 /// The connectors and tasks running on this worker.
 pub struct Worker {
     context: Arc<WorkerContext>,
-    connectors: Mutex<BTreeMap<String, ConnectorHandle>>,
+    connectors: Connectors,
+    starts: AtomicU64,
+    generated: mpsc::UnboundedSender<TaskConfigsGenerated>,
     tasks: Mutex<HashMap<TaskId, TaskHandle>>,
 }
 
@@ -194,11 +213,14 @@ fn converter_for(
 }
 
 impl Worker {
-    /// A worker with nothing running.
-    pub fn new(context: Arc<WorkerContext>) -> Self {
+    /// A worker with nothing running. The task configs its connectors ask for are sent to
+    /// `generated`.
+    pub fn new(context: Arc<WorkerContext>, generated: mpsc::UnboundedSender<TaskConfigsGenerated>) -> Self {
         Worker {
             context,
-            connectors: Mutex::default(),
+            connectors: Connectors::default(),
+            starts: AtomicU64::new(0),
+            generated,
             tasks: Mutex::default(),
         }
     }
@@ -212,46 +234,34 @@ impl Worker {
         Status::new(state, trace, self.id())
     }
 
-    /// Starts (or restarts) a connector with this config and target, records its status, and
-    /// returns the task configs it asks for (none when stopped). A failure is recorded as FAILED
-    /// and returned.
-    pub async fn start_connector(&self, name: &str, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
-        lock(&self.connectors).insert(
-            name.to_owned(),
-            ConnectorHandle {
-                config: config.clone(),
-                target,
-            },
-        );
-        let result = self.task_configs(config, target).await;
-        let status = match (&result, target) {
-            (Err(e), _) => self.connector_status(State::Failed, Some(e.clone())),
-            (Ok(_), TargetState::Started) => self.connector_status(State::Running, None),
-            (Ok(_), TargetState::Paused) => self.connector_status(State::Paused, None),
-            (Ok(_), TargetState::Stopped) => self.connector_status(State::Stopped, None),
+    /// Starts (or restarts) a connector with this config and target. Asking the connector for
+    /// its task configs is a plugin call, which may take long: it runs on its own, records the
+    /// connector's status (FAILED with the reason, if it fails), and sends what the connector
+    /// asked for to the herder. Nothing waits for it.
+    pub fn start_connector(&self, name: &str, config: &Props, target: TargetState) {
+        let generation = self.starts.fetch_add(1, Ordering::Relaxed);
+        // The request checks its generation against this map when it ends, so the handle is
+        // in it before the request can run.
+        let mut connectors = lock(&self.connectors);
+        let request = tokio::spawn(
+            ask_task_configs(
+                self.context.clone(),
+                self.connectors.clone(),
+                self.generated.clone(),
+                (name.to_owned(), config.clone(), target, generation),
+            )
+            .instrument(tracing::info_span!("connector", connector = %name)),
+        )
+        .abort_handle();
+        let handle = ConnectorHandle {
+            config: config.clone(),
+            target,
+            generation,
+            request,
         };
-        if let Err(e) = &result {
-            tracing::error!(connector = name, error = %e, "connector failed");
+        if let Some(earlier) = connectors.insert(name.to_owned(), handle) {
+            earlier.request.abort();
         }
-        self.context.statuses.put_connector(name, status).await;
-        result
-    }
-
-    async fn task_configs(&self, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
-        let class = config.get("connector.class").map(String::as_str).unwrap_or_default();
-        let plugin = self.context.plugins.connector(class).ok_or_else(|| {
-            format!("Failed to find any class that implements Connector and which name matches {class}")
-        })?;
-        let common = ConnectorConfig::parse(plugin.plugin.kind(), config).map_err(|e| e.to_string())?;
-        if target == TargetState::Stopped {
-            return Ok(Vec::new());
-        }
-        plugin
-            .plugin
-            .connector()
-            .task_configs(config, common.tasks_max)
-            .await
-            .map_err(|e| e.to_string())
     }
 
     /// The config and target a connector was started with.
@@ -264,9 +274,12 @@ impl Worker {
         lock(&self.connectors).keys().cloned().collect()
     }
 
-    /// Forgets a connector (its tasks are stopped separately).
+    /// Forgets a connector, and any task-config request of it in flight (its tasks are stopped
+    /// separately).
     pub fn stop_connector(&self, name: &str) {
-        lock(&self.connectors).remove(name);
+        if let Some(connector) = lock(&self.connectors).remove(name) {
+            connector.request.abort();
+        }
     }
 
     /// The tasks on this worker.
@@ -409,6 +422,61 @@ impl Worker {
                 .await;
         }
     }
+}
+
+/// Asks a started connector for its task configs, records its status, and sends them to the
+/// herder; an answer superseded by a newer start (or a stop) is dropped.
+async fn ask_task_configs(
+    context: Arc<WorkerContext>,
+    connectors: Connectors,
+    generated: mpsc::UnboundedSender<TaskConfigsGenerated>,
+    (name, config, target, generation): (String, Props, TargetState, u64),
+) {
+    let result = task_configs(&context, &config, target).await;
+    let current = || lock(&connectors).get(&name).is_some_and(|c| c.generation == generation);
+    if !current() {
+        return;
+    }
+    let state = match (&result, target) {
+        (Err(e), _) => {
+            tracing::error!(error = %e, "connector failed");
+            State::Failed
+        }
+        (Ok(_), TargetState::Started) => State::Running,
+        (Ok(_), TargetState::Paused) => State::Paused,
+        (Ok(_), TargetState::Stopped) => State::Stopped,
+    };
+    let trace = result.as_ref().err().cloned();
+    let status = Status::new(state, trace, &context.config.worker_id);
+    context.statuses.put_connector(&name, status).await;
+    if let Ok(task_configs) = result
+        && current()
+    {
+        let _ = generated.send(TaskConfigsGenerated {
+            connector: name,
+            config,
+            task_configs,
+        });
+    }
+}
+
+/// The task configs a connector asks for under this config and target (none when stopped).
+async fn task_configs(context: &WorkerContext, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
+    let class = config.get("connector.class").map(String::as_str).unwrap_or_default();
+    let plugin = context
+        .plugins
+        .connector(class)
+        .ok_or_else(|| format!("Failed to find any class that implements Connector and which name matches {class}"))?;
+    let common = ConnectorConfig::parse(plugin.plugin.kind(), config).map_err(|e| e.to_string())?;
+    if target == TargetState::Stopped {
+        return Ok(Vec::new());
+    }
+    plugin
+        .plugin
+        .connector()
+        .task_configs(config, common.tasks_max)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The text of a panic's payload.
