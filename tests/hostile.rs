@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Worker, unique};
+use support::{Worker, eventually, unique};
 
 /// How long `GET /` may take while the worker is probed (it answers in milliseconds).
 const RESPONSIVE: Duration = Duration::from_secs(1);
@@ -330,4 +330,45 @@ async fn a_stuck_plugin_holds_no_other_connector_up() {
         started.elapsed()
     );
     assert!(time_root(&worker).await < RESPONSIVE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_that_never_pass_show_in_the_status() {
+    let dir = tempfile::tempdir().expect("plugin dir");
+    std::fs::copy(built_plugin("http-sink"), dir.path().join("http-sink.wasm")).expect("copy plugin");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
+    let worker = Worker::start_with(&format!(
+        "plugin.path: {}\nplugin.cache.dir: {}\n",
+        dir.path().display(),
+        cache.display()
+    ))
+    .await;
+    let topic = unique("unreachable");
+    let values = ["a", "b"].map(|v| support::s3::Produce {
+        partition: 0,
+        timestamp: None,
+        value: v.as_bytes().to_vec(),
+    });
+    support::s3::produce(&topic, values).await;
+    worker
+        .create(
+            "unreachable",
+            json!({"connector.class": "http-sink", "topics": topic, "http.api.url": "http://127.0.0.1:9/",
+                   "wasm.allow.http.hosts": "127.0.0.1:9", "errors.retry.delay.max.ms": "200"}),
+        )
+        .await;
+    let trace = eventually("the status to show the retries", Duration::from_secs(60), || async {
+        let (_, status) = worker
+            .request("GET", "/connectors/unreachable/tasks/0/status", None)
+            .await;
+        let trace = status["trace"].as_str().unwrap_or_default().to_owned();
+        (status["state"] == "RUNNING" && trace.contains("time(s) in a row")).then_some(trace)
+    })
+    .await;
+    assert!(trace.contains("put failed"), "{trace}");
+    eventually("the retries to be counted", Duration::from_secs(30), || async {
+        let retries = worker.metric("task_retries_total", "unreachable", 0).await;
+        retries.filter(|r| *r >= 2.0)
+    })
+    .await;
 }

@@ -110,6 +110,8 @@ pub(crate) struct TaskIo {
     status: StatusReporter,
     directive: watch::Receiver<Directive>,
     metrics: TaskMetrics,
+    /// Retriable failures in a row, shown in the task's status until a call passes.
+    retries: u64,
 }
 
 impl TaskIo {
@@ -124,6 +126,27 @@ impl TaskIo {
     /// The current directive.
     fn directive(&mut self) -> Directive {
         *self.directive.borrow_and_update()
+    }
+
+    /// Counts a retriable failure of `what` (`put`, `flush`, `poll`) and says it in the task's
+    /// status, which stays RUNNING: a call that keeps failing is visible, not silent.
+    async fn retrying(&mut self, what: &str, error: &ConnectError) {
+        self.retries += 1;
+        self.metrics.add(
+            "task_retries_total",
+            "Retriable failures of put, flush or poll, retried.",
+            1,
+        );
+        let trace = format!("{what} failed {} time(s) in a row, retrying: {error}", self.retries);
+        self.status.report(State::Running, Some(trace)).await;
+    }
+
+    /// Clears the trace of earlier retries once a call passes.
+    async fn recovered(&mut self) {
+        if self.retries > 0 {
+            self.retries = 0;
+            self.status.report(State::Running, None).await;
+        }
     }
 
     /// Sleeps for `delay`, or less if a new directive comes.
@@ -376,6 +399,7 @@ impl Worker {
             status: reporter,
             directive,
             metrics: self.context.metrics.register(id),
+            retries: 0,
         };
         Ok(match &plugin.plugin {
             ConnectorPlugin::Source(connector) => {

@@ -313,11 +313,13 @@ impl SinkTaskRunner {
                         records.len() as u64,
                     );
                     backoff.reset();
+                    self.io.recovered().await;
                     break;
                 }
                 Err(e) if e.is_retriable() => {
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %e, ?delay, "put failed; retrying");
+                    self.io.retrying("put", &e).await;
                     self.io.sleep_unless_directed(delay).await;
                     if *self.io.directive.borrow() != Directive::Run {
                         return Ok(());
@@ -412,9 +414,13 @@ impl SinkTaskRunner {
             return Ok(());
         }
         let durable = match self.task.pre_commit(&self.offsets).await {
-            Ok(durable) => durable,
+            Ok(durable) => {
+                self.io.recovered().await;
+                durable
+            }
             Err(e) if e.is_retriable() => {
                 tracing::warn!(error = %e, "flush failed; offsets not committed, will retry");
+                self.io.retrying("flush", &e).await;
                 return Ok(());
             }
             Err(e) => return Err(e.into()),

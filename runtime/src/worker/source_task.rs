@@ -128,11 +128,13 @@ impl SourceTaskRunner {
             let records = match self.task.poll().await {
                 Ok(records) => {
                     backoff.reset();
+                    self.io.recovered().await;
                     records
                 }
                 Err(e) if e.is_retriable() => {
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %e, ?delay, "poll failed; retrying");
+                    self.io.retrying("poll", &e).await;
                     self.io.sleep_unless_directed(delay).await;
                     continue;
                 }
