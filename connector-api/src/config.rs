@@ -333,6 +333,13 @@ impl ConfigDef {
         self
     }
 
+    /// Adds a key outside any group: Kafka Connect's `group` null and order -1, as transforms
+    /// and most plugins declare their keys.
+    pub fn define_key(mut self, key: ConfigKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
     /// Appends every key of `other`.
     pub fn merge(mut self, other: ConfigDef) -> Self {
         self.keys.extend(other.keys);

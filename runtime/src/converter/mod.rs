@@ -10,25 +10,12 @@ mod string;
 
 use std::sync::Arc;
 
-use weir_connector_api::{Props, Schema, Value};
+use weir_connector_api::Props;
+pub use weir_connector_api::{ConversionError, Converter};
 
 pub use bytes::ByteArrayConverter;
 pub use json::JsonConverter;
 pub use string::StringConverter;
-
-/// A value that cannot be converted.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConversionError(pub String);
-
-/// Converts record keys or values between the Connect data model and bytes.
-pub trait Converter: Send + Sync {
-    /// Serializes a value bound for `topic`; `None` is a null (tombstone) payload.
-    fn encode(&self, topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>, ConversionError>;
-
-    /// Deserializes a payload read from `topic`.
-    fn decode(&self, topic: &str, data: Option<&[u8]>) -> Result<(Option<Schema>, Value), ConversionError>;
-}
 
 /// The converters: canonical class name, the short alias, and a constructor from settings.
 type Constructor = fn(&Props) -> Result<Arc<dyn Converter>, ConversionError>;

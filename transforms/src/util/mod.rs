@@ -1,0 +1,3 @@
+//! What several transforms share.
+
+pub(crate) mod java_regex;
