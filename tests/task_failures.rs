@@ -13,9 +13,10 @@ use weir_connector_api::{
 };
 use weir_runtime::config::WorkerConfig;
 use weir_runtime::kafka::{KafkaClients, ensure_internal_topic};
+use weir_runtime::model::{State, TargetState, TaskId};
 use weir_runtime::plugins::Plugins;
-use weir_runtime::storage::{OffsetStore, State, StatusStore, TargetState};
-use weir_runtime::worker::{TaskId, Worker, WorkerContext};
+use weir_runtime::storage::{OffsetStore, StatusStore};
+use weir_runtime::worker::{Worker, WorkerContext};
 
 /// How a test task behaves when polled.
 #[derive(Clone, Copy)]

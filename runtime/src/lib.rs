@@ -2,6 +2,7 @@
 //! statuses in compacted Kafka topics, and serves Kafka Connect's REST API.
 //!
 //! - [`daemon`] starts a worker process and stops it gracefully.
+//! - [`model`] is the cluster as the runtime sees it: task ids, configs, statuses.
 //! - [`herder`] applies what the config topic says; [`worker`] runs the tasks.
 //! - [`storage`] holds the internal topics; [`kafka`] builds the clients.
 //! - [`rest`] is the API, [`metrics`] its `GET /metrics`; [`converter`] turns data into bytes and back.
@@ -12,6 +13,7 @@ pub mod daemon;
 pub mod herder;
 pub mod kafka;
 pub mod metrics;
+pub mod model;
 pub mod plugins;
 pub mod rest;
 pub mod storage;

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use weir_connector_api::{Metric, MetricKind, TaskMetrics};
 
+use crate::model::TaskId;
 use crate::sync::lock;
-use crate::worker::TaskId;
 
 /// Every metric name starts with this.
 const PREFIX: &str = "weir_";

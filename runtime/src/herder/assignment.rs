@@ -7,8 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::storage::{ClusterConfig, TargetState};
-use crate::worker::TaskId;
+use crate::model::{ClusterConfig, TargetState, TaskId};
 
 /// The workers of a group.
 #[derive(Clone, Debug, PartialEq)]

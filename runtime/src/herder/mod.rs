@@ -14,21 +14,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
-use weir_connector_api::{ConnectorKind, PluginDescriptor, Props};
+use weir_connector_api::{ConfigKey, ConnectorKind, PluginDescriptor, Props};
 
 use crate::config::ConnectorConfig;
 use crate::config::connector::{common_definition, validate_common};
 use crate::converter;
 use crate::kafka::{KafkaClients, KafkaOpError};
+use crate::model::{
+    ClusterConfig, ConnectorInfo, ConnectorStatus, InstanceStatus, PartitionOffset, PluginKind, PluginSummary,
+    RestartRequest, State, Status, TargetState, TaskConfig, TaskId, TaskStatus, Validation,
+};
 use crate::plugins::Plugins;
-use crate::rest::entities::{
-    ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, ConnectorTaskId, InstanceState,
-    PartitionOffset, PluginInfo, TaskInfo,
-};
-use crate::storage::{
-    ClusterConfig, ConfigStore, OffsetStore, RestartRequest, State, Status, StatusStore, StorageError, TargetState,
-};
-use crate::worker::{TaskConfigsGenerated, TaskId, Worker};
+use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
+use crate::worker::{TaskConfigsGenerated, Worker};
 use assignment::{Membership, assign};
 
 /// The most bytes a connector config may take as a config-topic record: below the producer's
@@ -280,7 +278,7 @@ impl Herder {
     }
 
     /// Validates a connector config against its plugin's definition and the common keys.
-    pub async fn validate(&self, props: &Props) -> Result<ConfigInfos, HerderError> {
+    pub async fn validate(&self, props: &Props) -> Result<Validation, HerderError> {
         let class = props
             .get("connector.class")
             .map(|c| c.trim())
@@ -308,7 +306,12 @@ impl Herder {
                 .collect::<Vec<_>>(),
         );
         let definition = common.merge(own);
-        Ok(ConfigInfos::new(&plugin.class, groups, definition.keys(), values))
+        Ok(Validation {
+            class: plugin.class.clone(),
+            groups,
+            keys: definition.keys().to_vec(),
+            values,
+        })
     }
 
     /// Refuses a config larger than one record of the config topic can be, naming its largest
@@ -333,13 +336,14 @@ impl Herder {
     async fn validated(&self, props: &Props) -> Result<(), HerderError> {
         Self::check_size(props)?;
         let infos = self.validate(props).await?;
-        if infos.error_count == 0 {
+        let error_count = infos.error_count();
+        if error_count == 0 {
             return Ok(());
         }
         let class = props.get("connector.class").cloned().unwrap_or_default();
         Err(HerderError::BadRequest(format!(
             "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{class}/config/validate`",
-            infos.error_count,
+            error_count,
             infos.errors().join("\n")
         )))
     }
@@ -487,10 +491,6 @@ impl Herder {
         self.parts().plugins.connector(class).map(|p| p.plugin.kind())
     }
 
-    fn kind_name(kind: Option<ConnectorKind>) -> String {
-        kind.map_or("unknown", ConnectorKind::as_str).to_owned()
-    }
-
     /// A connector's config and tasks.
     pub fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
         let snapshot = self.parts().configs.snapshot();
@@ -500,21 +500,18 @@ impl Herder {
             .cloned()
             .ok_or_else(|| HerderError::NotFound(format!("Connector {name} not found")))?;
         let tasks = (0..snapshot.task_configs(name).len())
-            .map(|task| ConnectorTaskId {
-                connector: name.to_owned(),
-                task,
-            })
+            .map(|task| TaskId::new(name, task))
             .collect();
         Ok(ConnectorInfo {
             name: name.to_owned(),
-            kind: Self::kind_name(self.kind_of(&config)),
+            kind: self.kind_of(&config),
             config,
             tasks,
         })
     }
 
     /// A connector's task configs.
-    pub fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
+    pub fn tasks(&self, name: &str) -> Result<Vec<TaskConfig>, HerderError> {
         let snapshot = self.parts().configs.snapshot();
         if !snapshot.connectors.contains_key(name) {
             return Err(HerderError::NotFound(format!("Connector {name} not found")));
@@ -523,26 +520,21 @@ impl Herder {
             .task_configs(name)
             .iter()
             .enumerate()
-            .map(|(task, config)| TaskInfo {
-                id: ConnectorTaskId {
-                    connector: name.to_owned(),
-                    task,
-                },
+            .map(|(task, config)| TaskConfig {
+                id: TaskId::new(name, task),
                 config: config.clone(),
             })
             .collect())
     }
 
-    fn instance_state(&self, status: Option<Status>, id: Option<usize>) -> InstanceState {
+    fn instance_status(&self, status: Option<Status>) -> InstanceStatus {
         match status {
-            Some(s) => InstanceState {
-                id,
+            Some(s) => InstanceStatus {
                 state: s.state,
                 worker_id: s.worker_id,
                 trace: s.trace,
             },
-            None => InstanceState {
-                id,
+            None => InstanceStatus {
                 state: State::Unassigned,
                 worker_id: self.parts().worker_id.clone(),
                 trace: None,
@@ -551,7 +543,7 @@ impl Herder {
     }
 
     /// A connector's state and its tasks'.
-    pub fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
+    pub fn connector_status(&self, name: &str) -> Result<ConnectorStatus, HerderError> {
         let snapshot = self.parts().configs.snapshot();
         let config = snapshot
             .connectors
@@ -559,18 +551,21 @@ impl Herder {
             .ok_or_else(|| HerderError::NotFound(format!("No status found for connector {name}")))?;
         let statuses = &self.parts().statuses;
         let tasks = (0..snapshot.task_configs(name).len())
-            .map(|t| self.instance_state(statuses.task(name, t), Some(t)))
+            .map(|id| TaskStatus {
+                id,
+                status: self.instance_status(statuses.task(name, id)),
+            })
             .collect();
-        Ok(ConnectorStateInfo {
+        Ok(ConnectorStatus {
             name: name.to_owned(),
-            connector: self.instance_state(statuses.connector(name), None),
+            connector: self.instance_status(statuses.connector(name)),
             tasks,
-            kind: Self::kind_name(self.kind_of(config)),
+            kind: self.kind_of(config),
         })
     }
 
     /// One task's state.
-    pub fn task_status(&self, name: &str, task: usize) -> Result<InstanceState, HerderError> {
+    pub fn task_status(&self, name: &str, task: usize) -> Result<TaskStatus, HerderError> {
         let status = self.connector_status(name)?;
         status
             .tasks
@@ -579,15 +574,15 @@ impl Herder {
             .ok_or_else(|| HerderError::NotFound(format!("Unknown task {name}-{task}")))
     }
 
-    fn restart_plan(&self, request: &RestartRequest, status: &ConnectorStateInfo) -> RestartPlan {
+    fn restart_plan(&self, request: &RestartRequest, status: &ConnectorStatus) -> RestartPlan {
         let failed = |state: &State| *state == State::Failed;
         RestartPlan {
             connector: !request.only_failed || failed(&status.connector.state),
             tasks: status
                 .tasks
                 .iter()
-                .filter(|t| request.include_tasks && (!request.only_failed || failed(&t.state)))
-                .filter_map(|t| t.id)
+                .filter(|t| request.include_tasks && (!request.only_failed || failed(&t.status.state)))
+                .map(|t| t.id)
                 .collect(),
         }
     }
@@ -599,7 +594,7 @@ impl Herder {
         name: &str,
         include_tasks: bool,
         only_failed: bool,
-    ) -> Result<Option<ConnectorStateInfo>, HerderError> {
+    ) -> Result<Option<ConnectorStatus>, HerderError> {
         let mut status = self.connector_status(name)?;
         let request = RestartRequest {
             connector: name.to_owned(),
@@ -614,12 +609,8 @@ impl Herder {
         if plan.connector {
             status.connector.state = State::Restarting;
         }
-        for task in status
-            .tasks
-            .iter_mut()
-            .filter(|t| t.id.is_some_and(|id| plan.tasks.contains(&id)))
-        {
-            task.state = State::Restarting;
+        for task in status.tasks.iter_mut().filter(|t| plan.tasks.contains(&t.id)) {
+            task.status.state = State::Restarting;
         }
         Ok(Some(status))
     }
@@ -641,11 +632,7 @@ impl Herder {
                 parts.worker.stop_connector(&request.connector);
             }
             for task in plan.tasks {
-                self.stop_for_restart(&TaskId {
-                    connector: request.connector.clone(),
-                    task,
-                })
-                .await;
+                self.stop_for_restart(&TaskId::new(&request.connector, task)).await;
             }
         }
         tracing::info!(connector = %request.connector, include_tasks = request.include_tasks, only_failed = request.only_failed, "restarting");
@@ -672,18 +659,14 @@ impl Herder {
         self.task_status(name, task)?;
         {
             let _guard = self.inner.reconciling.lock().await;
-            self.stop_for_restart(&TaskId {
-                connector: name.to_owned(),
-                task,
-            })
-            .await;
+            self.stop_for_restart(&TaskId::new(name, task)).await;
         }
         self.reconcile().await
     }
 
     /// A connector's offsets: source offsets from the offsets topic, sink offsets from its
     /// consumer group.
-    pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
+    pub async fn offsets(&self, name: &str) -> Result<Vec<PartitionOffset>, HerderError> {
         let props = self.connector_config(name)?;
         let offsets = match self.kind_of(&props) {
             Some(ConnectorKind::Sink) => {
@@ -702,7 +685,7 @@ impl Herder {
                 })
                 .collect(),
         };
-        Ok(ConnectorOffsets { offsets })
+        Ok(offsets)
     }
 
     /// Checks that a connector exists and is stopped, with no task left running; returns its kind.
@@ -719,16 +702,16 @@ impl Herder {
     }
 
     /// Replaces some of a stopped connector's offsets.
-    pub async fn alter_offsets(&self, name: &str, offsets: ConnectorOffsets) -> Result<String, HerderError> {
-        if offsets.offsets.is_empty() {
+    pub async fn alter_offsets(&self, name: &str, offsets: Vec<PartitionOffset>) -> Result<String, HerderError> {
+        if offsets.is_empty() {
             return Err(HerderError::BadRequest(
                 "Partitions / offsets need to be provided for an alter offsets request".into(),
             ));
         }
         match self.stopped_kind(name)? {
-            Some(ConnectorKind::Sink) => sink_offsets::alter(&self.parts().clients, name, &offsets.offsets).await?,
+            Some(ConnectorKind::Sink) => sink_offsets::alter(&self.parts().clients, name, &offsets).await?,
             _ => {
-                let entries: Vec<_> = offsets.offsets.into_iter().map(|e| (e.partition, e.offset)).collect();
+                let entries: Vec<_> = offsets.into_iter().map(|e| (e.partition, e.offset)).collect();
                 self.parts().offsets.put(name, &entries).await?;
             }
         }
@@ -754,22 +737,22 @@ impl Herder {
     }
 
     /// The installed plugins; converters too unless `connectors_only`.
-    pub fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
-        let mut plugins: Vec<PluginInfo> = self
+    pub fn plugins(&self, connectors_only: bool) -> Vec<PluginSummary> {
+        let mut plugins: Vec<PluginSummary> = self
             .parts()
             .plugins
             .connectors()
             .iter()
-            .map(|p| PluginInfo {
+            .map(|p| PluginSummary {
                 class: p.class.clone(),
-                kind: p.plugin.kind().as_str().into(),
+                kind: p.plugin.kind().into(),
                 version: p.plugin.connector().version(),
             })
             .collect();
         if !connectors_only {
-            plugins.extend(converter::classes().map(|class| PluginInfo {
+            plugins.extend(converter::classes().map(|class| PluginSummary {
                 class: class.into(),
-                kind: "converter".into(),
+                kind: PluginKind::Converter,
                 version: env!("CARGO_PKG_VERSION").into(),
             }));
         }
@@ -783,19 +766,12 @@ impl Herder {
     }
 
     /// A connector plugin's own config keys.
-    pub fn plugin_config(&self, class: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
+    pub fn plugin_config(&self, class: &str) -> Result<Vec<ConfigKey>, HerderError> {
         let plugin = self
             .parts()
             .plugins
             .connector(class)
             .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {class}.")))?;
-        Ok(plugin
-            .plugin
-            .connector()
-            .config_def()
-            .keys()
-            .iter()
-            .map(ConfigKeyInfo::from)
-            .collect())
+        Ok(plugin.plugin.connector().config_def().keys().to_vec())
     }
 }

@@ -14,7 +14,7 @@ use weir_connector_api::Props;
 use super::HerderError;
 use crate::config::ConnectorConfig;
 use crate::kafka::{KafkaClients, KafkaContext, REQUEST_TIMEOUT};
-use crate::rest::entities::PartitionOffset;
+use crate::model::PartitionOffset;
 use crate::worker::consumer_group;
 
 fn group_consumer(clients: &KafkaClients, connector: &str) -> Result<BaseConsumer, HerderError> {

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::Value as JsonValue;
 
 use super::body::{Body, config_map, config_patch};
-use super::entities::{ConnectorOffsets, Message};
+use super::entities::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, InstanceState, Message, TaskInfo};
 use super::{AppState, RestError};
-use crate::storage::TargetState;
+use crate::model::TargetState;
 
 /// The values of a query parameter, in order (repeated keys allowed).
 fn query_values(query: &Option<String>, key: &str) -> Vec<String> {
@@ -58,11 +58,13 @@ pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         if expand.iter().any(|e| e == "status")
             && let Ok(status) = herder.connector_status(&name)
         {
+            let status = ConnectorStateInfo::from(status);
             entry.insert("status".into(), serde_json::to_value(status).unwrap_or_default());
         }
         if expand.iter().any(|e| e == "info")
             && let Ok(info) = herder.connector_info(&name)
         {
+            let info = ConnectorInfo::from(info);
             entry.insert("info".into(), serde_json::to_value(info).unwrap_or_default());
         }
         expanded.insert(name, entry);
@@ -93,14 +95,14 @@ pub async fn create(State(state): State<AppState>, Body(request): Body<CreateReq
             )));
         }
     };
-    let info = herder.create_connector(&name, config, initial).await?;
+    let info = ConnectorInfo::from(herder.create_connector(&name, config, initial).await?);
     let location = format!("/connectors/{}", info.name);
     Ok((StatusCode::CREATED, [(LOCATION, location)], Json(info)).into_response())
 }
 
 /// `GET /connectors/{name}`.
 pub async fn info(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
-    Ok(Json(state.herder()?.connector_info(&name)?).into_response())
+    Ok(Json(ConnectorInfo::from(state.herder()?.connector_info(&name)?)).into_response())
 }
 
 /// `DELETE /connectors/{name}`.
@@ -121,6 +123,7 @@ pub async fn put_config(
     Body(body): Body<serde_json::Map<String, JsonValue>>,
 ) -> Result<Response, RestError> {
     let (created, info) = state.herder()?.put_connector_config(&name, config_map(body)?).await?;
+    let info = ConnectorInfo::from(info);
     if created {
         let location = format!("/connectors/{}", info.name);
         Ok((StatusCode::CREATED, [(LOCATION, location)], Json(info)).into_response())
@@ -135,23 +138,22 @@ pub async fn patch_config(
     Path(name): Path<String>,
     Body(body): Body<serde_json::Map<String, JsonValue>>,
 ) -> Result<Response, RestError> {
-    Ok(Json(
-        state
-            .herder()?
-            .patch_connector_config(&name, config_patch(body)?)
-            .await?,
-    )
-    .into_response())
+    let info = state
+        .herder()?
+        .patch_connector_config(&name, config_patch(body)?)
+        .await?;
+    Ok(Json(ConnectorInfo::from(info)).into_response())
 }
 
 /// `GET /connectors/{name}/status`.
 pub async fn status(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
-    Ok(Json(state.herder()?.connector_status(&name)?).into_response())
+    Ok(Json(ConnectorStateInfo::from(state.herder()?.connector_status(&name)?)).into_response())
 }
 
 /// `GET /connectors/{name}/tasks`.
 pub async fn tasks(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
-    Ok(Json(state.herder()?.tasks(&name)?).into_response())
+    let tasks: Vec<TaskInfo> = state.herder()?.tasks(&name)?.into_iter().map(TaskInfo::from).collect();
+    Ok(Json(tasks).into_response())
 }
 
 /// `GET /connectors/{name}/tasks/{task}/status`.
@@ -160,7 +162,7 @@ pub async fn task_status(
     Path((name, task)): Path<(String, String)>,
 ) -> Result<Response, RestError> {
     let task = task_number(&task, &name)?;
-    Ok(Json(state.herder()?.task_status(&name, task)?).into_response())
+    Ok(Json(InstanceState::from(state.herder()?.task_status(&name, task)?)).into_response())
 }
 
 /// `POST /connectors/{name}/tasks/{task}/restart`.
@@ -187,7 +189,7 @@ pub async fn restart(
         .await?
     {
         None => Ok(StatusCode::NO_CONTENT.into_response()),
-        Some(status) => Ok((StatusCode::ACCEPTED, Json(status)).into_response()),
+        Some(status) => Ok((StatusCode::ACCEPTED, Json(ConnectorStateInfo::from(status))).into_response()),
     }
 }
 
@@ -215,7 +217,7 @@ pub async fn stop(State(state): State<AppState>, Path(name): Path<String>) -> Re
 
 /// `GET /connectors/{name}/offsets`.
 pub async fn offsets(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
-    Ok(Json(state.herder()?.offsets(&name).await?).into_response())
+    Ok(Json(ConnectorOffsets::from(state.herder()?.offsets(&name).await?)).into_response())
 }
 
 /// `PATCH /connectors/{name}/offsets` (the connector must be STOPPED).
@@ -224,7 +226,7 @@ pub async fn alter_offsets(
     Path(name): Path<String>,
     Body(body): Body<ConnectorOffsets>,
 ) -> Result<Response, RestError> {
-    let message = state.herder()?.alter_offsets(&name, body).await?;
+    let message = state.herder()?.alter_offsets(&name, body.into()).await?;
     Ok(Json(Message { message }).into_response())
 }
 

@@ -1,11 +1,10 @@
-//! The JSON shapes of Kafka Connect's REST API, field for field.
-
-use std::collections::BTreeMap;
+//! The JSON shapes of Kafka Connect's REST API, field for field, each made from the herder's
+//! answer (`crate::model`).
 
 use serde::{Deserialize, Serialize};
-use weir_connector_api::{ConfigKey, ConfigType, ConfigValue, Props};
+use weir_connector_api::{ConfigKey, ConfigType, ConnectorKind, Props};
 
-use crate::storage::State;
+use crate::model::{self, State, TaskId};
 
 /// `GET /`.
 #[derive(Clone, Debug, Serialize)]
@@ -18,15 +17,6 @@ pub struct ServerInfo {
     pub kafka_cluster_id: Option<String>,
 }
 
-/// A task's identity.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ConnectorTaskId {
-    /// The connector.
-    pub connector: String,
-    /// The task number.
-    pub task: usize,
-}
-
 /// A connector's config and tasks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectorInfo {
@@ -35,10 +25,26 @@ pub struct ConnectorInfo {
     /// The config.
     pub config: Props,
     /// The tasks.
-    pub tasks: Vec<ConnectorTaskId>,
+    pub tasks: Vec<TaskId>,
     /// `source`, `sink` or `unknown`.
     #[serde(rename = "type")]
     pub kind: String,
+}
+
+/// Kafka Connect's name of a connector's kind: `source`, `sink`, or `unknown` without a plugin.
+fn kind_name(kind: Option<ConnectorKind>) -> String {
+    kind.map_or("unknown", ConnectorKind::as_str).to_owned()
+}
+
+impl From<model::ConnectorInfo> for ConnectorInfo {
+    fn from(info: model::ConnectorInfo) -> Self {
+        ConnectorInfo {
+            name: info.name,
+            config: info.config,
+            tasks: info.tasks,
+            kind: kind_name(info.kind),
+        }
+    }
 }
 
 /// The state of a connector or task.
@@ -56,6 +62,23 @@ pub struct InstanceState {
     pub trace: Option<String>,
 }
 
+impl InstanceState {
+    fn new(id: Option<usize>, status: model::InstanceStatus) -> Self {
+        InstanceState {
+            id,
+            state: status.state,
+            worker_id: status.worker_id,
+            trace: status.trace,
+        }
+    }
+}
+
+impl From<model::TaskStatus> for InstanceState {
+    fn from(task: model::TaskStatus) -> Self {
+        InstanceState::new(Some(task.id), task.status)
+    }
+}
+
 /// `GET /connectors/{c}/status`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectorStateInfo {
@@ -70,13 +93,33 @@ pub struct ConnectorStateInfo {
     pub kind: String,
 }
 
+impl From<model::ConnectorStatus> for ConnectorStateInfo {
+    fn from(status: model::ConnectorStatus) -> Self {
+        ConnectorStateInfo {
+            name: status.name,
+            connector: InstanceState::new(None, status.connector),
+            tasks: status.tasks.into_iter().map(InstanceState::from).collect(),
+            kind: kind_name(status.kind),
+        }
+    }
+}
+
 /// A task's config.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskInfo {
     /// Its identity.
-    pub id: ConnectorTaskId,
+    pub id: TaskId,
     /// Its config.
     pub config: Props,
+}
+
+impl From<model::TaskConfig> for TaskInfo {
+    fn from(task: model::TaskConfig) -> Self {
+        TaskInfo {
+            id: task.id,
+            config: task.config,
+        }
+    }
 }
 
 /// One partition's offset: `partition` and `offset` maps (`offset` null to reset).
@@ -93,6 +136,33 @@ pub struct PartitionOffset {
 pub struct ConnectorOffsets {
     /// One entry per partition.
     pub offsets: Vec<PartitionOffset>,
+}
+
+impl From<Vec<model::PartitionOffset>> for ConnectorOffsets {
+    fn from(offsets: Vec<model::PartitionOffset>) -> Self {
+        ConnectorOffsets {
+            offsets: offsets
+                .into_iter()
+                .map(|o| PartitionOffset {
+                    partition: o.partition,
+                    offset: o.offset,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<ConnectorOffsets> for Vec<model::PartitionOffset> {
+    fn from(offsets: ConnectorOffsets) -> Self {
+        offsets
+            .offsets
+            .into_iter()
+            .map(|o| model::PartitionOffset {
+                partition: o.partition,
+                offset: o.offset,
+            })
+            .collect()
+    }
 }
 
 /// A `{"message"}` answer.
@@ -112,6 +182,16 @@ pub struct PluginInfo {
     pub kind: String,
     /// The version.
     pub version: String,
+}
+
+impl From<model::PluginSummary> for PluginInfo {
+    fn from(plugin: model::PluginSummary) -> Self {
+        PluginInfo {
+            class: plugin.class,
+            kind: plugin.kind.as_str().to_owned(),
+            version: plugin.version,
+        }
+    }
 }
 
 /// One config key's definition.
@@ -197,44 +277,33 @@ pub struct ConfigInfos {
     pub configs: Vec<ConfigInfo>,
 }
 
-impl ConfigInfos {
-    /// Pairs definitions with their validation results.
-    pub fn new(class: &str, groups: Vec<String>, keys: &[ConfigKey], values: Vec<ConfigValue>) -> Self {
-        let by_name: BTreeMap<&str, &ConfigKey> = keys.iter().map(|k| (k.name.as_str(), k)).collect();
-        let configs: Vec<ConfigInfo> = values
-            .into_iter()
-            .filter_map(|v| {
-                let key = by_name.get(v.name.as_str())?;
+impl From<model::Validation> for ConfigInfos {
+    fn from(validation: model::Validation) -> Self {
+        let configs: Vec<ConfigInfo> = validation
+            .entries()
+            .map(|(key, v)| {
                 let value = if key.kind == ConfigType::Password && v.value.is_some() {
                     Some("[hidden]".to_owned())
                 } else {
-                    v.value
+                    v.value.clone()
                 };
-                Some(ConfigInfo {
-                    definition: ConfigKeyInfo::from(*key),
+                ConfigInfo {
+                    definition: ConfigKeyInfo::from(key),
                     value: ConfigValueInfo {
-                        name: v.name,
+                        name: v.name.clone(),
                         value,
-                        recommended_values: v.recommended_values,
-                        errors: v.errors,
+                        recommended_values: v.recommended_values.clone(),
+                        errors: v.errors.clone(),
                         visible: v.visible,
                     },
-                })
+                }
             })
             .collect();
         ConfigInfos {
-            name: class.to_owned(),
+            name: validation.class,
             error_count: configs.iter().map(|c| c.value.errors.len()).sum(),
-            groups,
+            groups: validation.groups,
             configs,
         }
-    }
-
-    /// Every error, prefixed by its key.
-    pub fn errors(&self) -> Vec<String> {
-        self.configs
-            .iter()
-            .flat_map(|c| c.value.errors.iter().map(move |e| format!("{}: {e}", c.value.name)))
-            .collect()
     }
 }

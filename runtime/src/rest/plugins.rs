@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value as JsonValue;
 
 use super::body::{Body, config_map};
+use super::entities::{ConfigInfos, ConfigKeyInfo, PluginInfo};
 use super::{AppState, RestError};
 
 /// `GET /connector-plugins?connectorsOnly=true|false` (default true).
@@ -15,12 +16,24 @@ pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         .unwrap_or_default()
         .split('&')
         .any(|p| p.eq_ignore_ascii_case("connectorsOnly=false"));
-    Ok(Json(state.herder()?.plugins(connectors_only)).into_response())
+    let plugins: Vec<PluginInfo> = state
+        .herder()?
+        .plugins(connectors_only)
+        .into_iter()
+        .map(PluginInfo::from)
+        .collect();
+    Ok(Json(plugins).into_response())
 }
 
 /// `GET /connector-plugins/{plugin}/config`.
 pub async fn config(State(state): State<AppState>, Path(plugin): Path<String>) -> Result<Response, RestError> {
-    Ok(Json(state.herder()?.plugin_config(&plugin)?).into_response())
+    let keys: Vec<ConfigKeyInfo> = state
+        .herder()?
+        .plugin_config(&plugin)?
+        .iter()
+        .map(ConfigKeyInfo::from)
+        .collect();
+    Ok(Json(keys).into_response())
 }
 
 /// `PUT /connector-plugins/{plugin}/config/validate`: 200 with every error listed.
@@ -40,5 +53,5 @@ pub async fn validate(
             "Included connector type {class} does not match request type {plugin}"
         )));
     }
-    Ok(Json(herder.validate(&props).await?).into_response())
+    Ok(Json(ConfigInfos::from(herder.validate(&props).await?)).into_response())
 }

@@ -9,81 +9,32 @@ use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, watch};
 use weir_connector_api::Props;
 
-use super::{KafkaLog, StorageError};
+use super::{KafkaLog, LogRecord, StorageError};
 use crate::kafka::KafkaClients;
+use crate::model::{ClusterConfig, RestartRequest, TargetState};
 use crate::sync::lock;
 
-/// What a connector should be doing, as the user asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetState {
-    /// Running.
-    Started,
-    /// Paused: tasks keep their resources but move no data.
-    Paused,
-    /// Stopped: tasks shut down and their configs removed; offsets may be edited.
-    Stopped,
-}
-
-impl TargetState {
-    /// The name used on the config topic and in requests.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetState::Started => "STARTED",
-            TargetState::Paused => "PAUSED",
-            TargetState::Stopped => "STOPPED",
-        }
-    }
-
-    fn parse(name: &str) -> Option<Self> {
-        match name {
-            "STARTED" => Some(TargetState::Started),
-            "PAUSED" => Some(TargetState::Paused),
-            "STOPPED" => Some(TargetState::Stopped),
-            _ => None,
-        }
-    }
-}
-
-/// A request to restart a connector and possibly its tasks, as written to the config topic.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestartRequest {
-    /// The connector.
-    pub connector: String,
-    /// Whether tasks are restarted too.
-    pub include_tasks: bool,
-    /// Whether only failed instances are restarted.
-    pub only_failed: bool,
-}
-
-/// Everything the config topic says: the desired state of the cluster.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClusterConfig {
-    /// Connector configs by name.
-    pub connectors: BTreeMap<String, Props>,
-    /// Target states by connector; absent means started.
-    pub target_states: BTreeMap<String, TargetState>,
-    /// Committed task configs by connector.
-    pub tasks: BTreeMap<String, Vec<Props>>,
-    /// Task configs written but not yet committed.
+/// The config topic as read so far: the cluster's config, and task configs written but not
+/// yet committed (they take effect when their `commit-<name>` record is read).
+#[derive(Default)]
+struct Reader {
+    config: ClusterConfig,
     pending_tasks: BTreeMap<String, BTreeMap<usize, Props>>,
 }
 
-impl ClusterConfig {
-    /// A connector's target state.
-    pub fn target_state(&self, connector: &str) -> TargetState {
-        self.target_states
-            .get(connector)
-            .copied()
-            .unwrap_or(TargetState::Started)
-    }
-
-    /// A connector's committed task configs.
-    pub fn task_configs(&self, connector: &str) -> &[Props] {
-        self.tasks.get(connector).map_or(&[], Vec::as_slice)
+impl Reader {
+    /// Reads one record of the config topic into the state; returns the restart request it
+    /// carries, if any. A record whose key is not text is skipped (but still read).
+    fn read(&mut self, record: LogRecord<'_>) -> Option<RestartRequest> {
+        self.config.offset = record.offset;
+        let key = record.key.and_then(|k| std::str::from_utf8(k).ok())?;
+        let value: Option<Json> = record.value.and_then(|v| serde_json::from_slice(v).ok());
+        self.apply(key, value.as_ref())
     }
 
     /// Applies one record of the config topic; returns the restart request it carries, if any.
     fn apply(&mut self, key: &str, value: Option<&Json>) -> Option<RestartRequest> {
+        let config = &mut self.config;
         let props = |v: Option<&Json>| -> Option<Props> {
             let map = v?.get("properties")?.as_object()?;
             Some(
@@ -95,11 +46,11 @@ impl ClusterConfig {
         if let Some(name) = key.strip_prefix("connector-") {
             match props(value) {
                 Some(p) => {
-                    self.connectors.insert(name.to_owned(), p);
+                    config.connectors.insert(name.to_owned(), p);
                 }
                 None => {
-                    self.connectors.remove(name);
-                    self.tasks.remove(name);
+                    config.connectors.remove(name);
+                    config.tasks.remove(name);
                     self.pending_tasks.remove(name);
                 }
             }
@@ -109,8 +60,8 @@ impl ClusterConfig {
                 .and_then(Json::as_str)
                 .and_then(TargetState::parse);
             match state {
-                Some(state) => self.target_states.insert(name.to_owned(), state),
-                None => self.target_states.remove(name),
+                Some(state) => config.target_states.insert(name.to_owned(), state),
+                None => config.target_states.remove(name),
             };
         } else if let Some(rest) = key.strip_prefix("task-") {
             let (name, index) = rest.rsplit_once('-')?;
@@ -124,7 +75,7 @@ impl ClusterConfig {
             let configs: Option<Vec<Props>> = (0..count).map(|i| pending.remove(&i)).collect();
             match configs {
                 Some(configs) => {
-                    self.tasks.insert(name.to_owned(), configs);
+                    config.tasks.insert(name.to_owned(), configs);
                 }
                 None => tracing::warn!(
                     connector = name,
@@ -146,7 +97,7 @@ impl ClusterConfig {
 
 /// The shared state the reader applies records to.
 struct Shared {
-    config: Mutex<ClusterConfig>,
+    reader: Mutex<Reader>,
     /// Forwards restart requests once the initial read is done (older ones are history).
     restarts: Mutex<Option<mpsc::UnboundedSender<RestartRequest>>>,
 }
@@ -162,18 +113,14 @@ impl ConfigStore {
     /// Starts reading the config topic.
     pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
         let shared = Arc::new(Shared {
-            config: Mutex::new(ClusterConfig::default()),
+            reader: Mutex::default(),
             restarts: Mutex::new(None),
         });
         let (changed_tx, changed) = watch::channel(0u64);
         let apply = {
             let shared = shared.clone();
-            Box::new(move |key: Option<&[u8]>, value: Option<&[u8]>| {
-                let Some(key) = key.and_then(|k| std::str::from_utf8(k).ok()) else {
-                    return;
-                };
-                let value: Option<Json> = value.and_then(|v| serde_json::from_slice(v).ok());
-                let restart = lock(&shared.config).apply(key, value.as_ref());
+            Box::new(move |record: LogRecord<'_>| {
+                let restart = lock(&shared.reader).read(record);
                 if let (Some(request), Some(tx)) = (restart, lock(&shared.restarts).as_ref()) {
                     let _ = tx.send(request);
                 }
@@ -195,7 +142,7 @@ impl ConfigStore {
 
     /// A copy of the current state.
     pub fn snapshot(&self) -> ClusterConfig {
-        lock(&self.shared.config).clone()
+        lock(&self.shared.reader).config.clone()
     }
 
     /// A receiver that changes whenever a record is applied.
@@ -263,53 +210,70 @@ fn to_bytes(value: &Json) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn apply(config: &mut ClusterConfig, key: &str, value: Json) -> Option<RestartRequest> {
-        config.apply(key, (!value.is_null()).then_some(&value))
+    fn apply(reader: &mut Reader, key: &str, value: Json) -> Option<RestartRequest> {
+        reader.apply(key, (!value.is_null()).then_some(&value))
     }
 
     #[test]
     fn task_configs_take_effect_on_commit() {
-        let mut config = ClusterConfig::default();
+        let mut reader = Reader::default();
         apply(
-            &mut config,
+            &mut reader,
             "connector-my-conn",
             json!({"properties": {"tasks.max": "2"}}),
         );
-        apply(&mut config, "task-my-conn-0", json!({"properties": {"file": "a"}}));
-        apply(&mut config, "task-my-conn-1", json!({"properties": {"file": "b"}}));
-        assert!(config.task_configs("my-conn").is_empty());
-        apply(&mut config, "commit-my-conn", json!({"tasks": 2}));
+        apply(&mut reader, "task-my-conn-0", json!({"properties": {"file": "a"}}));
+        apply(&mut reader, "task-my-conn-1", json!({"properties": {"file": "b"}}));
+        assert!(reader.config.task_configs("my-conn").is_empty());
+        apply(&mut reader, "commit-my-conn", json!({"tasks": 2}));
         assert_eq!(
-            config.task_configs("my-conn")[1].get("file").map(String::as_str),
+            reader.config.task_configs("my-conn")[1].get("file").map(String::as_str),
             Some("b")
         );
-        apply(&mut config, "commit-my-conn", json!({"tasks": 0}));
-        assert!(config.task_configs("my-conn").is_empty());
+        apply(&mut reader, "commit-my-conn", json!({"tasks": 0}));
+        assert!(reader.config.task_configs("my-conn").is_empty());
+    }
+
+    #[test]
+    fn the_state_knows_the_offset_it_was_read_at() {
+        let mut reader = Reader::default();
+        assert_eq!(reader.config.offset, -1);
+        let value = br#"{"properties": {"tasks.max": "1"}}"#;
+        for (offset, key) in [(0, &b"connector-a"[..]), (1, &[0xff][..]), (2, &b"connector-b"[..])] {
+            reader.read(LogRecord {
+                partition: 0,
+                offset,
+                key: Some(key),
+                value: Some(value),
+            });
+        }
+        assert_eq!(reader.config.offset, 2);
+        assert_eq!(reader.config.connectors.len(), 2);
     }
 
     #[test]
     fn target_state_prefers_v2() {
-        let mut config = ClusterConfig::default();
+        let mut reader = Reader::default();
         apply(
-            &mut config,
+            &mut reader,
             "target-state-c",
             json!({"state": "PAUSED", "state.v2": "STOPPED"}),
         );
-        assert_eq!(config.target_state("c"), TargetState::Stopped);
-        apply(&mut config, "target-state-c", json!({"state": "PAUSED"}));
-        assert_eq!(config.target_state("c"), TargetState::Paused);
-        apply(&mut config, "target-state-c", Json::Null);
-        assert_eq!(config.target_state("c"), TargetState::Started);
+        assert_eq!(reader.config.target_state("c"), TargetState::Stopped);
+        apply(&mut reader, "target-state-c", json!({"state": "PAUSED"}));
+        assert_eq!(reader.config.target_state("c"), TargetState::Paused);
+        apply(&mut reader, "target-state-c", Json::Null);
+        assert_eq!(reader.config.target_state("c"), TargetState::Started);
     }
 
     #[test]
     fn tombstone_deletes_connector_and_restart_is_reported() {
-        let mut config = ClusterConfig::default();
-        apply(&mut config, "connector-c", json!({"properties": {}}));
-        apply(&mut config, "connector-c", Json::Null);
-        assert!(config.connectors.is_empty());
+        let mut reader = Reader::default();
+        apply(&mut reader, "connector-c", json!({"properties": {}}));
+        apply(&mut reader, "connector-c", Json::Null);
+        assert!(reader.config.connectors.is_empty());
         let restart = apply(
-            &mut config,
+            &mut reader,
             "restart-connector-c",
             json!({"include-tasks": true, "only-failed": false}),
         );

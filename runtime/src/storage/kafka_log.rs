@@ -20,8 +20,21 @@ use weir_connector_api::Props;
 use super::StorageError;
 use crate::kafka::{KafkaClients, KafkaContext, REQUEST_TIMEOUT};
 
-/// Called with each record's key and value (`None` for a tombstone), in log order per partition.
-pub type Apply = Box<dyn FnMut(Option<&[u8]>, Option<&[u8]>) + Send>;
+/// One record of an internal topic, as read.
+#[derive(Clone, Copy, Debug)]
+pub struct LogRecord<'a> {
+    /// Its partition.
+    pub partition: i32,
+    /// Its offset in that partition.
+    pub offset: i64,
+    /// Its key.
+    pub key: Option<&'a [u8]>,
+    /// Its value; `None` for a tombstone.
+    pub value: Option<&'a [u8]>,
+}
+
+/// Called with each record, in log order per partition.
+pub type Apply = Box<dyn FnMut(LogRecord<'_>) + Send>;
 
 /// How long a write may wait to be acknowledged and read back.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -93,7 +106,12 @@ impl KafkaLog {
                 loop {
                     match consumer.recv().await {
                         Ok(message) => {
-                            apply(message.key(), message.payload());
+                            apply(LogRecord {
+                                partition: message.partition(),
+                                offset: message.offset(),
+                                key: message.key(),
+                                value: message.payload(),
+                            });
                             let (partition, next) = (message.partition(), message.offset() + 1);
                             position_tx.send_modify(|p| {
                                 p.insert(partition, next);

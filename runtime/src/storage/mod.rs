@@ -7,10 +7,10 @@ mod kafka_log;
 mod offset_store;
 mod status_store;
 
-pub use config_store::{ClusterConfig, ConfigStore, RestartRequest, TargetState};
-pub use kafka_log::KafkaLog;
+pub use config_store::ConfigStore;
+pub use kafka_log::{Apply, KafkaLog, LogRecord};
 pub use offset_store::{ConnectorOffsetReader, OffsetStore};
-pub use status_store::{State, Status, StatusStore};
+pub use status_store::StatusStore;
 
 /// Why reading or writing an internal topic failed.
 #[derive(Debug, thiserror::Error)]

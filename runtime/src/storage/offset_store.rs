@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value as Json;
 use weir_connector_api::{OffsetReader, SourceMap};
 
-use super::{KafkaLog, StorageError};
+use super::{KafkaLog, LogRecord, StorageError};
 use crate::kafka::KafkaClients;
 use crate::sync::lock;
 
@@ -52,14 +52,14 @@ impl OffsetStore {
         let offsets: Arc<Mutex<Offsets>> = Arc::default();
         let apply = {
             let offsets = offsets.clone();
-            Box::new(move |key: Option<&[u8]>, value: Option<&[u8]>| {
-                let Some(Ok(Json::Array(parts))) = key.map(serde_json::from_slice::<Json>) else {
+            Box::new(move |record: LogRecord<'_>| {
+                let Some(Ok(Json::Array(parts))) = record.key.map(serde_json::from_slice::<Json>) else {
                     return;
                 };
                 let [Json::String(connector), Json::Object(partition)] = parts.as_slice() else {
                     return;
                 };
-                let offset = value.and_then(|v| serde_json::from_slice::<SourceMap>(v).ok());
+                let offset = record.value.and_then(|v| serde_json::from_slice::<SourceMap>(v).ok());
                 apply(&mut lock(&offsets), connector, partition, offset);
             })
         };

@@ -4,54 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
-
-use super::{KafkaLog, StorageError};
+use super::{KafkaLog, LogRecord, StorageError};
 use crate::kafka::KafkaClients;
+use crate::model::Status;
 use crate::sync::lock;
-
-/// The reported state of a connector or task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum State {
-    /// Not running anywhere yet.
-    Unassigned,
-    /// Running.
-    Running,
-    /// Paused.
-    Paused,
-    /// Stopped (connectors only).
-    Stopped,
-    /// Failed; see the trace.
-    Failed,
-    /// Being restarted.
-    Restarting,
-}
-
-/// One status record.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Status {
-    /// The state.
-    pub state: State,
-    /// The error of a failed instance.
-    pub trace: Option<String>,
-    /// The worker running it.
-    pub worker_id: String,
-    /// The generation of the assignment it runs under.
-    pub generation: i64,
-}
-
-impl Status {
-    /// A status reported by `worker_id`.
-    pub fn new(state: State, trace: Option<String>, worker_id: &str) -> Self {
-        Status {
-            state,
-            trace,
-            worker_id: worker_id.to_owned(),
-            generation: 0,
-        }
-    }
-}
 
 /// The status topic, read into memory; writes update memory at once and reach the topic after.
 #[derive(Clone)]
@@ -74,11 +30,11 @@ impl StatusStore {
         let statuses: Arc<Mutex<BTreeMap<String, Status>>> = Arc::default();
         let apply = {
             let statuses = statuses.clone();
-            Box::new(move |key: Option<&[u8]>, value: Option<&[u8]>| {
-                let Some(key) = key.and_then(|k| std::str::from_utf8(k).ok()) else {
+            Box::new(move |record: LogRecord<'_>| {
+                let Some(key) = record.key.and_then(|k| std::str::from_utf8(k).ok()) else {
                     return;
                 };
-                match value.and_then(|v| serde_json::from_slice::<Status>(v).ok()) {
+                match record.value.and_then(|v| serde_json::from_slice::<Status>(v).ok()) {
                     Some(status) => lock(&statuses).insert(key.to_owned(), status),
                     None => lock(&statuses).remove(key),
                 };

@@ -4,10 +4,11 @@
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 
-use super::{TaskError, TaskId};
+use super::TaskError;
 use crate::config::connector::DeadLetterQueue;
 use crate::config::worker::InternalTopic;
 use crate::kafka::{KafkaClients, KafkaContext, create_topic_if_missing};
+use crate::model::TaskId;
 
 /// Sends failed records to the dead letter queue topic.
 pub(super) struct DeadLetterProducer {

@@ -11,7 +11,6 @@ pub use sink_task::consumer_group;
 mod source_task;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -25,26 +24,12 @@ use crate::config::{ConnectorConfig, WorkerConfig};
 use crate::converter::{self, ConversionError, Converter};
 use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::metrics::MetricsRegistry;
+use crate::model::{State, Status, TargetState, TaskId};
 use crate::plugins::Plugins;
-use crate::storage::{OffsetStore, State, Status, StatusStore, TargetState};
+use crate::storage::{OffsetStore, StatusStore};
 use crate::sync::lock;
 
 pub use retry::Backoff;
-
-/// A task's identity: its connector and its number.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId {
-    /// The connector.
-    pub connector: String,
-    /// The task number.
-    pub task: usize,
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.connector, self.task)
-    }
-}
 
 /// Why a task stopped with a failure.
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,7 @@ use crate::config::ConnectorConfig;
 use crate::config::connector::ErrorPolicy;
 use crate::converter::ConversionError;
 use crate::kafka::{KafkaClients, KafkaContext};
-use crate::storage::State;
+use crate::model::State;
 use crate::sync::lock;
 
 /// The most records handed to one `put`.

@@ -14,7 +14,8 @@ use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::config::connector::ErrorPolicy;
 use crate::kafka::{KafkaContext, KafkaOpError};
-use crate::storage::{OffsetStore, State};
+use crate::model::State;
+use crate::storage::OffsetStore;
 
 /// A produced record whose acknowledgement is awaited, and the source offset it carries.
 struct InFlight {
