@@ -24,7 +24,7 @@ use weir_connector_api::{
     ConnectError, ConnectorPlugin, OffsetReader, Props, SinkRecord, SinkTask, SourceMap, SourceRecord, SourceTask,
     SourceTaskContext, TopicPartition, Value,
 };
-use weir_runtime::wasm::{LoadedPlugin, WasmHost};
+use weir_runtime::wasm::{LoadedPlugin, WasmConnector, WasmHost};
 
 /// No committed offsets: every run starts at record 0.
 struct NoOffsets;
@@ -189,10 +189,10 @@ async fn main() -> Result<()> {
 
     let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for rep in 0..reps {
-        let ConnectorPlugin::Source(wasm_source) = source.clone().descriptor().plugin else {
+        let ConnectorPlugin::Source(wasm_source) = WasmConnector::descriptor(source.clone()).plugin else {
             bail!("bench-source is not a source")
         };
-        let ConnectorPlugin::Sink(wasm_sink) = sink.clone().descriptor().plugin else {
+        let ConnectorPlugin::Sink(wasm_sink) = WasmConnector::descriptor(sink.clone()).plugin else {
             bail!("bench-sink is not a sink")
         };
         let runs = [

@@ -6,7 +6,9 @@ mod connector;
 mod convert;
 mod host;
 mod http;
+mod instance;
 mod log_gate;
+mod plugin;
 mod registry;
 mod sandbox;
 mod sink_task;
@@ -15,8 +17,9 @@ mod stderr;
 
 use std::path::PathBuf;
 
-pub use connector::LoadedPlugin;
+pub use connector::WasmConnector;
 pub use host::WasmHost;
+pub use plugin::LoadedPlugin;
 pub use registry::WasmPlugins;
 
 /// What can go wrong with the engine or a component file.

@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use weir_connector_api::PluginDescriptor;
 
-use super::connector::LoadedPlugin;
+use super::connector::WasmConnector;
 use super::host::WasmHost;
+use super::plugin::LoadedPlugin;
 
 /// How often `plugin.path` is looked at again.
 const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
@@ -74,7 +75,7 @@ impl WasmPlugins {
             let plugin = match LoadedPlugin::load(self.host.clone(), path.clone()).await {
                 Ok(loaded) => {
                     tracing::info!(file = %path.display(), plugin = %loaded.name, version = %loaded.version, kind = loaded.kind.as_str(), "plugin loaded");
-                    Some(Arc::new(loaded).descriptor())
+                    Some(WasmConnector::descriptor(Arc::new(loaded)))
                 }
                 Err(e) => {
                     tracing::warn!(file = %path.display(), error = %e, "not a usable plugin; left out");

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use weir_connector_api::{ConnectError, Props, SinkRecord, SinkTask, TopicPartition};
 
 use super::bindings::v0_1::{sink, types as wit};
-use super::connector::{Guest, LoadedPlugin, Running, TaskInstance};
 use super::convert;
+use super::instance::{Running, TaskInstance};
+use super::plugin::{Guest, LoadedPlugin};
 use super::sandbox;
 
 /// A sink task whose logic is a component's.

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use weir_connector_api::{ConnectError, Props, SourceMap, SourceRecord, SourceTask, SourceTaskContext};
 
 use super::bindings::v0_1::source;
-use super::connector::{Guest, LoadedPlugin, Running, TaskInstance};
 use super::convert;
+use super::instance::{Running, TaskInstance};
+use super::plugin::{Guest, LoadedPlugin};
 use super::sandbox;
 
 /// The most records asked of one `poll`.
