@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use weir_runtime::config::WorkerConfig;
+use weir_runtime::plugins::Plugins;
 
 /// How long work still running after the worker stopped may take before the process exits.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -85,7 +86,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Worker { config, connectors } => {
             let worker_config = WorkerConfig::load(&config)?;
-            weir_runtime::daemon::run(worker_config, connectors, shutdown_signal()).await?;
+            let plugins = Plugins::new(weir_connectors::builtin_plugins());
+            weir_runtime::daemon::run(worker_config, plugins, connectors, shutdown_signal()).await?;
             Ok(())
         }
     }

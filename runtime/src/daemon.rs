@@ -17,6 +17,7 @@ use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
 use crate::rest::{self, AppState, entities::ServerInfo};
 use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
+#[cfg(feature = "wasm")]
 use crate::wasm::{WasmError, WasmHost, WasmPlugins};
 use crate::worker::{Worker, WorkerContext};
 
@@ -46,21 +47,30 @@ pub enum DaemonError {
         reason: String,
     },
     /// The WebAssembly engine could not start.
+    #[cfg(feature = "wasm")]
     #[error(transparent)]
     Wasm(#[from] WasmError),
+    /// `plugin.path` is set, but this build runs no WebAssembly.
+    #[cfg(not(feature = "wasm"))]
+    #[error("plugin.path is set, but this build of Weir has no WebAssembly support (the `wasm` feature)")]
+    NoWasm,
 }
 
-/// The built-in connectors, and the components in `plugin.path` (watched for new ones).
-async fn load_plugins(config: &WorkerConfig) -> Result<Plugins, DaemonError> {
-    let plugins = Plugins::builtin();
+/// The built-in plugins, and the components in `plugin.path` (watched for new ones).
+async fn load_plugins(config: &WorkerConfig, plugins: Plugins) -> Result<Plugins, DaemonError> {
     if config.plugin_path.is_empty() {
         return Ok(plugins);
     }
-    let host = WasmHost::new(config.plugin_cache_dir.clone(), config.wasm)?;
-    let wasm = WasmPlugins::new(host, config.plugin_path.clone());
-    wasm.refresh().await;
-    wasm.watch();
-    Ok(plugins.with_wasm(wasm))
+    #[cfg(feature = "wasm")]
+    {
+        let host = WasmHost::new(config.plugin_cache_dir.clone(), config.wasm)?;
+        let wasm = WasmPlugins::new(host, config.plugin_path.clone());
+        wasm.refresh().await;
+        wasm.watch();
+        Ok(plugins.with_source(wasm))
+    }
+    #[cfg(not(feature = "wasm"))]
+    Err(DaemonError::NoWasm)
 }
 
 /// Reads a connector file: YAML or JSON, a `{name, config}` body or a flat config with `name`.
@@ -95,9 +105,10 @@ pub fn read_connector_file(path: &Path) -> Result<(String, Props), DaemonError> 
     Ok((name, props))
 }
 
-/// Runs a worker until `shutdown` completes.
+/// Runs a worker with the binary's built-in `plugins` until `shutdown` completes.
 pub async fn run(
     config: WorkerConfig,
+    plugins: Plugins,
     connector_files: Vec<PathBuf>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
@@ -138,7 +149,7 @@ pub async fn run(
     let cluster_id = clients.cluster_id().await;
     tracing::info!(cluster = ?cluster_id, "internal topics read");
 
-    let plugins = Arc::new(load_plugins(&config).await?);
+    let plugins = Arc::new(load_plugins(&config, plugins).await?);
     let context = WorkerContext {
         config: config.clone(),
         clients: clients.clone(),

@@ -18,5 +18,6 @@ pub mod plugins;
 pub mod rest;
 pub mod storage;
 mod sync;
+#[cfg(feature = "wasm")]
 pub mod wasm;
 pub mod worker;

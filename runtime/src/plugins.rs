@@ -1,42 +1,42 @@
 //! The connector plugins this worker can run, found by class name or alias: the built-in
-//! connectors, then the WebAssembly components found in `plugin.path`.
+//! connectors the binary hands over, then those found at run time (the WebAssembly components
+//! in `plugin.path`).
 
 use std::sync::Arc;
 
 use weir_connector_api::PluginDescriptor;
 
-use crate::wasm::WasmPlugins;
+/// Plugins that come and go while the worker runs (the components of `plugin.path`).
+pub trait PluginSource: Send + Sync {
+    /// The connector plugins found now.
+    fn connectors(&self) -> Vec<PluginDescriptor>;
+}
 
 /// The registry of connector plugins.
 pub struct Plugins {
     builtin: Vec<PluginDescriptor>,
-    wasm: Option<Arc<WasmPlugins>>,
+    found: Vec<Arc<dyn PluginSource>>,
 }
 
 impl Plugins {
-    /// The built-in connectors.
-    pub fn builtin() -> Self {
-        Self::new(weir_connectors::builtin_plugins())
-    }
-
-    /// A registry of these plugins.
+    /// A registry of these built-in plugins.
     pub fn new(connectors: Vec<PluginDescriptor>) -> Self {
         Plugins {
             builtin: connectors,
-            wasm: None,
+            found: Vec::new(),
         }
     }
 
-    /// Also the components found in `plugin.path`, as they come and go.
-    pub fn with_wasm(mut self, wasm: Arc<WasmPlugins>) -> Self {
-        self.wasm = Some(wasm);
+    /// Also the plugins of `source`, as they come and go; a built-in's name wins.
+    pub fn with_source(mut self, source: Arc<dyn PluginSource>) -> Self {
+        self.found.push(source);
         self
     }
 
-    /// Every connector plugin: a component named like a built-in one is left out.
+    /// Every connector plugin: one named like a built-in one is left out.
     pub fn connectors(&self) -> Vec<PluginDescriptor> {
         let mut all = self.builtin.clone();
-        for plugin in self.wasm.iter().flat_map(|w| w.descriptors()) {
+        for plugin in self.found.iter().flat_map(|s| s.connectors()) {
             if !all.iter().any(|p| p.answers_to(&plugin.class)) {
                 all.push(plugin);
             }
@@ -50,10 +50,9 @@ impl Plugins {
         if let Some(plugin) = self.builtin.iter().find(|p| p.answers_to(class)) {
             return Some(plugin.clone());
         }
-        self.wasm
-            .as_ref()?
-            .descriptors()
-            .into_iter()
+        self.found
+            .iter()
+            .flat_map(|s| s.connectors())
             .find(|p| p.answers_to(class))
     }
 }

@@ -11,6 +11,7 @@ use weir_connector_api::PluginDescriptor;
 use super::connector::WasmConnector;
 use super::host::WasmHost;
 use super::plugin::LoadedPlugin;
+use crate::plugins::PluginSource;
 
 /// How often `plugin.path` is looked at again.
 const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
@@ -40,12 +41,6 @@ impl WasmPlugins {
             dirs,
             found: RwLock::new(BTreeMap::new()),
         })
-    }
-
-    /// The plugins loaded now.
-    pub fn descriptors(&self) -> Vec<PluginDescriptor> {
-        let found = self.found.read().unwrap_or_else(|e| e.into_inner());
-        found.values().filter_map(|f| f.plugin.clone()).collect()
     }
 
     /// Looks at the directories: loads new and changed components, forgets removed ones.
@@ -131,4 +126,11 @@ fn stamp(path: &Path) -> Option<Stamp> {
         return None;
     }
     Some((meta.modified().ok()?, meta.len()))
+}
+
+impl PluginSource for WasmPlugins {
+    fn connectors(&self) -> Vec<PluginDescriptor> {
+        let found = self.found.read().unwrap_or_else(|e| e.into_inner());
+        found.values().filter_map(|f| f.plugin.clone()).collect()
+    }
 }
