@@ -15,7 +15,7 @@ use weir_runtime::config::WorkerConfig;
 use weir_runtime::kafka::{KafkaClients, ensure_internal_topic};
 use weir_runtime::model::{State, TargetState, TaskId};
 use weir_runtime::plugins::Plugins;
-use weir_runtime::storage::{OffsetStore, StatusStore};
+use weir_runtime::storage::{KafkaLogs, OffsetStore, StatusStore};
 use weir_runtime::worker::{Worker, WorkerContext};
 
 /// How a test task behaves when polled.
@@ -116,10 +116,11 @@ async fn a_panicking_or_failing_task_fails_alone() {
     ensure_internal_topic(&clients, &config.status_topic, false)
         .await
         .expect("status topic");
-    let offsets = OffsetStore::start(&clients, &config.offset_topic.name)
+    let logs = KafkaLogs::new(clients.clone());
+    let offsets = OffsetStore::start(&logs, &config.offset_topic.name)
         .await
         .expect("offset store");
-    let statuses = StatusStore::start(&clients, &config.status_topic.name)
+    let statuses = StatusStore::start(&logs, &config.status_topic.name)
         .await
         .expect("status store");
     let plugins = Plugins::new(vec![

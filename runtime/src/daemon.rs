@@ -16,7 +16,7 @@ use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
 use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
 use crate::rest::{self, AppState, entities::ServerInfo};
-use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
+use crate::storage::{ConfigStore, KafkaLogs, OffsetStore, StatusStore, StorageError};
 #[cfg(feature = "wasm")]
 use crate::wasm::{WasmError, WasmHost, WasmPlugins};
 use crate::worker::{Worker, WorkerContext};
@@ -140,9 +140,10 @@ pub async fn run(
     ensure_internal_topic(&clients, &config.config_topic, true).await?;
     ensure_internal_topic(&clients, &config.offset_topic, false).await?;
     ensure_internal_topic(&clients, &config.status_topic, false).await?;
-    let configs = ConfigStore::start(&clients, &config.config_topic.name).await?;
-    let offsets = OffsetStore::start(&clients, &config.offset_topic.name).await?;
-    let statuses = StatusStore::start(&clients, &config.status_topic.name).await?;
+    let logs = KafkaLogs::new(clients.clone());
+    let configs = ConfigStore::start(&logs, &config.config_topic.name).await?;
+    let offsets = OffsetStore::start(&logs, &config.offset_topic.name).await?;
+    let statuses = StatusStore::start(&logs, &config.status_topic.name).await?;
     let restarts = configs.read_to_end().await?;
     offsets.read_to_end().await?;
     statuses.read_to_end().await?;

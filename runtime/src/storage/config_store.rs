@@ -9,8 +9,7 @@ use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, watch};
 use weir_connector_api::Props;
 
-use super::{KafkaLog, LogRecord, StorageError};
-use crate::kafka::KafkaClients;
+use super::{Log, LogRecord, Logs, StorageError};
 use crate::model::{ClusterConfig, RestartRequest, TargetState};
 use crate::sync::lock;
 
@@ -104,14 +103,14 @@ struct Shared {
 
 /// The config topic: read into a [`ClusterConfig`], written one record per change.
 pub struct ConfigStore {
-    log: KafkaLog,
+    log: Arc<dyn Log>,
     shared: Arc<Shared>,
     changed: watch::Receiver<u64>,
 }
 
 impl ConfigStore {
     /// Starts reading the config topic.
-    pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
+    pub async fn start(logs: &dyn Logs, topic: &str) -> Result<Self, StorageError> {
         let shared = Arc::new(Shared {
             reader: Mutex::default(),
             restarts: Mutex::new(None),
@@ -127,7 +126,7 @@ impl ConfigStore {
                 changed_tx.send_modify(|v| *v += 1);
             })
         };
-        let log = KafkaLog::start(clients, topic, apply).await?;
+        let log = logs.open(topic, apply).await?;
         Ok(ConfigStore { log, shared, changed })
     }
 
@@ -166,7 +165,7 @@ impl ConfigStore {
     pub async fn put_task_configs(&self, name: &str, configs: &[Props]) -> Result<(), StorageError> {
         for (i, props) in configs.iter().enumerate() {
             self.log
-                .send_unapplied(
+                .append(
                     &format!("task-{name}-{i}"),
                     Some(&to_bytes(&json!({ "properties": props }))),
                 )
@@ -249,6 +248,26 @@ mod tests {
         }
         assert_eq!(reader.config.offset, 2);
         assert_eq!(reader.config.connectors.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_second_store_on_the_same_log_reads_what_the_first_wrote() {
+        let logs = crate::storage::MemoryLogs::new();
+        let first = ConfigStore::start(&logs, "configs").await.unwrap();
+        let props = Props::from([("tasks.max".to_owned(), "2".to_owned())]);
+        first.put_connector_config("c", &props).await.unwrap();
+        first
+            .put_task_configs("c", &[Props::new(), Props::new()])
+            .await
+            .unwrap();
+        first.put_target_state("c", TargetState::Paused).await.unwrap();
+        let second = ConfigStore::start(&logs, "configs").await.unwrap();
+        let _restarts = second.read_to_end().await.unwrap();
+        let seen = second.snapshot();
+        assert_eq!(seen, first.snapshot());
+        assert_eq!(seen.task_configs("c").len(), 2);
+        assert_eq!(seen.target_state("c"), TargetState::Paused);
+        assert_eq!(seen.offset, logs.len("configs") as i64 - 1);
     }
 
     #[test]

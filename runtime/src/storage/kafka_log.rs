@@ -1,6 +1,5 @@
-//! A compacted topic read from the start and tailed, with writes acknowledged by the broker and
-//! read back: the building block of the config, offset and status stores (Kafka Connect's
-//! `KafkaBasedLog`).
+//! The logs of the stores on Kafka: a compacted topic read from the start and tailed, with
+//! writes acknowledged by the broker (Kafka Connect's `KafkaBasedLog`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,24 +16,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use weir_connector_api::Props;
 
+use async_trait::async_trait;
+
 use super::StorageError;
+use super::log::{Apply, Log, LogRecord, Logs, Position};
 use crate::kafka::{KafkaClients, KafkaContext, REQUEST_TIMEOUT};
-
-/// One record of an internal topic, as read.
-#[derive(Clone, Copy, Debug)]
-pub struct LogRecord<'a> {
-    /// Its partition.
-    pub partition: i32,
-    /// Its offset in that partition.
-    pub offset: i64,
-    /// Its key.
-    pub key: Option<&'a [u8]>,
-    /// Its value; `None` for a tombstone.
-    pub value: Option<&'a [u8]>,
-}
-
-/// Called with each record, in log order per partition.
-pub type Apply = Box<dyn FnMut(LogRecord<'_>) + Send>;
 
 /// How long a write may wait to be acknowledged and read back.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -52,8 +38,27 @@ impl ClientContext for QuietEof {
 
 impl ConsumerContext for QuietEof {}
 
+/// Opens logs on the worker's Kafka cluster.
+pub struct KafkaLogs {
+    clients: KafkaClients,
+}
+
+impl KafkaLogs {
+    /// Logs read and written with these clients' settings.
+    pub fn new(clients: KafkaClients) -> Self {
+        KafkaLogs { clients }
+    }
+}
+
+#[async_trait]
+impl Logs for KafkaLogs {
+    async fn open(&self, topic: &str, apply: Apply) -> Result<Arc<dyn Log>, StorageError> {
+        Ok(Arc::new(KafkaLog::start(&self.clients, topic, apply).await?))
+    }
+}
+
 /// A compacted topic, read by a background task that applies every record to a store's state.
-pub struct KafkaLog {
+struct KafkaLog {
     topic: String,
     producer: FutureProducer,
     consumer: Arc<StreamConsumer<QuietEof>>,
@@ -65,7 +70,7 @@ pub struct KafkaLog {
 
 impl KafkaLog {
     /// Starts reading `topic` from its beginning, applying each record with `apply`.
-    pub async fn start(clients: &KafkaClients, topic: &str, mut apply: Apply) -> Result<Self, StorageError> {
+    async fn start(clients: &KafkaClients, topic: &str, mut apply: Apply) -> Result<Self, StorageError> {
         // One producer serves every internal topic: acknowledged by all replicas, never
         // duplicated, and partitioned as Kafka Connect's Java producer does (murmur2 of the key).
         let producer = clients.shared_producer(
@@ -151,8 +156,18 @@ impl KafkaLog {
         })
     }
 
-    /// Waits until every record written before this call has been applied.
-    pub async fn read_to_end(&self) -> Result<(), StorageError> {
+    async fn wait_until(&self, done: impl Fn(&HashMap<i32, i64>) -> bool) -> Result<(), StorageError> {
+        let mut position = self.position.clone();
+        match tokio::time::timeout(WRITE_TIMEOUT, position.wait_for(|p| done(p))).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(StorageError::Timeout(format!("reading {} back", self.topic))),
+        }
+    }
+}
+
+#[async_trait]
+impl Log for KafkaLog {
+    async fn read_to_end(&self) -> Result<(), StorageError> {
         let consumer = self.consumer.clone();
         let (topic, partitions) = (self.topic.clone(), self.partitions);
         let ends = tokio::task::spawn_blocking(move || {
@@ -174,17 +189,7 @@ impl KafkaLog {
         .await
     }
 
-    /// Writes a record (a tombstone when `value` is `None`), waits for the broker's
-    /// acknowledgement and for the record to be read back and applied.
-    pub async fn send(&self, key: &str, value: Option<&[u8]>) -> Result<(), StorageError> {
-        let (partition, offset) = self.send_unapplied(key, value).await?;
-        self.wait_until(|position| position.get(&partition).is_some_and(|next| *next > offset))
-            .await
-    }
-
-    /// Writes a record and waits for the broker's acknowledgement only; returns its partition
-    /// and offset.
-    pub async fn send_unapplied(&self, key: &str, value: Option<&[u8]>) -> Result<(i32, i64), StorageError> {
+    async fn append(&self, key: &str, value: Option<&[u8]>) -> Result<Position, StorageError> {
         let mut record = FutureRecord::<str, [u8]>::to(&self.topic).key(key);
         if let Some(value) = value {
             record = record.payload(value);
@@ -198,12 +203,9 @@ impl KafkaLog {
         Ok((delivery.partition, delivery.offset))
     }
 
-    async fn wait_until(&self, done: impl Fn(&HashMap<i32, i64>) -> bool) -> Result<(), StorageError> {
-        let mut position = self.position.clone();
-        match tokio::time::timeout(WRITE_TIMEOUT, position.wait_for(|p| done(p))).await {
-            Ok(Ok(_)) => Ok(()),
-            _ => Err(StorageError::Timeout(format!("reading {} back", self.topic))),
-        }
+    async fn applied(&self, (partition, offset): Position) -> Result<(), StorageError> {
+        self.wait_until(|position| position.get(&partition).is_some_and(|next| *next > offset))
+            .await
     }
 }
 

@@ -4,11 +4,15 @@
 
 mod config_store;
 mod kafka_log;
+mod log;
+mod memory_log;
 mod offset_store;
 mod status_store;
 
 pub use config_store::ConfigStore;
-pub use kafka_log::{Apply, KafkaLog, LogRecord};
+pub use kafka_log::KafkaLogs;
+pub use log::{Apply, Log, LogRecord, Logs, Position};
+pub use memory_log::MemoryLogs;
 pub use offset_store::{ConnectorOffsetReader, OffsetStore};
 pub use status_store::StatusStore;
 

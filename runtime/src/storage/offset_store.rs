@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value as Json;
 use weir_connector_api::{OffsetReader, SourceMap};
 
-use super::{KafkaLog, LogRecord, StorageError};
-use crate::kafka::KafkaClients;
+use super::{Log, LogRecord, Logs, StorageError};
 use crate::sync::lock;
 
 /// Offsets by connector, then by the partition's JSON text.
@@ -17,7 +16,7 @@ type Offsets = BTreeMap<String, BTreeMap<String, (SourceMap, SourceMap)>>;
 /// The offsets topic, read into memory and written as tasks commit.
 #[derive(Clone)]
 pub struct OffsetStore {
-    log: Arc<KafkaLog>,
+    log: Arc<dyn Log>,
     offsets: Arc<Mutex<Offsets>>,
 }
 
@@ -48,7 +47,7 @@ fn canonical(json: &Json) -> Json {
 
 impl OffsetStore {
     /// Starts reading the offsets topic.
-    pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
+    pub async fn start(logs: &dyn Logs, topic: &str) -> Result<Self, StorageError> {
         let offsets: Arc<Mutex<Offsets>> = Arc::default();
         let apply = {
             let offsets = offsets.clone();
@@ -63,11 +62,8 @@ impl OffsetStore {
                 apply(&mut lock(&offsets), connector, partition, offset);
             })
         };
-        let log = KafkaLog::start(clients, topic, apply).await?;
-        Ok(OffsetStore {
-            log: Arc::new(log),
-            offsets,
-        })
+        let log = logs.open(topic, apply).await?;
+        Ok(OffsetStore { log, offsets })
     }
 
     /// Waits until every offset written so far is read.
@@ -91,7 +87,7 @@ impl OffsetStore {
                 .as_ref()
                 .map(|o| Json::Object(o.clone()).to_string().into_bytes());
             let key = key(connector, partition);
-            async move { self.log.send_unapplied(&key, value.as_deref()).await }
+            async move { self.log.append(&key, value.as_deref()).await }
         });
         futures::future::try_join_all(writes).await?;
         let mut all = lock(&self.offsets);

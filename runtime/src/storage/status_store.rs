@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use super::{KafkaLog, LogRecord, StorageError};
-use crate::kafka::KafkaClients;
+use super::{Log, LogRecord, Logs, StorageError};
 use crate::model::Status;
 use crate::sync::lock;
 
 /// The status topic, read into memory; writes update memory at once and reach the topic after.
 #[derive(Clone)]
 pub struct StatusStore {
-    log: Arc<KafkaLog>,
+    log: Arc<dyn Log>,
     statuses: Arc<Mutex<BTreeMap<String, Status>>>,
 }
 
@@ -26,7 +25,7 @@ fn task_key(name: &str, task: usize) -> String {
 
 impl StatusStore {
     /// Starts reading the status topic.
-    pub async fn start(clients: &KafkaClients, topic: &str) -> Result<Self, StorageError> {
+    pub async fn start(logs: &dyn Logs, topic: &str) -> Result<Self, StorageError> {
         let statuses: Arc<Mutex<BTreeMap<String, Status>>> = Arc::default();
         let apply = {
             let statuses = statuses.clone();
@@ -40,11 +39,8 @@ impl StatusStore {
                 };
             })
         };
-        let log = KafkaLog::start(clients, topic, apply).await?;
-        Ok(StatusStore {
-            log: Arc::new(log),
-            statuses,
-        })
+        let log = logs.open(topic, apply).await?;
+        Ok(StatusStore { log, statuses })
     }
 
     /// Waits until every status written so far is read.
@@ -89,7 +85,7 @@ impl StatusStore {
             Some(s) => lock(&self.statuses).insert(key.clone(), s.clone()),
             None => lock(&self.statuses).remove(&key),
         };
-        if let Err(e) = self.log.send_unapplied(&key, value.as_deref()).await {
+        if let Err(e) = self.log.append(&key, value.as_deref()).await {
             tracing::warn!(%key, error = %e, "could not write status");
         }
     }
