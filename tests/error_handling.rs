@@ -61,7 +61,7 @@ async fn source_conversion_failures_fail_the_task_or_are_skipped() {
     assert!(
         worker
             .log()
-            .contains("a record that cannot be converted was left out (errors.tolerance=all)")
+            .contains("a record that failed was left out (errors.tolerance=all)")
     );
 }
 
@@ -134,6 +134,11 @@ async fn sink_conversion_failures_go_to_the_dead_letter_queue() {
     assert_eq!(header("__connect.errors.topic").as_deref(), Some(topic.as_str()));
     assert_eq!(header("__connect.errors.offset").as_deref(), Some("2"));
     assert_eq!(header("__connect.errors.connector.name").as_deref(), Some("tolerant"));
+    assert_eq!(header("__connect.errors.stage").as_deref(), Some("VALUE_CONVERTER"));
+    assert_eq!(
+        header("__connect.errors.class.name").as_deref(),
+        Some("org.apache.kafka.connect.json.JsonConverter")
+    );
     assert!(header("__connect.errors.exception.message").is_some_and(|m| !m.is_empty()));
 
     // With errors.tolerance=none the task fails at the first bad record, and commits nothing past it.

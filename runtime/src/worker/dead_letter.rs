@@ -1,10 +1,11 @@
-//! The dead letter queue of a sink: records that could not be converted, sent as they were read,
-//! with `__connect.errors.*` headers saying why when asked.
+//! The dead letter queue of a sink: records that failed in a converter or a transform, sent as
+//! they were read, with `__connect.errors.*` headers saying why when asked.
 
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 
 use super::TaskError;
+use super::errors::RecordFailure;
 use crate::config::connector::DeadLetterQueue;
 use crate::config::worker::InternalTopic;
 use crate::kafka::{KafkaClients, KafkaContext, create_topic_if_missing};
@@ -33,13 +34,12 @@ impl DeadLetterProducer {
         Ok(DeadLetterProducer { queue, producer })
     }
 
-    /// Sends a record that failed at `stage`, and waits until Kafka has it.
+    /// Sends a record that failed, and waits until Kafka has it.
     pub(super) async fn send(
         &self,
         message: &OwnedMessage,
         id: &TaskId,
-        stage: &str,
-        error: &str,
+        failure: &RecordFailure,
     ) -> Result<(), TaskError> {
         let mut headers = OwnedHeaders::new();
         if let Some(original) = message.headers() {
@@ -60,14 +60,14 @@ impl DeadLetterProducer {
                 ("__connect.errors.offset", &offset),
                 ("__connect.errors.connector.name", &id.connector),
                 ("__connect.errors.task.id", &task),
-                ("__connect.errors.stage", stage),
-                ("__connect.errors.class.name", "weir_runtime::converter"),
+                ("__connect.errors.stage", failure.stage.as_str()),
+                ("__connect.errors.class.name", &failure.class),
                 (
                     "__connect.errors.exception.class.name",
                     "org.apache.kafka.connect.errors.DataException",
                 ),
-                ("__connect.errors.exception.message", error),
-                ("__connect.errors.exception.stacktrace", error),
+                ("__connect.errors.exception.message", &failure.message),
+                ("__connect.errors.exception.stacktrace", &failure.message),
             ];
             for (key, value) in context {
                 headers = headers.insert(Header {

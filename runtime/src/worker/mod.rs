@@ -4,6 +4,8 @@
 //! (FAILED, with the error as its trace) and nothing else.
 
 mod dead_letter;
+mod errors;
+mod pipeline;
 mod retry;
 mod sink_task;
 
@@ -21,7 +23,7 @@ use tracing::Instrument;
 use weir_connector_api::{ConnectError, ConnectorPlugin, Props, TaskMetrics};
 
 use crate::config::{ConnectorConfig, WorkerConfig};
-use crate::converter::{self, ConversionError, Converter};
+use crate::converter::{self, ConversionError};
 use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::metrics::MetricsRegistry;
 use crate::model::{State, Status, TargetState, TaskId};
@@ -37,9 +39,12 @@ pub enum TaskError {
     /// The connector's code failed.
     #[error(transparent)]
     Connector(#[from] ConnectError),
-    /// A record could not be converted and `errors.tolerance` is `none`.
+    /// A record failed in a converter or transform and `errors.tolerance` is `none`.
     #[error("Tolerance exceeded in error handler: {0}")]
-    Conversion(#[from] ConversionError),
+    Tolerance(errors::RecordFailure),
+    /// A converter could not be set up.
+    #[error("{0}")]
+    Converter(#[from] ConversionError),
     /// Kafka failed.
     #[error(transparent)]
     Kafka(#[from] KafkaOpError),
@@ -85,13 +90,11 @@ impl StatusReporter {
     }
 }
 
-/// What both kinds of task runner are given: who they are, their config, their converters,
-/// where to report, and the herder's directives.
+/// What both kinds of task runner are given: who they are, their config, where to report, and
+/// the herder's directives.
 pub(crate) struct TaskIo {
     id: TaskId,
     task_config: Props,
-    key_converter: Arc<dyn Converter>,
-    value_converter: Arc<dyn Converter>,
     status: StatusReporter,
     directive: watch::Receiver<Directive>,
     metrics: TaskMetrics,
@@ -206,7 +209,7 @@ fn converter_for(
     worker: &(String, Props),
     connector: &ConnectorConfig,
     which: &str,
-) -> Result<Arc<dyn Converter>, ConversionError> {
+) -> Result<pipeline::NamedConverter, ConversionError> {
     let own = if which == "key" {
         &connector.key_converter
     } else {
@@ -217,7 +220,10 @@ fn converter_for(
         None => worker.clone(),
     };
     props.extend(connector.prefixed(&format!("{which}.converter.")));
-    converter::build(&class, &props)
+    Ok(pipeline::NamedConverter {
+        converter: converter::build(&class, &props)?,
+        class: converter::canonical_class(&class).unwrap_or(&class).to_owned(),
+    })
 }
 
 impl Worker {
@@ -379,8 +385,6 @@ impl Worker {
         let io = TaskIo {
             id: id.clone(),
             task_config: task_config.clone(),
-            key_converter,
-            value_converter,
             status: reporter,
             directive,
             metrics: self.context.metrics.register(id),
@@ -388,12 +392,14 @@ impl Worker {
         };
         Ok(match &plugin.plugin {
             ConnectorPlugin::Source(connector) => {
-                source_task::SourceTaskRunner::new(io, connector.create_task(), &self.context, &common)?
+                let pipeline = pipeline::SourcePipeline::new(key_converter, value_converter);
+                source_task::SourceTaskRunner::new(io, connector.create_task(), pipeline, &self.context, &common)?
                     .run()
                     .boxed()
             }
             ConnectorPlugin::Sink(connector) => {
-                sink_task::SinkTaskRunner::new(io, connector.create_task(), &self.context, &common)
+                let pipeline = pipeline::SinkPipeline::new(key_converter, value_converter);
+                sink_task::SinkTaskRunner::new(io, connector.create_task(), pipeline, &self.context, &common)
                     .run()
                     .boxed()
             }

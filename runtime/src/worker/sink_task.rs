@@ -1,5 +1,5 @@
-//! The loop of a sink task: consume, convert, put, and commit consumer offsets only after the
-//! task has flushed what they cover.
+//! The loop of a sink task: consume, put each record through the pipeline, `put`, and commit
+//! consumer offsets only after the task has flushed what they cover.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,15 +9,16 @@ use std::time::Duration;
 use futures::FutureExt;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{Headers, Message, OwnedMessage};
+use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
-use weir_connector_api::{Header, SinkRecord, SinkTask, TopicPartition};
+use weir_connector_api::{SinkTask, TopicPartition};
 
 use super::dead_letter::DeadLetterProducer;
+use super::errors::{ErrorHandler, FailedRecord};
+use super::pipeline::SinkPipeline;
 use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::config::connector::ErrorPolicy;
-use crate::converter::ConversionError;
 use crate::kafka::{KafkaClients, KafkaContext};
 use crate::model::State;
 use crate::sync::lock;
@@ -82,6 +83,7 @@ type SinkConsumer = Arc<StreamConsumer<RevokeTracker>>;
 pub(super) struct SinkTaskRunner {
     io: TaskIo,
     task: Box<dyn SinkTask>,
+    pipeline: SinkPipeline,
     consumer_config: ClientConfig,
     subscription: Subscription,
     revokes: RevokeTracker,
@@ -114,7 +116,13 @@ async fn close(consumer: SinkConsumer) {
 impl SinkTaskRunner {
     /// Prepares a task: its consumer settings (group `connect-<name>`, no auto commit, from the
     /// earliest offset; `consumer.*`, then the connector's `consumer.override.*`).
-    pub(super) fn new(io: TaskIo, task: Box<dyn SinkTask>, worker: &WorkerContext, config: &ConnectorConfig) -> Self {
+    pub(super) fn new(
+        io: TaskIo,
+        task: Box<dyn SinkTask>,
+        pipeline: SinkPipeline,
+        worker: &WorkerContext,
+        config: &ConnectorConfig,
+    ) -> Self {
         let group = consumer_group(&io.id.connector);
         let client_id = format!("connector-consumer-{}", io.id);
         let consumer_config = worker.clients.consumer_config(
@@ -140,6 +148,7 @@ impl SinkTaskRunner {
         SinkTaskRunner {
             io,
             task,
+            pipeline,
             consumer_config,
             subscription,
             revokes: RevokeTracker::default(),
@@ -199,6 +208,12 @@ impl SinkTaskRunner {
             Some(queue) => Some(DeadLetterProducer::new(&self.clients, queue, &self.producer_overrides).await?),
             None => None,
         };
+        let errors = ErrorHandler::for_sink(
+            self.errors.clone(),
+            self.io.id.clone(),
+            self.io.metrics.clone(),
+            dead_letters,
+        );
         let mut backoff = Backoff::new(self.errors.retry_delay_max);
         let period = self.flush_interval.max(Duration::from_millis(1));
         let mut commit_timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -242,22 +257,17 @@ impl SinkTaskRunner {
                     tracing::warn!(error = %e, "consumer error");
                     self.io.sleep_unless_directed(Duration::from_millis(500)).await;
                 }
-                Event::Batch(Ok(batch)) => self.deliver(batch, dead_letters.as_ref(), &mut backoff).await?,
+                Event::Batch(Ok(batch)) => self.deliver(batch, &errors, &mut backoff).await?,
             }
         }
     }
 
-    /// Converts a batch and puts it, retrying retriable failures until they pass or a new
+    /// Puts a batch through the pipeline and `put`s it, retrying retriable failures until they pass or a new
     /// directive comes (then the batch is not counted as delivered, and is read again later).
     ///
     /// Partitions revoked before the batch are released before it is put; partitions revoked
     /// while it was read (its records all came before) are released after.
-    async fn deliver(
-        &mut self,
-        batch: Batch,
-        dead_letters: Option<&DeadLetterProducer>,
-        backoff: &mut Backoff,
-    ) -> Result<(), TaskError> {
+    async fn deliver(&mut self, batch: Batch, errors: &ErrorHandler, backoff: &mut Backoff) -> Result<(), TaskError> {
         if !batch.revoked_after {
             self.release_revoked().await?;
         }
@@ -269,26 +279,9 @@ impl SinkTaskRunner {
         );
         let mut records = Vec::with_capacity(messages.len());
         for message in messages {
-            match self.convert(message) {
+            match self.pipeline.process(message) {
                 Ok(record) => records.push(record),
-                Err((stage, e)) if self.errors.tolerate_all => {
-                    self.io.metrics.add(
-                        "sink_records_skipped_total",
-                        "Records left out because they could not be converted (errors.tolerance=all).",
-                        1,
-                    );
-                    if self.errors.log {
-                        let at = self
-                            .errors
-                            .log_messages
-                            .then(|| format!("{}-{}@{}", message.topic(), message.partition(), message.offset()));
-                        tracing::error!(error = %e, stage, record = ?at, "a record that cannot be converted was left out (errors.tolerance=all)");
-                    }
-                    if let Some(dlq) = dead_letters {
-                        dlq.send(message, &self.io.id, stage, &e.to_string()).await?;
-                    }
-                }
-                Err((_, e)) => return Err(e.into()),
+                Err(failure) => errors.handle(failure, FailedRecord::Sink(message)).await?,
             }
         }
         self.last_put = tokio::time::Instant::now();
@@ -367,43 +360,6 @@ impl SinkTaskRunner {
             return Ok(());
         }
         Ok(self.task.close(&owned).await?)
-    }
-
-    /// Converts a message; on failure says which stage failed.
-    fn convert(&self, message: &OwnedMessage) -> Result<SinkRecord, (&'static str, ConversionError)> {
-        let topic = message.topic();
-        let (key_schema, key) = self
-            .io
-            .key_converter
-            .decode(topic, message.key())
-            .map_err(|e| ("KEY_CONVERTER", e))?;
-        let (value_schema, value) = self
-            .io
-            .value_converter
-            .decode(topic, message.payload())
-            .map_err(|e| ("VALUE_CONVERTER", e))?;
-        let headers = message
-            .headers()
-            .map(|hs| {
-                hs.iter()
-                    .map(|h| Header {
-                        key: h.key.to_owned(),
-                        value: h.value.map(<[u8]>::to_vec),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(SinkRecord {
-            topic: topic.to_owned(),
-            partition: message.partition(),
-            offset: message.offset(),
-            key_schema: key_schema.map(Arc::new),
-            key,
-            value_schema: value_schema.map(Arc::new),
-            value,
-            timestamp: message.timestamp().to_millis(),
-            headers,
-        })
     }
 
     /// Asks the task which offsets it has made durable (`pre_commit`), then commits those that

@@ -1,5 +1,5 @@
-//! The loop of a source task: poll, convert, produce, and commit offsets once Kafka has
-//! acknowledged every record they cover.
+//! The loop of a source task: poll, put each record through the pipeline, produce, and commit
+//! offsets once Kafka has acknowledged every record they cover.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -10,16 +10,17 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use weir_connector_api::{SourceMap, SourceRecord, SourceTask, SourceTaskContext};
 
+use super::errors::{ErrorHandler, FailedRecord};
+use super::pipeline::{Processed, SourceOutcome, SourcePipeline};
 use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
-use crate::config::connector::ErrorPolicy;
 use crate::kafka::{KafkaContext, KafkaOpError};
 use crate::model::State;
 use crate::storage::OffsetStore;
 
 /// A produced record whose acknowledgement is awaited, and the source offset it carries.
 struct InFlight {
-    /// `None` for a record skipped by `errors.tolerance=all`: nothing to wait for.
+    /// `None` for a record left out (`errors.tolerance=all`): nothing to wait for.
     delivery: Option<DeliveryFuture>,
     partition: SourceMap,
     offset: SourceMap,
@@ -30,17 +31,18 @@ pub(super) struct SourceTaskRunner {
     io: TaskIo,
     task: Box<dyn SourceTask>,
     producer: FutureProducer,
+    pipeline: SourcePipeline,
+    errors: ErrorHandler,
     offsets: OffsetStore,
     retry_delay_max: Duration,
-    errors: ErrorPolicy,
     flush_interval: Duration,
     flush_timeout: Duration,
     /// Records sent, oldest first.
     in_flight: VecDeque<InFlight>,
     /// The latest acknowledged offset per source partition, not yet committed.
     acked: Vec<(SourceMap, SourceMap)>,
-    /// Records acknowledged and records skipped since the figures were last published.
-    unpublished: (u64, u64),
+    /// Records acknowledged since the figures were last published.
+    unpublished: u64,
 }
 
 impl SourceTaskRunner {
@@ -49,6 +51,7 @@ impl SourceTaskRunner {
     pub(super) fn new(
         io: TaskIo,
         task: Box<dyn SourceTask>,
+        pipeline: SourcePipeline,
         worker: &WorkerContext,
         config: &ConnectorConfig,
     ) -> Result<Self, TaskError> {
@@ -65,18 +68,20 @@ impl SourceTaskRunner {
             &config.prefixed("producer.override."),
             &[],
         )?;
+        let errors = ErrorHandler::for_source(config.errors.clone(), io.id.clone(), io.metrics.clone());
         Ok(SourceTaskRunner {
             io,
             task,
             producer,
+            pipeline,
+            errors,
             offsets: worker.offsets.clone(),
             retry_delay_max: config.errors.retry_delay_max,
-            errors: config.errors.clone(),
             flush_interval: worker.config.offset_flush_interval,
             flush_timeout: worker.config.offset_flush_timeout,
             in_flight: VecDeque::new(),
             acked: Vec::new(),
-            unpublished: (0, 0),
+            unpublished: 0,
         })
     }
 
@@ -158,37 +163,31 @@ impl SourceTaskRunner {
         }
     }
 
-    /// Converts and sends one record; waits for room when the producer's queue is full.
+    /// Puts one record through the pipeline and sends it; waits for room when the producer's
+    /// queue is full. A record that fails is handled by `errors.tolerance`.
     async fn send(&mut self, record: SourceRecord) -> Result<(), TaskError> {
-        let topic = record.topic.as_str();
-        let converted = self
-            .io
-            .key_converter
-            .encode(topic, record.key_schema.as_deref(), &record.key)
-            .and_then(|key| {
-                Ok((
-                    key,
-                    self.io
-                        .value_converter
-                        .encode(topic, record.value_schema.as_deref(), &record.value)?,
-                ))
-            });
-        let (key, value) = match converted {
-            Ok(kv) => kv,
-            Err(e) if self.errors.tolerate_all => {
-                if self.errors.log {
-                    let context = self.errors.log_messages.then(|| format!("{:?}", record.source_offset));
-                    tracing::error!(error = %e, topic, record = ?context, "a record that cannot be converted was left out (errors.tolerance=all)");
-                }
+        let Processed {
+            source_partition,
+            source_offset,
+            outcome,
+        } = self.pipeline.process(record);
+        let record = match outcome {
+            SourceOutcome::Send(record) => record,
+            SourceOutcome::Failed { failure, topic } => {
+                let failed = FailedRecord::Source {
+                    topic: &topic,
+                    offset: &source_offset,
+                };
+                self.errors.handle(failure, failed).await?;
                 self.in_flight.push_back(InFlight {
                     delivery: None,
-                    partition: record.source_partition,
-                    offset: record.source_offset,
+                    partition: source_partition,
+                    offset: source_offset,
                 });
                 return Ok(());
             }
-            Err(e) => return Err(e.into()),
         };
+        let topic = record.topic.as_str();
         let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
         for h in &record.headers {
             headers = headers.insert(Header {
@@ -197,10 +196,10 @@ impl SourceTaskRunner {
             });
         }
         let mut message = FutureRecord::<[u8], [u8]>::to(topic).headers(headers);
-        if let Some(key) = &key {
+        if let Some(key) = &record.key {
             message = message.key(key.as_slice());
         }
-        if let Some(value) = &value {
+        if let Some(value) = &record.value {
             message = message.payload(value.as_slice());
         }
         if let Some(partition) = record.partition {
@@ -214,8 +213,8 @@ impl SourceTaskRunner {
                 Ok(delivery) => {
                     self.in_flight.push_back(InFlight {
                         delivery: Some(delivery),
-                        partition: record.source_partition,
-                        offset: record.source_offset,
+                        partition: source_partition,
+                        offset: source_offset,
                     });
                     return Ok(());
                 }
@@ -267,9 +266,8 @@ impl SourceTaskRunner {
     }
 
     fn ack(&mut self, record: InFlight) {
-        match record.delivery {
-            Some(_) => self.unpublished.0 += 1,
-            None => self.unpublished.1 += 1,
+        if record.delivery.is_some() {
+            self.unpublished += 1;
         }
         match self.acked.iter_mut().find(|(p, _)| *p == record.partition) {
             Some(entry) => entry.1 = record.offset,
@@ -280,18 +278,11 @@ impl SourceTaskRunner {
     /// Adds the records settled since last time to the task's figures: once per batch, not
     /// once per record.
     fn publish_settled(&mut self) {
-        let (written, skipped) = std::mem::take(&mut self.unpublished);
+        let written = std::mem::take(&mut self.unpublished);
         if written > 0 {
             self.io
                 .metrics
                 .add("source_records_written_total", "Records Kafka acknowledged.", written);
-        }
-        if skipped > 0 {
-            self.io.metrics.add(
-                "source_records_skipped_total",
-                "Records left out because they could not be converted (errors.tolerance=all).",
-                skipped,
-            );
         }
     }
 
