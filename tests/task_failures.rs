@@ -16,7 +16,7 @@ use weir_runtime::kafka::{KafkaClients, ensure_internal_topic};
 use weir_runtime::model::{State, TargetState, TaskId};
 use weir_runtime::plugins::Plugins;
 use weir_runtime::storage::{KafkaLogs, OffsetStore, StatusStore};
-use weir_runtime::worker::{Worker, WorkerContext};
+use weir_runtime::worker::{ConnectorSpec, StatusWriter, Worker, WorkerContext};
 
 /// How a test task behaves when polled.
 #[derive(Clone, Copy)]
@@ -128,13 +128,14 @@ async fn a_panicking_or_failing_task_fails_alone() {
         plugin("failing", Behaviour::Fail),
         plugin("steady", Behaviour::Steady),
     ]);
+    let plugins = Arc::new(plugins);
     let worker = Worker::new(
         Arc::new(WorkerContext {
+            statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
             config: Arc::new(config),
             clients,
             offsets: offsets.clone(),
-            statuses: statuses.clone(),
-            plugins: Arc::new(plugins),
+            plugins: plugins.clone(),
             metrics: Default::default(),
         }),
         tokio::sync::mpsc::unbounded_channel().0,
@@ -147,16 +148,9 @@ async fn a_panicking_or_failing_task_fails_alone() {
             ("name".to_owned(), class.to_owned()),
             ("topic".to_owned(), topic.clone()),
         ]);
+        let spec = ConnectorSpec::resolve(class, &props, &plugins);
         worker
-            .start_task(
-                TaskId {
-                    connector: class.into(),
-                    task: 0,
-                },
-                props.clone(),
-                props,
-                TargetState::Started,
-            )
+            .start_task(TaskId::new(class, 0), &spec, props, TargetState::Started)
             .await;
     }
 

@@ -19,7 +19,7 @@ use crate::rest::{self, AppState, entities::ServerInfo};
 use crate::storage::{ConfigStore, KafkaLogs, OffsetStore, StatusStore, StorageError};
 #[cfg(feature = "wasm")]
 use crate::wasm::{WasmError, WasmHost, WasmPlugins};
-use crate::worker::{Worker, WorkerContext};
+use crate::worker::{StatusWriter, Worker, WorkerContext};
 
 /// Why a worker could not start or run.
 #[derive(Debug, thiserror::Error)]
@@ -155,12 +155,12 @@ pub async fn run(
         config: config.clone(),
         clients: clients.clone(),
         offsets: offsets.clone(),
-        statuses: statuses.clone(),
+        statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
         plugins: plugins.clone(),
         metrics,
     };
     let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
-    let herder = Herder::new(HerderParts {
+    let (herder, event_loop) = Herder::new(HerderParts {
         worker_id: config.worker_id.clone(),
         configs,
         offsets,
@@ -169,18 +169,20 @@ pub async fn run(
         plugins,
         clients,
     });
+    let running = tokio::spawn(event_loop.run(restarts, generated, stop_rx));
     for (name, props) in connectors {
-        let (created, _) = herder
-            .put_connector_config(&name, props)
-            .await
-            .map_err(|e| connector_error(&connector_files, &name, e))?;
-        tracing::info!(connector = %name, created, "connector from file applied");
-    }
-    if let Err(e) = herder.reconcile().await {
-        tracing::error!(error = %e, "could not resume every connector; will retry");
+        match herder.put_connector_config(&name, props).await {
+            Ok((created, _)) => tracing::info!(connector = %name, created, "connector from file applied"),
+            Err(e) => {
+                // Stop what the loop started before giving up.
+                let _ = stop_tx.send(true);
+                let _ = running.await;
+                return Err(connector_error(&connector_files, &name, e));
+            }
+        }
     }
     state.ready(
-        herder.clone(),
+        herder,
         ServerInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             commit: option_env!("WEIR_COMMIT").unwrap_or("unknown").into(),
@@ -189,7 +191,6 @@ pub async fn run(
     );
     tracing::info!("worker started");
 
-    let running = tokio::spawn(herder.run(restarts, generated, stop_rx));
     shutdown.await;
     tracing::info!("shutting down: stopping tasks and committing offsets");
     let _ = stop_tx.send(true);

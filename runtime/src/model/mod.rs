@@ -5,11 +5,13 @@
 //! them to Kafka Connect's wire shapes.
 
 mod cluster;
+mod running;
 mod status;
 mod task_id;
 mod views;
 
 pub use cluster::{ClusterConfig, RestartRequest, TargetState};
+pub use running::{Running, RunningTask};
 pub use status::{State, Status};
 pub use task_id::TaskId;
 pub use views::{

@@ -1,16 +1,18 @@
 //! The worker: runs the connectors and tasks the herder assigns to it, and reports their status.
 //!
 //! Each task runs in its own tokio task under a supervisor: an error or a panic fails that task
-//! (FAILED, with the error as its trace) and nothing else.
+//! (FAILED, with the error as its trace) and nothing else. A connector's task configs are asked
+//! of its plugin on a tokio task of its own, so no plugin call holds the herder.
 
 mod dead_letter;
 mod errors;
 mod pipeline;
 mod retry;
 mod sink_task;
-
-pub use sink_task::consumer_group;
 mod source_task;
+mod spec;
+mod status;
+mod task_io;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,18 +22,21 @@ use futures::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinHandle};
 use tracing::Instrument;
-use weir_connector_api::{ConnectError, ConnectorPlugin, Props, TaskMetrics};
+use weir_connector_api::{ConnectError, ConnectorPlugin, Props};
 
 use crate::config::{ConnectorConfig, WorkerConfig};
 use crate::converter::{self, ConversionError};
 use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::metrics::MetricsRegistry;
-use crate::model::{State, Status, TargetState, TaskId};
+use crate::model::{Running, RunningTask, State, TargetState, TaskId};
 use crate::plugins::Plugins;
-use crate::storage::{OffsetStore, StatusStore};
+use crate::storage::OffsetStore;
 use crate::sync::lock;
-
-pub use retry::Backoff;
+use retry::Backoff;
+pub use sink_task::consumer_group;
+pub use spec::{ConnectorSpec, Resolved};
+pub use status::StatusWriter;
+use task_io::{Directive, TaskIo};
 
 /// Why a task stopped with a failure.
 #[derive(Debug, thiserror::Error)]
@@ -53,99 +58,6 @@ pub enum TaskError {
     Setup(String),
 }
 
-/// What the herder wants a running task to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Directive {
-    /// Move data.
-    Run,
-    /// Hold still, keeping resources.
-    Pause,
-    /// Commit and stop.
-    Stop,
-}
-
-impl From<TargetState> for Directive {
-    fn from(target: TargetState) -> Self {
-        match target {
-            TargetState::Started => Directive::Run,
-            TargetState::Paused => Directive::Pause,
-            TargetState::Stopped => Directive::Stop,
-        }
-    }
-}
-
-/// Writes one instance's status records.
-#[derive(Clone)]
-pub struct StatusReporter {
-    statuses: StatusStore,
-    worker_id: String,
-    id: TaskId,
-}
-
-impl StatusReporter {
-    /// Records a state, with a trace for failures.
-    pub async fn report(&self, state: State, trace: Option<String>) {
-        let status = Status::new(state, trace, &self.worker_id);
-        self.statuses.put_task(&self.id.connector, self.id.task, status).await;
-    }
-}
-
-/// What both kinds of task runner are given: who they are, their config, where to report, and
-/// the herder's directives.
-pub(crate) struct TaskIo {
-    id: TaskId,
-    task_config: Props,
-    status: StatusReporter,
-    directive: watch::Receiver<Directive>,
-    metrics: TaskMetrics,
-    /// Retriable failures in a row, shown in the task's status until a call passes.
-    retries: u64,
-}
-
-impl TaskIo {
-    /// Waits for the next directive that differs from `current`; a vanished herder means stop.
-    async fn next_directive(&mut self, current: Directive) -> Directive {
-        match self.directive.wait_for(|d| *d != current).await {
-            Ok(d) => *d,
-            Err(_) => Directive::Stop,
-        }
-    }
-
-    /// The current directive.
-    fn directive(&mut self) -> Directive {
-        *self.directive.borrow_and_update()
-    }
-
-    /// Counts a retriable failure of `what` (`put`, `flush`, `poll`) and says it in the task's
-    /// status, which stays RUNNING: a call that keeps failing is visible, not silent.
-    async fn retrying(&mut self, what: &str, error: &ConnectError) {
-        self.retries += 1;
-        self.metrics.add(
-            "task_retries_total",
-            "Retriable failures of put, flush or poll, retried.",
-            1,
-        );
-        let trace = format!("{what} failed {} time(s) in a row, retrying: {error}", self.retries);
-        self.status.report(State::Running, Some(trace)).await;
-    }
-
-    /// Clears the trace of earlier retries once a call passes.
-    async fn recovered(&mut self) {
-        if self.retries > 0 {
-            self.retries = 0;
-            self.status.report(State::Running, None).await;
-        }
-    }
-
-    /// Sleeps for `delay`, or less if a new directive comes.
-    async fn sleep_unless_directed(&mut self, delay: std::time::Duration) {
-        tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
-            _ = self.directive.changed() => {}
-        }
-    }
-}
-
 /// What every task runner needs from the worker.
 pub struct WorkerContext {
     /// The worker config.
@@ -154,8 +66,8 @@ pub struct WorkerContext {
     pub clients: KafkaClients,
     /// Source offsets.
     pub offsets: OffsetStore,
-    /// Statuses.
-    pub statuses: StatusStore,
+    /// Where statuses go.
+    pub statuses: StatusWriter,
     /// Connector plugins.
     pub plugins: Arc<Plugins>,
     /// The tasks' figures.
@@ -239,53 +151,41 @@ impl Worker {
         }
     }
 
-    /// This worker's id.
-    pub fn id(&self) -> &str {
-        &self.context.config.worker_id
+    /// Where this worker's statuses go.
+    pub fn statuses(&self) -> &StatusWriter {
+        &self.context.statuses
     }
 
-    fn connector_status(&self, state: State, trace: Option<String>) -> Status {
-        Status::new(state, trace, self.id())
-    }
-
-    /// Starts (or restarts) a connector with this config and target. Asking the connector for
+    /// Starts (or restarts) a connector with this spec and target. Asking the connector for
     /// its task configs is a plugin call, which may take long: it runs on its own, records the
     /// connector's status (FAILED with the reason, if it fails), and sends what the connector
     /// asked for to the herder. Nothing waits for it.
-    pub fn start_connector(&self, name: &str, config: &Props, target: TargetState) {
+    pub fn start_connector(&self, spec: Arc<ConnectorSpec>, target: TargetState) {
         let generation = self.starts.fetch_add(1, Ordering::Relaxed);
         // The request checks its generation against this map when it ends, so the handle is
         // in it before the request can run.
         let mut connectors = lock(&self.connectors);
+        let name = spec.name.clone();
+        let config = spec.props.clone();
         let request = tokio::spawn(
             ask_task_configs(
                 self.context.clone(),
                 self.connectors.clone(),
                 self.generated.clone(),
-                (name.to_owned(), config.clone(), target, generation),
+                (spec, target, generation),
             )
             .instrument(tracing::info_span!("connector", connector = %name)),
         )
         .abort_handle();
         let handle = ConnectorHandle {
-            config: config.clone(),
+            config,
             target,
             generation,
             request,
         };
-        if let Some(earlier) = connectors.insert(name.to_owned(), handle) {
+        if let Some(earlier) = connectors.insert(name, handle) {
             earlier.request.abort();
         }
-    }
-
-    /// The config and target a connector was started with.
-    pub fn connector(&self, name: &str) -> Option<(Props, TargetState)> {
-        lock(&self.connectors).get(name).map(|c| (c.config.clone(), c.target))
-    }
-
-    /// The connectors started on this worker.
-    pub fn connector_names(&self) -> Vec<String> {
-        lock(&self.connectors).keys().cloned().collect()
     }
 
     /// Forgets a connector, and any task-config request of it in flight (its tasks are stopped
@@ -296,16 +196,39 @@ impl Worker {
         }
     }
 
-    /// The tasks on this worker.
-    pub fn task_ids(&self) -> Vec<TaskId> {
-        lock(&self.tasks).keys().cloned().collect()
+    /// What runs on this worker now.
+    pub fn running(&self) -> Running {
+        let connectors = lock(&self.connectors)
+            .iter()
+            .map(|(name, c)| (name.clone(), (c.config.clone(), c.target)))
+            .collect();
+        let tasks = lock(&self.tasks)
+            .iter()
+            .map(|(id, t)| {
+                let task = RunningTask {
+                    connector_config: t.connector_config.clone(),
+                    task_config: t.task_config.clone(),
+                    target: t.target,
+                };
+                (id.clone(), task)
+            })
+            .collect();
+        Running { connectors, tasks }
     }
 
-    /// Whether a task runs with these configs.
-    pub fn task_matches(&self, id: &TaskId, connector_config: &Props, task_config: &Props) -> Option<bool> {
-        lock(&self.tasks)
-            .get(id)
-            .map(|t| t.connector_config == *connector_config && t.task_config == *task_config)
+    /// Whether this task runs on this worker.
+    pub fn runs_task(&self, id: &TaskId) -> bool {
+        lock(&self.tasks).contains_key(id)
+    }
+
+    /// Whether any task of this connector runs on this worker.
+    pub fn runs_tasks_of(&self, connector: &str) -> bool {
+        lock(&self.tasks).keys().any(|id| id.connector == connector)
+    }
+
+    /// Whether this connector runs on this worker.
+    pub fn runs_connector(&self, name: &str) -> bool {
+        lock(&self.connectors).contains_key(name)
     }
 
     /// Moves a running task to a new target state.
@@ -318,16 +241,21 @@ impl Worker {
         }
     }
 
-    /// Starts a task. Setup failures are recorded as FAILED, as are later errors and panics.
-    pub async fn start_task(&self, id: TaskId, connector_config: Props, task_config: Props, target: TargetState) {
-        let reporter = StatusReporter {
-            statuses: self.context.statuses.clone(),
-            worker_id: self.id().to_owned(),
-            id: id.clone(),
-        };
+    /// Starts a task of a connector's spec. Setup failures are recorded as FAILED, as are later
+    /// errors and panics.
+    pub async fn start_task(&self, id: TaskId, spec: &ConnectorSpec, task_config: Props, target: TargetState) {
+        let reporter = self.context.statuses.for_task(id.clone());
         let (directive, directive_rx) = watch::channel(Directive::from(target));
         let span = tracing::info_span!("task", connector = %id.connector, task = id.task);
-        let runner = match self.build_runner(&id, &connector_config, &task_config, directive_rx, reporter.clone()) {
+        let io = TaskIo {
+            id: id.clone(),
+            task_config: task_config.clone(),
+            status: reporter.clone(),
+            directive: directive_rx,
+            metrics: self.context.metrics.register(&id),
+            retries: 0,
+        };
+        let runner = match self.build_runner(spec, io) {
             Ok(runner) => runner,
             Err(e) => {
                 tracing::error!(parent: &span, error = %e, "task could not be set up");
@@ -351,7 +279,7 @@ impl Worker {
             .instrument(span),
         );
         let handle = TaskHandle {
-            connector_config,
+            connector_config: spec.props.clone(),
             task_config,
             target,
             directive,
@@ -363,43 +291,23 @@ impl Worker {
 
     fn build_runner(
         &self,
-        id: &TaskId,
-        connector_config: &Props,
-        task_config: &Props,
-        directive: watch::Receiver<Directive>,
-        reporter: StatusReporter,
+        spec: &ConnectorSpec,
+        io: TaskIo,
     ) -> Result<futures::future::BoxFuture<'static, Result<(), TaskError>>, TaskError> {
-        let class = connector_config
-            .get("connector.class")
-            .map(String::as_str)
-            .unwrap_or_default();
-        let plugin = self
-            .context
-            .plugins
-            .connector(class)
-            .ok_or_else(|| TaskError::Setup(format!("no connector plugin named {class}")))?;
-        let common = ConnectorConfig::parse(plugin.plugin.kind(), connector_config)?;
+        let Resolved { plugin, config } = spec.resolved().map_err(|e| TaskError::Setup(e.to_owned()))?;
         let worker = &self.context.config;
-        let key_converter = converter_for(&worker.key_converter, &common, "key")?;
-        let value_converter = converter_for(&worker.value_converter, &common, "value")?;
-        let io = TaskIo {
-            id: id.clone(),
-            task_config: task_config.clone(),
-            status: reporter,
-            directive,
-            metrics: self.context.metrics.register(id),
-            retries: 0,
-        };
+        let key_converter = converter_for(&worker.key_converter, config, "key")?;
+        let value_converter = converter_for(&worker.value_converter, config, "value")?;
         Ok(match &plugin.plugin {
             ConnectorPlugin::Source(connector) => {
                 let pipeline = pipeline::SourcePipeline::new(key_converter, value_converter);
-                source_task::SourceTaskRunner::new(io, connector.create_task(), pipeline, &self.context, &common)?
+                source_task::SourceTaskRunner::new(io, connector.create_task(), pipeline, &self.context, config)?
                     .run()
                     .boxed()
             }
             ConnectorPlugin::Sink(connector) => {
                 let pipeline = pipeline::SinkPipeline::new(key_converter, value_converter);
-                sink_task::SinkTaskRunner::new(io, connector.create_task(), pipeline, &self.context, &common)
+                sink_task::SinkTaskRunner::new(io, connector.create_task(), pipeline, &self.context, config)
                     .run()
                     .boxed()
             }
@@ -423,18 +331,16 @@ impl Worker {
 
     /// Stops every task, all at once, and marks them and the connectors UNASSIGNED.
     pub async fn stop_all(&self) {
-        let ids = self.task_ids();
+        let ids: Vec<TaskId> = lock(&self.tasks).keys().cloned().collect();
         futures::future::join_all(ids.iter().map(|id| self.stop_task(id))).await;
+        let statuses = &self.context.statuses;
         for id in &ids {
-            let status = Status::new(State::Unassigned, None, self.id());
-            self.context.statuses.put_task(&id.connector, id.task, status).await;
+            statuses.task(id, State::Unassigned, None).await;
         }
-        for name in self.connector_names() {
+        let names: Vec<String> = lock(&self.connectors).keys().cloned().collect();
+        for name in names {
             self.stop_connector(&name);
-            self.context
-                .statuses
-                .put_connector(&name, self.connector_status(State::Unassigned, None))
-                .await;
+            statuses.connector(&name, State::Unassigned, None).await;
         }
     }
 }
@@ -445,10 +351,11 @@ async fn ask_task_configs(
     context: Arc<WorkerContext>,
     connectors: Connectors,
     generated: mpsc::UnboundedSender<TaskConfigsGenerated>,
-    (name, config, target, generation): (String, Props, TargetState, u64),
+    (spec, target, generation): (Arc<ConnectorSpec>, TargetState, u64),
 ) {
-    let result = task_configs(&context, &config, target).await;
-    let current = || lock(&connectors).get(&name).is_some_and(|c| c.generation == generation);
+    let result = task_configs(&spec, target).await;
+    let name = &spec.name;
+    let current = || lock(&connectors).get(name).is_some_and(|c| c.generation == generation);
     if !current() {
         return;
     }
@@ -462,34 +369,28 @@ async fn ask_task_configs(
         (Ok(_), TargetState::Stopped) => State::Stopped,
     };
     let trace = result.as_ref().err().cloned();
-    let status = Status::new(state, trace, &context.config.worker_id);
-    context.statuses.put_connector(&name, status).await;
+    context.statuses.connector(name, state, trace).await;
     if let Ok(task_configs) = result
         && current()
     {
         let _ = generated.send(TaskConfigsGenerated {
-            connector: name,
-            config,
+            connector: name.clone(),
+            config: spec.props.clone(),
             task_configs,
         });
     }
 }
 
-/// The task configs a connector asks for under this config and target (none when stopped).
-async fn task_configs(context: &WorkerContext, config: &Props, target: TargetState) -> Result<Vec<Props>, String> {
-    let class = config.get("connector.class").map(String::as_str).unwrap_or_default();
-    let plugin = context
-        .plugins
-        .connector(class)
-        .ok_or_else(|| format!("Failed to find any class that implements Connector and which name matches {class}"))?;
-    let common = ConnectorConfig::parse(plugin.plugin.kind(), config).map_err(|e| e.to_string())?;
+/// The task configs a connector asks for under its spec and target (none when stopped).
+async fn task_configs(spec: &ConnectorSpec, target: TargetState) -> Result<Vec<Props>, String> {
+    let Resolved { plugin, config } = spec.resolved().map_err(str::to_owned)?;
     if target == TargetState::Stopped {
         return Ok(Vec::new());
     }
     plugin
         .plugin
         .connector()
-        .task_configs(config, common.tasks_max)
+        .task_configs(&spec.props, config.tasks_max)
         .await
         .map_err(|e| e.to_string())
 }

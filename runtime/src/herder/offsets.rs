@@ -1,0 +1,82 @@
+//! A connector's offsets: read, altered and reset (KIP-875), for sources on the offsets topic and
+//! for sinks in their consumer group.
+
+use weir_connector_api::ConnectorKind;
+
+use super::{Herder, HerderError, sink_offsets};
+use crate::config::ConnectorConfig;
+use crate::model::{PartitionOffset, TargetState};
+
+impl Herder {
+    /// A connector's offsets: source offsets from the offsets topic, sink offsets from its
+    /// consumer group.
+    pub async fn offsets(&self, name: &str) -> Result<Vec<PartitionOffset>, HerderError> {
+        let props = self.connector_config(name)?;
+        let offsets = match self.kind_of(&props) {
+            Some(ConnectorKind::Sink) => {
+                let config = ConnectorConfig::parse(ConnectorKind::Sink, &props)
+                    .map_err(|e| HerderError::BadRequest(e.to_string()))?;
+                sink_offsets::read(&self.parts().clients, &config).await?
+            }
+            _ => self
+                .parts()
+                .offsets
+                .connector_offsets(name)
+                .into_iter()
+                .map(|(partition, offset)| PartitionOffset {
+                    partition,
+                    offset: Some(offset),
+                })
+                .collect(),
+        };
+        Ok(offsets)
+    }
+
+    /// Checks that a connector exists and is stopped, with no task left running; returns its kind.
+    fn stopped_kind(&self, name: &str) -> Result<Option<ConnectorKind>, HerderError> {
+        let props = self.connector_config(name)?;
+        let snapshot = self.parts().configs.snapshot();
+        let running = self.parts().worker.runs_tasks_of(name);
+        if snapshot.target_state(name) != TargetState::Stopped || running || !snapshot.task_configs(name).is_empty() {
+            return Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        Ok(self.kind_of(&props))
+    }
+
+    /// Replaces some of a stopped connector's offsets.
+    pub async fn alter_offsets(&self, name: &str, offsets: Vec<PartitionOffset>) -> Result<String, HerderError> {
+        if offsets.is_empty() {
+            return Err(HerderError::BadRequest(
+                "Partitions / offsets need to be provided for an alter offsets request".into(),
+            ));
+        }
+        match self.stopped_kind(name)? {
+            Some(ConnectorKind::Sink) => sink_offsets::alter(&self.parts().clients, name, &offsets).await?,
+            _ => {
+                let entries: Vec<_> = offsets.into_iter().map(|e| (e.partition, e.offset)).collect();
+                self.parts().offsets.put(name, &entries).await?;
+            }
+        }
+        Ok("The offsets for this connector have been altered successfully".into())
+    }
+
+    /// Forgets all of a stopped connector's offsets.
+    pub async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
+        match self.stopped_kind(name)? {
+            Some(ConnectorKind::Sink) => sink_offsets::reset(&self.parts().clients, name).await?,
+            _ => {
+                let entries: Vec<_> = self
+                    .parts()
+                    .offsets
+                    .connector_offsets(name)
+                    .into_iter()
+                    .map(|(p, _)| (p, None))
+                    .collect();
+                self.parts().offsets.put(name, &entries).await?;
+            }
+        }
+        Ok("The offsets for this connector have been reset successfully".into())
+    }
+}

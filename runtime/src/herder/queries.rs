@@ -1,0 +1,155 @@
+//! What the REST API reads: connectors, their configs, tasks and states, and the plugins.
+
+use weir_connector_api::{ConfigKey, ConnectorKind, Props};
+
+use super::{Herder, HerderError};
+use crate::converter;
+use crate::model::{
+    ConnectorInfo, ConnectorStatus, InstanceStatus, PluginKind, PluginSummary, State, Status, TaskConfig, TaskId,
+    TaskStatus,
+};
+
+impl Herder {
+    /// The names of all connectors.
+    pub fn connectors(&self) -> Vec<String> {
+        self.parts().configs.snapshot().connectors.keys().cloned().collect()
+    }
+
+    /// A connector's config.
+    pub fn connector_config(&self, name: &str) -> Result<Props, HerderError> {
+        self.parts()
+            .configs
+            .snapshot()
+            .connectors
+            .get(name)
+            .cloned()
+            .ok_or_else(|| HerderError::NotFound(format!("Connector {name} not found")))
+    }
+
+    pub(super) fn kind_of(&self, props: &Props) -> Option<ConnectorKind> {
+        let class = props.get("connector.class")?;
+        self.parts().plugins.connector(class).map(|p| p.plugin.kind())
+    }
+
+    /// A connector's config and tasks.
+    pub fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        let snapshot = self.parts().configs.snapshot();
+        let config = snapshot
+            .connectors
+            .get(name)
+            .cloned()
+            .ok_or_else(|| HerderError::NotFound(format!("Connector {name} not found")))?;
+        let tasks = (0..snapshot.task_configs(name).len())
+            .map(|task| TaskId::new(name, task))
+            .collect();
+        Ok(ConnectorInfo {
+            name: name.to_owned(),
+            kind: self.kind_of(&config),
+            config,
+            tasks,
+        })
+    }
+
+    /// A connector's task configs.
+    pub fn tasks(&self, name: &str) -> Result<Vec<TaskConfig>, HerderError> {
+        let snapshot = self.parts().configs.snapshot();
+        if !snapshot.connectors.contains_key(name) {
+            return Err(HerderError::NotFound(format!("Connector {name} not found")));
+        }
+        Ok(snapshot
+            .task_configs(name)
+            .iter()
+            .enumerate()
+            .map(|(task, config)| TaskConfig {
+                id: TaskId::new(name, task),
+                config: config.clone(),
+            })
+            .collect())
+    }
+
+    fn instance_status(&self, status: Option<Status>) -> InstanceStatus {
+        match status {
+            Some(s) => InstanceStatus {
+                state: s.state,
+                worker_id: s.worker_id,
+                trace: s.trace,
+            },
+            None => InstanceStatus {
+                state: State::Unassigned,
+                worker_id: self.parts().worker_id.clone(),
+                trace: None,
+            },
+        }
+    }
+
+    /// A connector's state and its tasks'.
+    pub fn connector_status(&self, name: &str) -> Result<ConnectorStatus, HerderError> {
+        let snapshot = self.parts().configs.snapshot();
+        let config = snapshot
+            .connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for connector {name}")))?;
+        let statuses = &self.parts().statuses;
+        let tasks = (0..snapshot.task_configs(name).len())
+            .map(|id| TaskStatus {
+                id,
+                status: self.instance_status(statuses.task(name, id)),
+            })
+            .collect();
+        Ok(ConnectorStatus {
+            name: name.to_owned(),
+            connector: self.instance_status(statuses.connector(name)),
+            tasks,
+            kind: self.kind_of(config),
+        })
+    }
+
+    /// One task's state.
+    pub fn task_status(&self, name: &str, task: usize) -> Result<TaskStatus, HerderError> {
+        let status = self.connector_status(name)?;
+        status
+            .tasks
+            .into_iter()
+            .nth(task)
+            .ok_or_else(|| HerderError::NotFound(format!("Unknown task {name}-{task}")))
+    }
+
+    /// The installed plugins; converters too unless `connectors_only`.
+    pub fn plugins(&self, connectors_only: bool) -> Vec<PluginSummary> {
+        let mut plugins: Vec<PluginSummary> = self
+            .parts()
+            .plugins
+            .connectors()
+            .iter()
+            .map(|p| PluginSummary {
+                class: p.class.clone(),
+                kind: p.plugin.kind().into(),
+                version: p.plugin.connector().version(),
+            })
+            .collect();
+        if !connectors_only {
+            plugins.extend(converter::classes().map(|class| PluginSummary {
+                class: class.into(),
+                kind: PluginKind::Converter,
+                version: env!("CARGO_PKG_VERSION").into(),
+            }));
+        }
+        plugins
+    }
+
+    /// Whether two class names or aliases name the same plugin.
+    pub fn same_plugin(&self, a: &str, b: &str) -> bool {
+        let plugins = &self.parts().plugins;
+        matches!((plugins.connector(a), plugins.connector(b)), (Some(x), Some(y)) if x.class == y.class)
+    }
+
+    /// A connector plugin's own config keys.
+    pub fn plugin_config(&self, class: &str) -> Result<Vec<ConfigKey>, HerderError> {
+        let plugin = self
+            .parts()
+            .plugins
+            .connector(class)
+            .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {class}.")))?;
+        Ok(plugin.plugin.connector().config_def().keys().to_vec())
+    }
+}

@@ -1,0 +1,102 @@
+//! Restarts: asked through REST, carried out by the worker that runs the instance. A connector
+//! restart is a record on the config topic, read by every worker; a task restart is carried out
+//! by this worker's loop.
+
+use tokio::sync::oneshot;
+
+use super::{Command, Herder, HerderError};
+use crate::model::{ConnectorStatus, RestartRequest, State, TaskId};
+
+/// What a restart request restarts, from the current statuses.
+struct RestartPlan {
+    connector: bool,
+    tasks: Vec<usize>,
+}
+
+impl RestartPlan {
+    fn new(request: &RestartRequest, status: &ConnectorStatus) -> Self {
+        let failed = |state: &State| *state == State::Failed;
+        RestartPlan {
+            connector: !request.only_failed || failed(&status.connector.state),
+            tasks: status
+                .tasks
+                .iter()
+                .filter(|t| request.include_tasks && (!request.only_failed || failed(&t.status.state)))
+                .map(|t| t.id)
+                .collect(),
+        }
+    }
+}
+
+impl Herder {
+    /// Asks for a restart of a connector and, per the flags, its tasks. Returns the state with
+    /// the instances to restart shown RESTARTING, unless both flags are false.
+    pub async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStatus>, HerderError> {
+        let mut status = self.connector_status(name)?;
+        let request = RestartRequest {
+            connector: name.to_owned(),
+            include_tasks,
+            only_failed,
+        };
+        let plan = RestartPlan::new(&request, &status);
+        self.parts().configs.put_restart_request(&request).await?;
+        if !include_tasks && !only_failed {
+            return Ok(None);
+        }
+        if plan.connector {
+            status.connector.state = State::Restarting;
+        }
+        for task in status.tasks.iter_mut().filter(|t| plan.tasks.contains(&t.id)) {
+            task.status.state = State::Restarting;
+        }
+        Ok(Some(status))
+    }
+
+    /// Restarts one task, and answers once it runs again.
+    pub async fn restart_task(&self, name: &str, task: usize) -> Result<(), HerderError> {
+        self.task_status(name, task)?;
+        let (done, started) = oneshot::channel();
+        let id = TaskId::new(name, task);
+        self.shared
+            .commands
+            .send(Command::RestartTask { id, done })
+            .map_err(|_| HerderError::Conflict("The worker is shutting down".into()))?;
+        let _ = started.await;
+        Ok(())
+    }
+
+    /// Stops what a restart request read from the config topic restarts, of this worker's
+    /// share, marking it RESTARTING; the next reconciliation starts it again.
+    pub(super) async fn stop_for_restart(&self, request: &RestartRequest) {
+        let Ok(status) = self.connector_status(&request.connector) else {
+            return;
+        };
+        let plan = RestartPlan::new(request, &status);
+        let worker = &self.parts().worker;
+        if plan.connector && worker.runs_connector(&request.connector) {
+            worker
+                .statuses()
+                .connector(&request.connector, State::Restarting, None)
+                .await;
+            worker.stop_connector(&request.connector);
+        }
+        for task in plan.tasks {
+            self.stop_task_for_restart(&TaskId::new(&request.connector, task)).await;
+        }
+        tracing::info!(connector = %request.connector, include_tasks = request.include_tasks, only_failed = request.only_failed, "restarting");
+    }
+
+    /// Stops a task this worker runs, marking it RESTARTING.
+    pub(super) async fn stop_task_for_restart(&self, id: &TaskId) {
+        let worker = &self.parts().worker;
+        if worker.runs_task(id) {
+            worker.statuses().task(id, State::Restarting, None).await;
+            worker.stop_task(id).await;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The one writer of statuses: every state a connector or task reports goes through here, to the
+//! status topic, stamped with this worker's id.
+
+use crate::model::{State, Status, TaskId};
+use crate::storage::StatusStore;
+
+/// Writes the statuses of the connectors and tasks this worker runs.
+#[derive(Clone)]
+pub struct StatusWriter {
+    store: StatusStore,
+    worker_id: String,
+}
+
+impl StatusWriter {
+    /// A writer to `store` for worker `worker_id`.
+    pub fn new(store: StatusStore, worker_id: &str) -> Self {
+        StatusWriter {
+            store,
+            worker_id: worker_id.to_owned(),
+        }
+    }
+
+    fn status(&self, state: State, trace: Option<String>) -> Status {
+        Status::new(state, trace, &self.worker_id)
+    }
+
+    /// Records a connector's state, with a trace for failures.
+    pub async fn connector(&self, name: &str, state: State, trace: Option<String>) {
+        self.store.put_connector(name, self.status(state, trace)).await;
+    }
+
+    /// Records a task's state, with a trace for failures.
+    pub async fn task(&self, id: &TaskId, state: State, trace: Option<String>) {
+        self.store
+            .put_task(&id.connector, id.task, self.status(state, trace))
+            .await;
+    }
+
+    /// Forgets a deleted connector's status.
+    pub async fn forget_connector(&self, name: &str) {
+        self.store.remove_connector(name).await;
+    }
+
+    /// Forgets a removed task's status.
+    pub async fn forget_task(&self, id: &TaskId) {
+        self.store.remove_task(&id.connector, id.task).await;
+    }
+
+    /// A writer of one task's status, for its runner.
+    pub fn for_task(&self, id: TaskId) -> TaskStatusWriter {
+        TaskStatusWriter {
+            writer: self.clone(),
+            id,
+        }
+    }
+}
+
+/// Writes one task's status.
+#[derive(Clone)]
+pub struct TaskStatusWriter {
+    writer: StatusWriter,
+    id: TaskId,
+}
+
+impl TaskStatusWriter {
+    /// Records the task's state, with a trace for failures.
+    pub async fn report(&self, state: State, trace: Option<String>) {
+        self.writer.task(&self.id, state, trace).await;
+    }
+}
