@@ -44,7 +44,7 @@ pub use source::SourcePlugin;
 #[cfg(feature = "source")]
 pub mod source_bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/v0.1",
         world: "source",
         pub_export_macro: true,
         export_macro_name: "export_source_world",
@@ -56,7 +56,7 @@ pub mod source_bindings {
 #[cfg(all(feature = "sink", not(feature = "source")))]
 pub mod sink_bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/v0.1",
         world: "sink",
         pub_export_macro: true,
         export_macro_name: "export_sink_world",
@@ -69,7 +69,7 @@ pub mod sink_bindings {
 #[cfg(all(feature = "sink", feature = "source"))]
 pub mod sink_bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/v0.1",
         world: "sink",
         pub_export_macro: true,
         export_macro_name: "export_sink_world",

@@ -8,7 +8,7 @@ pub mod v0_1 {
     /// The `source` world.
     pub mod source {
         wasmtime::component::bindgen!({
-            path: "../wit",
+            path: "../wit/v0.1",
             world: "source",
             exports: { default: async },
         });
@@ -17,7 +17,7 @@ pub mod v0_1 {
     /// The `sink` world, sharing the source world's types and host interface.
     pub mod sink {
         wasmtime::component::bindgen!({
-            path: "../wit",
+            path: "../wit/v0.1",
             world: "sink",
             exports: { default: async },
             with: {
