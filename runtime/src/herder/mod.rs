@@ -20,6 +20,9 @@ mod restarts;
 mod sink_offsets;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,0 +1,163 @@
+//! The herder and the worker on in-memory logs, with no broker: configs written through the
+//! handle become running tasks through the loop, and their statuses follow.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+use weir_connector_api::{
+    ConfigDef, ConnectError, Connector, ConnectorPlugin, PluginDescriptor, Props, SourceConnector, SourceRecord,
+    SourceTask, SourceTaskContext,
+};
+
+use super::{Herder, HerderParts};
+use crate::config::WorkerConfig;
+use crate::kafka::KafkaClients;
+use crate::model::{ConnectorStatus, State, TargetState};
+use crate::plugins::Plugins;
+use crate::storage::{ConfigStore, MemoryLogs, OffsetStore, StatusStore};
+use crate::worker::{StatusWriter, Worker, WorkerContext};
+
+/// A source whose tasks produce nothing.
+struct Idle;
+
+#[async_trait]
+impl Connector for Idle {
+    fn version(&self) -> String {
+        "1".into()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new()
+    }
+
+    async fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+        Ok(vec![props.clone(); max_tasks])
+    }
+}
+
+impl SourceConnector for Idle {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(Idle)
+    }
+}
+
+#[async_trait]
+impl SourceTask for Idle {
+    async fn start(&mut self, _props: &Props, _context: SourceTaskContext) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Ok(Vec::new())
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+}
+
+/// A herder over memory logs (no broker is contacted: the idle tasks never produce), with its
+/// loop running until the returned sender turns true.
+async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+    let logs = MemoryLogs::new();
+    let config = WorkerConfig::from_yaml("bootstrap.servers: 127.0.0.1:1\ngroup.id: test\n").unwrap();
+    let clients = KafkaClients::new(&config);
+    let configs = ConfigStore::start(&logs, "configs").await.unwrap();
+    let offsets = OffsetStore::start(&logs, "offsets").await.unwrap();
+    let statuses = StatusStore::start(&logs, "statuses").await.unwrap();
+    let restarts = configs.read_to_end().await.unwrap();
+    let plugins = Arc::new(Plugins::new(vec![PluginDescriptor {
+        class: "idle".into(),
+        aliases: Vec::new(),
+        plugin: ConnectorPlugin::Source(Arc::new(Idle)),
+    }]));
+    let context = WorkerContext {
+        statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
+        config: Arc::new(config),
+        clients: clients.clone(),
+        offsets: offsets.clone(),
+        plugins: plugins.clone(),
+        metrics: Default::default(),
+    };
+    let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
+    let (herder, event_loop) = Herder::new(HerderParts {
+        worker_id: context.config.worker_id.clone(),
+        configs,
+        offsets,
+        statuses,
+        worker: Worker::new(Arc::new(context), generated_tx),
+        plugins,
+        clients,
+    });
+    let (stop, stop_rx) = watch::channel(false);
+    let running = tokio::spawn(event_loop.run(restarts, generated, stop_rx));
+    (herder, stop, running)
+}
+
+/// Waits until the connector's status satisfies `done`.
+async fn until(herder: &Herder, name: &str, done: impl Fn(&ConnectorStatus) -> bool) -> ConnectorStatus {
+    for _ in 0..500 {
+        if let Ok(status) = herder.connector_status(name)
+            && done(&status)
+        {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{name} never reached the state: {:?}", herder.connector_status(name));
+}
+
+fn all(state: State, tasks: usize) -> impl Fn(&ConnectorStatus) -> bool {
+    move |s| {
+        s.connector.state == state
+            && s.tasks.len() == tasks
+            && s.tasks.iter().all(|t| {
+                t.status.state
+                    == if state == State::Stopped {
+                        State::Unassigned
+                    } else {
+                        state
+                    }
+            })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connector_runs_pauses_restarts_and_goes_without_a_broker() {
+    let (herder, stop, running) = herder().await;
+    let props = Props::from([
+        ("connector.class".to_owned(), "idle".to_owned()),
+        ("tasks.max".to_owned(), "2".to_owned()),
+    ]);
+    herder.create_connector("c", props, None).await.unwrap();
+    until(&herder, "c", all(State::Running, 2)).await;
+    assert_eq!(herder.tasks("c").unwrap().len(), 2);
+
+    herder.set_target_state("c", TargetState::Paused).await.unwrap();
+    until(&herder, "c", all(State::Paused, 2)).await;
+    herder.set_target_state("c", TargetState::Started).await.unwrap();
+    until(&herder, "c", all(State::Running, 2)).await;
+
+    herder.restart_task("c", 1).await.unwrap();
+    until(&herder, "c", all(State::Running, 2)).await;
+
+    herder.set_target_state("c", TargetState::Stopped).await.unwrap();
+    let stopped = until(&herder, "c", |s| {
+        s.connector.state == State::Stopped && s.tasks.is_empty()
+    })
+    .await;
+    assert!(stopped.tasks.is_empty(), "a stopped connector has no tasks");
+
+    herder.delete_connector("c").await.unwrap();
+    assert!(herder.connectors().is_empty());
+    assert!(herder.parts().statuses.connector("c").is_none(), "its status is gone");
+
+    stop.send_replace(true);
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .unwrap()
+        .unwrap();
+}
