@@ -166,8 +166,11 @@ pub struct ConfigKey {
     pub name: String,
     /// Its type.
     pub kind: ConfigType,
-    /// The default value; `None` makes the key required.
+    /// The default value; `None` makes the key required, unless [`ConfigKey::null_default`].
     pub default: Option<String>,
+    /// Whether the key's default is null (Kafka Connect's `null` default, unlike its
+    /// `NO_DEFAULT_VALUE`): the key is optional and, when not given, has no value at all.
+    pub null_default: bool,
     /// How much it matters.
     pub importance: Importance,
     /// What it does.
@@ -191,6 +194,7 @@ impl ConfigKey {
             name: name.to_owned(),
             kind,
             default: None,
+            null_default: false,
             importance,
             documentation: documentation.to_owned(),
             group: None,
@@ -207,6 +211,14 @@ impl ConfigKey {
         self
     }
 
+    /// The same key, optional with a null default: when not given it has no value (the typed
+    /// getters of [`ParsedConfig`] return `None`), as Kafka Connect's keys defined with `null`.
+    pub fn default_null(mut self) -> Self {
+        self.default = None;
+        self.null_default = true;
+        self
+    }
+
     /// The same key, with a constraint.
     pub fn validator(mut self, validator: Validator) -> Self {
         self.validator = Some(validator);
@@ -219,9 +231,9 @@ impl ConfigKey {
         self
     }
 
-    /// Whether the key has no default.
+    /// Whether the key has no default (neither a value nor null).
     pub fn required(&self) -> bool {
-        self.default.is_none()
+        self.default.is_none() && !self.null_default
     }
 
     /// Checks one raw value: its type, then its validator.
@@ -381,6 +393,7 @@ impl ConfigDef {
                     .map(Validator::recommended_values)
                     .unwrap_or_default();
                 match given.as_deref().or(key.default.as_deref()) {
+                    None if key.null_default => {}
                     None => report.errors.push(format!(
                         "Missing required configuration \"{}\" which has no default value.",
                         key.name
@@ -402,6 +415,7 @@ impl ConfigDef {
         let mut errors = Vec::new();
         for key in &self.keys {
             match props.get(&key.name).or(key.default.as_ref()) {
+                None if key.null_default => {}
                 None => errors.push(format!("Missing required configuration \"{}\"", key.name)),
                 Some(raw) => match key.check(raw) {
                     Ok(typed) => {
@@ -538,6 +552,23 @@ mod tests {
         assert_eq!(d.groups(), vec!["Common", "Errors"]);
         assert_eq!(d.key("batch.size").map(|k| k.order), Some(2));
         assert_eq!(d.key("errors.tolerance").map(|k| k.order), Some(1));
+    }
+
+    #[test]
+    fn a_null_default_is_optional_and_absent() {
+        let def = ConfigDef::new().define_key(
+            ConfigKey::new("name", ConfigType::String, Importance::High, "a name")
+                .validator(Validator::NonEmpty)
+                .default_null(),
+        );
+        let key = def.key("name").unwrap();
+        assert!(!key.required());
+        assert_eq!(key.default, None);
+        let parsed = def.parse(&Props::new()).unwrap();
+        assert_eq!(parsed.string("name"), None);
+        assert!(def.validate(&Props::new())[0].errors.is_empty());
+        let empty = Props::from([("name".to_owned(), " ".to_owned())]);
+        assert!(def.parse(&empty).is_err());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The Connect data model: schemas and the values they describe.
 //!
 //! Logical types (Decimal, Date, Time, Timestamp, and Debezium's) are their underlying primitive
-//! type plus a schema [`Schema::name`] and [`Schema::parameters`], exactly as in Kafka Connect.
+//! type plus a schema [`Schema::name`] and [`Schema::parameters`], exactly as in Kafka Connect;
+//! [`logical`] names Kafka Connect's own.
+
+pub mod logical;
 
 /// The type of a schema, named on the wire as Kafka Connect's JsonConverter names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

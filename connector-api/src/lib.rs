@@ -4,7 +4,9 @@
 //! [`Connector`] traits and their tasks, the records they exchange, the Connect data model
 //! ([`Schema`], [`Value`]), the [`ConfigDef`] that the REST API's validate endpoint reads, the
 //! [`TaskMetrics`] a task publishes, the [`Converter`]s between data and bytes, and the
-//! [`Transformation`] and [`Predicate`] traits of single message transforms.
+//! [`Transformation`] and [`Predicate`] traits of single message transforms, Kafka Connect's
+//! [`values`] (strings to typed values and back), and the [`java`] behaviour that Kafka Connect's
+//! output depends on.
 //! Built-in connectors and WebAssembly connectors are both implementations of this API.
 
 pub mod config;
@@ -12,12 +14,14 @@ pub mod connector;
 pub mod converter;
 pub mod data;
 pub mod error;
+pub mod java;
 pub mod metrics;
 pub mod record;
 pub mod task;
 pub mod transform;
+pub mod values;
 
-pub use config::{ConfigDef, ConfigKey, ConfigType, ConfigValue, Importance, Props, Validator};
+pub use config::{ConfigDef, ConfigKey, ConfigType, ConfigValue, Importance, Props, Validator, Width};
 pub use connector::{Connector, ConnectorKind, ConnectorPlugin, PluginDescriptor, SinkConnector, SourceConnector};
 pub use converter::{
     ConversionError, Converter, ConverterDescriptor, ConverterPlugin, HeaderConverter, HeaderConverterPlugin,

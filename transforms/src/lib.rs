@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use weir_connector_api::{PredicatePlugin, TransformationPlugin, TransformerDescriptor, TransformerPlugin};
 
+use crate::util::operand::Operand;
+
 /// Every built-in transform and predicate.
 pub fn builtin() -> Vec<TransformerDescriptor> {
     let mut all = kafka::descriptors();
@@ -36,6 +38,19 @@ pub(crate) fn transformation(
         aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
         plugin: TransformerPlugin::Transformation(Arc::new(plugin)),
     }
+}
+
+/// The `$Key` and `$Value` classes of a transform of `package`, e.g. `...ExtractField$Key` (alias
+/// `ExtractField$Key`), each made by `plugin` for its operand.
+pub(crate) fn key_and_value<P: TransformationPlugin + 'static>(
+    package: &str,
+    simple_name: &str,
+    plugin: impl Fn(Operand) -> P,
+) -> [TransformerDescriptor; 2] {
+    [("Key", Operand::Key), ("Value", Operand::Value)].map(|(variant, operand)| {
+        let alias = format!("{simple_name}${variant}");
+        transformation(&format!("{package}.{alias}"), &[alias.as_str()], plugin(operand))
+    })
 }
 
 /// The descriptor of a predicate class, with its short aliases.

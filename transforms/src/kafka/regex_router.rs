@@ -6,9 +6,11 @@ use weir_connector_api::{
     TransformationPlugin,
 };
 
-use crate::util::java_regex::{WholeMatch, replacement};
+use crate::util::java_regex::{ReplaceFirst, WholeMatch};
 
+/// The key of the pattern.
 const REGEX: &str = "regex";
+/// The key of the replacement.
 const REPLACEMENT: &str = "replacement";
 
 /// The transform class.
@@ -34,27 +36,20 @@ impl TransformationPlugin for RegexRouter {
     fn create(&self, props: &Props) -> Result<Box<dyn Transformation>, ConnectError> {
         let config = self.config_def().parse(props)?;
         let regex = WholeMatch::compile(REGEX, config.string(REGEX).unwrap_or_default())?;
-        let replacement = replacement(config.string(REPLACEMENT).unwrap_or_default(), &regex);
-        Ok(Box::new(Router { regex, replacement }))
+        let rename = ReplaceFirst::new(regex, config.string(REPLACEMENT).unwrap_or_default());
+        Ok(Box::new(Router { rename }))
     }
 }
 
+/// A configured `RegexRouter`.
 struct Router {
-    regex: WholeMatch,
-    /// The replacement, or why it cannot be used (said when a topic matches, as Kafka Connect).
-    replacement: Result<String, String>,
+    /// What a topic must match, whole, and what it becomes.
+    rename: ReplaceFirst,
 }
 
 impl Transformation for Router {
     fn apply(&mut self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        if !self.regex.matches(&record.topic) {
-            return Ok(Some(record));
-        }
-        let replacement = self
-            .replacement
-            .as_ref()
-            .map_err(|why| ConnectError::Data(why.clone()))?;
-        if let Some(topic) = self.regex.replace(&record.topic, replacement) {
+        if let Some(topic) = self.rename.apply(&record.topic)? {
             record.topic = topic;
         }
         Ok(Some(record))
