@@ -86,7 +86,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Worker { config, connectors } => {
             let worker_config = WorkerConfig::load(&config)?;
-            let plugins = Plugins::new(weir_connectors::builtin_plugins());
+            let plugins = Plugins::new(weir_connectors::builtin_plugins())
+                .with_transformers(weir_transforms::builtin())
+                .with_converters(weir_converters::builtin());
             weir_runtime::daemon::run(worker_config, plugins, connectors, shutdown_signal()).await?;
             Ok(())
         }

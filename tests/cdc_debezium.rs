@@ -32,6 +32,9 @@ struct Scenario<'a> {
     topics: &'a [&'a str],
     /// Columns where Weir knowingly differs from Debezium, left out of the comparison.
     differences: &'a [Difference],
+    /// Whether the config routes each table's topic to `<prefix>.<table>` (else the topics are
+    /// Debezium's `<prefix>.<schema>.<table>`).
+    routed: bool,
 }
 
 /// A column where Weir knowingly differs from Debezium, and why (docs/configuration.md says it
@@ -249,7 +252,10 @@ async fn same_as_debezium(scenario: Scenario<'_>) -> std::collections::BTreeMap<
     let reference = ReferenceConnector::create(&dbz, dbz_config).await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;
 
-    let topic = |prefix: &str, table: &str| format!("{prefix}.{schema}.{table}");
+    let topic = |prefix: &str, table: &str| match scenario.routed {
+        true => format!("{prefix}.{table}"),
+        false => format!("{prefix}.{schema}.{table}"),
+    };
     for table in scenario.tables {
         let rows = row_count(&mut conn, &format!("{schema}.\"{table}\"")).await;
         for prefix in [&weir, &dbz] {
@@ -329,6 +335,7 @@ async fn tables_of_different_shapes() {
         ],
         topics: &[],
         differences: &[],
+        routed: false,
     })
     .await;
 }
@@ -438,6 +445,7 @@ async fn every_type_in_the_snapshot_and_streamed() {
         ],
         topics: &[],
         differences: &[],
+        routed: false,
     })
     .await;
 }
@@ -520,6 +528,7 @@ async fn keys_identities_toast_schema_changes_truncates_and_messages() {
         ],
         topics: &["message"],
         differences: &[],
+        routed: false,
     })
     .await;
 }
@@ -545,6 +554,7 @@ async fn every_type_with(config: Value) {
         ],
         topics: &[],
         differences: &[],
+        routed: false,
     })
     .await;
 }
@@ -657,6 +667,7 @@ async fn where_weir_knowingly_differs() {
                         c_circle_arr FROM {s}.d"],
         topics: &[],
         differences: &differences,
+        routed: false,
     })
     .await;
     let rows: Vec<Value> = records["d"]
@@ -728,6 +739,7 @@ async fn partitions_through_their_root() {
         ],
         topics: &[],
         differences: &[],
+        routed: false,
     })
     .await;
 }
@@ -757,6 +769,7 @@ async fn tables_without_a_key() {
         ],
         topics: &[],
         differences: &[],
+        routed: false,
     })
     .await;
 }
@@ -776,6 +789,36 @@ async fn points() {
         ],
         topics: &[],
         differences: &[],
+        routed: false,
+    })
+    .await;
+}
+
+/// A Debezium user's config with transforms, unchanged: change events unwrapped to flat rows
+/// (deletes rewritten with `__deleted`, the op and table added) and routed by table name.
+#[tokio::test(flavor = "multi_thread")]
+async fn unwrapped_and_routed_as_debezium_does() {
+    same_as_debezium(Scenario {
+        setup: "CREATE TABLE {s}.items (id int PRIMARY KEY, name text, price numeric(8,2), tags text[]);
+                INSERT INTO {s}.items VALUES (1, 'apple', 1.50, '{red}'), (2, 'pear', NULL, NULL);",
+        tables: &["items"],
+        config: json!({
+            "transforms": "unwrap,route",
+            "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+            "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
+            "transforms.unwrap.add.fields": "op,table",
+            "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+            "transforms.route.regex": "([^.]+)\\.([^.]+)\\.([^.]+)",
+            "transforms.route.replacement": "$1.$3",
+        }),
+        changes: &[
+            "INSERT INTO {s}.items VALUES (3, 'plum', 0.99, '{blue,\"dark blue\"}')",
+            "UPDATE {s}.items SET price = 2.00 WHERE id = 1",
+            "DELETE FROM {s}.items WHERE id = 2",
+        ],
+        topics: &[],
+        differences: &[],
+        routed: true,
     })
     .await;
 }

@@ -33,7 +33,8 @@ async fn postgres_restart_under_load_loses_nothing() {
         &mut config,
         json!({"connector.class": "postgres-cdc", "topic.prefix": schema, "slot.name": schema, "publication.name": schema,
                "publication.autocreate.mode": "filtered", "table.include.list": format!("{schema}\\.t"),
-               "snapshot.mode": "no_data", "errors.retry.delay.max.ms": 2000}),
+               "snapshot.mode": "no_data", "errors.retry.delay.max.ms": 2000,
+               "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"}),
     );
     worker.create("cdc", config).await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;

@@ -16,7 +16,7 @@ use weir_runtime::kafka::{KafkaClients, ensure_internal_topic};
 use weir_runtime::model::{State, TargetState, TaskId};
 use weir_runtime::plugins::Plugins;
 use weir_runtime::storage::{KafkaLogs, OffsetStore, StatusStore};
-use weir_runtime::worker::{ConnectorSpec, StatusWriter, Worker, WorkerContext};
+use weir_runtime::worker::{StatusWriter, Worker, WorkerContext};
 
 /// How a test task behaves when polled.
 #[derive(Clone, Copy)]
@@ -128,7 +128,7 @@ async fn a_panicking_or_failing_task_fails_alone() {
         plugin("failing", Behaviour::Fail),
         plugin("steady", Behaviour::Steady),
     ]);
-    let plugins = Arc::new(plugins);
+    let plugins = Arc::new(plugins.with_converters(weir_converters::builtin()));
     let worker = Worker::new(
         Arc::new(WorkerContext {
             statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
@@ -148,7 +148,7 @@ async fn a_panicking_or_failing_task_fails_alone() {
             ("name".to_owned(), class.to_owned()),
             ("topic".to_owned(), topic.clone()),
         ]);
-        let spec = ConnectorSpec::resolve(class, &props, &plugins);
+        let spec = worker.resolve(class, &props);
         worker
             .start_task(TaskId::new(class, 0), &spec, props, TargetState::Started)
             .await;

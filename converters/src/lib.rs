@@ -1,4 +1,5 @@
-//! Kafka Connect's converters of primitive values (`BooleanConverter`, `ShortConverter`,
+//! Kafka Connect's converters: `JsonConverter` (with or without the schema envelope),
+//! `StringConverter`, `ByteArrayConverter`, the converters of primitive values (`BooleanConverter`, `ShortConverter`,
 //! `IntegerConverter`, `LongConverter`, `FloatConverter`, `DoubleConverter`: key, value and
 //! header converters alike) and its `SimpleHeaderConverter` (header values as their string form,
 //! read back with the schema they imply), on the connector API's converter traits.
@@ -7,16 +8,55 @@
 //! checked against the real Java classes: `tests/fixtures.rs` runs the oracle's cases of
 //! `transforms/tests/fixtures/converters.json` and `header_converter.json`.
 
+mod bytes;
+mod charset;
+mod config;
+mod decimal;
+mod java;
+pub mod json;
 mod primitive;
 mod simple_header;
+mod string;
+
+use std::sync::Arc;
 
 use weir_connector_api::ConverterDescriptor;
 
+pub use bytes::ByteArrayConverter;
+pub use json::JsonConverter;
+pub use string::StringConverter;
+
 /// Every converter of this crate.
 pub fn builtin() -> Vec<ConverterDescriptor> {
-    let mut all = primitive::descriptors();
+    let mut all = vec![
+        both("org.apache.kafka.connect.json.JsonConverter", json::JsonConverterClass),
+        both(
+            "org.apache.kafka.connect.storage.StringConverter",
+            string::StringConverterClass,
+        ),
+        both(
+            "org.apache.kafka.connect.converters.ByteArrayConverter",
+            bytes::ByteArrayConverterClass,
+        ),
+    ];
+    all.extend(primitive::descriptors());
     all.push(simple_header::descriptor());
     all
+}
+
+/// The descriptor of a class that converts keys, values and headers alike.
+fn both<C>(class: &str, plugin: C) -> ConverterDescriptor
+where
+    C: weir_connector_api::ConverterPlugin + weir_connector_api::HeaderConverterPlugin + 'static,
+{
+    let plugin = Arc::new(plugin);
+    let simple_name = class.rsplit('.').next().unwrap_or(class);
+    ConverterDescriptor {
+        class: class.to_owned(),
+        aliases: aliases(simple_name, "Converter"),
+        converter: Some(plugin.clone()),
+        header_converter: Some(plugin),
+    }
 }
 
 /// The aliases Kafka Connect gives a plugin class: its simple name, and that name without the

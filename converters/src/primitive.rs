@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use weir_connector_api::java::names::{class_name, type_name};
 use weir_connector_api::{
-    ConfigDef, ConfigKey, ConfigType, ConversionError, Converter, ConverterDescriptor, ConverterPlugin,
-    HeaderConverter, HeaderConverterPlugin, Importance, Props, Schema, SchemaType, Validator, Value,
+    ConfigDef, ConversionError, Converter, ConverterDescriptor, ConverterPlugin, HeaderConverter,
+    HeaderConverterPlugin, Props, Schema, SchemaType, Value,
 };
 
 /// The package of the converters.
@@ -186,23 +186,9 @@ fn sized<const N: usize>(data: &[u8], deserializer: &str) -> Result<[u8; N], Str
         .map_err(|_| format!("Size of data received by {deserializer} is not {N}"))
 }
 
-/// Kafka Connect's `ConverterConfig`: how the converter is used, which the worker sets itself
-/// (Weir sets it by how it creates the converter, whatever the config says).
-fn converter_config() -> ConfigDef {
-    ConfigDef::new().define_key(
-        ConfigKey::new(
-            "converter.type",
-            ConfigType::String,
-            Importance::Low,
-            "How this converter will be used.",
-        )
-        .validator(Validator::one_of(&["key", "value", "header"])),
-    )
-}
-
 impl ConverterPlugin for Primitive {
     fn config_def(&self) -> ConfigDef {
-        converter_config()
+        crate::config::converter_config()
     }
 
     fn create(&self, _props: &Props, _is_key: bool) -> Result<Arc<dyn Converter>, ConversionError> {
@@ -212,7 +198,7 @@ impl ConverterPlugin for Primitive {
 
 impl HeaderConverterPlugin for Primitive {
     fn config_def(&self) -> ConfigDef {
-        converter_config()
+        crate::config::converter_config()
     }
 
     fn create(&self, _props: &Props) -> Result<Arc<dyn HeaderConverter>, ConversionError> {

@@ -5,10 +5,9 @@
 //! - [`model`] is the cluster as the runtime sees it: task ids, configs, statuses.
 //! - [`herder`] applies what the config topic says; [`worker`] runs the tasks.
 //! - [`storage`] holds the internal topics; [`kafka`] builds the clients.
-//! - [`rest`] is the API, [`metrics`] its `GET /metrics`; [`converter`] turns data into bytes and back.
+//! - [`rest`] is the API, [`metrics`] its `GET /metrics`.
 
 pub mod config;
-pub mod converter;
 pub mod daemon;
 pub mod herder;
 pub mod kafka;

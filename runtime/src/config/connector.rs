@@ -6,7 +6,6 @@ use std::time::Duration;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, Importance, Props, Validator};
 
 use crate::config::worker::strip_prefix;
-use crate::converter;
 
 /// The group of the common keys, as Kafka Connect names it.
 const COMMON: &str = "Common";
@@ -67,22 +66,34 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
         .define(
             COMMON,
             key(
-                "transforms",
-                ConfigType::List,
+                "header.converter",
+                ConfigType::Class,
                 Importance::Low,
-                "Aliases of the transforms to apply (none are available yet).",
+                "Header converter (for the headers transforms add); the worker's when empty.",
             )
             .default_value(""),
         )
         .define(
-            COMMON,
+            "Transforms",
+            key(
+                "transforms",
+                ConfigType::List,
+                Importance::Low,
+                "Aliases for the transformations to be applied to records.",
+            )
+            .default_value("")
+            .display_name("Transforms"),
+        )
+        .define(
+            "Predicates",
             key(
                 "predicates",
                 ConfigType::List,
                 Importance::Low,
-                "Aliases of the predicates of transforms (none are available yet).",
+                "Aliases for the predicates used by transformations.",
             )
-            .default_value(""),
+            .default_value("")
+            .display_name("Predicates"),
         )
         .define(
             ERRORS,
@@ -203,7 +214,8 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
     def
 }
 
-/// Checks across the common keys, adding errors to their reports.
+/// Checks across the common keys, adding errors to their reports (the classes they name are
+/// checked against the installed plugins by the herder).
 pub fn validate_common(kind: ConnectorKind, props: &Props, reports: &mut [ConfigValue]) {
     let mut add = |key: &str, error: String| {
         if let Some(report) = reports.iter_mut().find(|r| r.name == key) {
@@ -211,27 +223,6 @@ pub fn validate_common(kind: ConnectorKind, props: &Props, reports: &mut [Config
         }
     };
     let value = |key: &str| props.get(key).map(|v| v.trim()).unwrap_or_default();
-    for key in ["key.converter", "value.converter"] {
-        let class = value(key);
-        if !class.is_empty() && converter::canonical_class(class).is_none() {
-            add(
-                key,
-                format!("Invalid value {class} for configuration {key}: Class {class} could not be found."),
-            );
-        }
-    }
-    if !value("transforms").is_empty() {
-        add(
-            "transforms",
-            "Transforms are not available in this version of Weir; remove the transforms key.".into(),
-        );
-    }
-    if !value("predicates").is_empty() {
-        add(
-            "predicates",
-            "Predicates are not available in this version of Weir; remove the predicates key.".into(),
-        );
-    }
     match kind {
         ConnectorKind::Sink => {
             let (topics, regex) = (value("topics"), value("topics.regex"));
@@ -310,6 +301,8 @@ pub struct ConnectorConfig {
     pub key_converter: Option<String>,
     /// The value converter class, if the connector overrides the worker's.
     pub value_converter: Option<String>,
+    /// The header converter class, if the connector overrides the worker's.
+    pub header_converter: Option<String>,
     /// Error handling.
     pub errors: ErrorPolicy,
     /// For sinks: the topics to read.
@@ -332,6 +325,7 @@ impl ConnectorConfig {
             tasks_max: parsed.int("tasks.max").unwrap_or(1).max(1) as usize,
             key_converter: string("key.converter"),
             value_converter: string("value.converter"),
+            header_converter: string("header.converter"),
             errors: ErrorPolicy {
                 retry_delay_max: millis("errors.retry.delay.max.ms"),
                 tolerate_all: parsed

@@ -1,6 +1,7 @@
-//! Configuration: the worker's own, and the keys every connector config shares.
+//! Configuration: the worker's own, the keys every connector config shares, and its transforms.
 
 pub mod connector;
+pub mod transforms;
 pub mod worker;
 
 pub use connector::ConnectorConfig;

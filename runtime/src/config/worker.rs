@@ -31,7 +31,14 @@ pub enum WorkerConfigError {
 }
 
 /// Prefixes whose keys are passed through (the converters' own keys, and the Kafka clients').
-const PASS_THROUGH_PREFIXES: [&str; 5] = ["key.converter.", "value.converter.", "producer.", "consumer.", "admin."];
+const PASS_THROUGH_PREFIXES: [&str; 6] = [
+    "key.converter.",
+    "value.converter.",
+    "header.converter.",
+    "producer.",
+    "consumer.",
+    "admin.",
+];
 
 /// An internal topic's name, partition count and replication factor.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +78,8 @@ pub struct WorkerConfig {
     pub key_converter: (String, Props),
     /// The default value converter class, and its `value.converter.*` settings.
     pub value_converter: (String, Props),
+    /// The default header converter class, and its `header.converter.*` settings.
+    pub header_converter: (String, Props),
     /// Directories scanned for plugins.
     pub plugin_path: Vec<PathBuf>,
     /// Where compiled WebAssembly plugins are cached, if anywhere.
@@ -316,6 +325,15 @@ fn definition() -> ConfigDef {
                 .default_value("org.apache.kafka.connect.json.JsonConverter"),
         )
         .define(
+            "Converters",
+            key(
+                "header.converter",
+                ConfigType::Class,
+                "Default header converter: it writes the headers transforms add, and reads headers for them.",
+            )
+            .default_value("org.apache.kafka.connect.storage.SimpleHeaderConverter"),
+        )
+        .define(
             "Worker",
             key("plugin.path", ConfigType::List, "Directories holding plugins.").default_value(""),
         )
@@ -416,6 +434,7 @@ impl WorkerConfig {
             task_shutdown_timeout: millis("task.shutdown.graceful.timeout.ms"),
             key_converter: (string("key.converter"), strip_prefix(&props, "key.converter.")),
             value_converter: (string("value.converter"), strip_prefix(&props, "value.converter.")),
+            header_converter: (string("header.converter"), strip_prefix(&props, "header.converter.")),
             plugin_path: parsed
                 .list("plugin.path")
                 .unwrap_or_default()

@@ -130,7 +130,7 @@ impl HerderLoop {
         {
             return spec.clone();
         }
-        let spec = Arc::new(ConnectorSpec::resolve(name, props, &self.herder.parts().plugins));
+        let spec = Arc::new(self.herder.parts().worker.resolve(name, props));
         if spec.resolved().is_ok() {
             self.specs.insert(name.to_owned(), spec.clone());
         } else {

@@ -1,9 +1,8 @@
 //! What the REST API reads: connectors, their configs, tasks and states, and the plugins.
 
-use weir_connector_api::{ConfigKey, ConnectorKind, Props};
+use weir_connector_api::{ConfigKey, ConnectorKind, Props, TransformerPlugin};
 
 use super::{Herder, HerderError};
-use crate::converter;
 use crate::model::{
     ConnectorInfo, ConnectorStatus, InstanceStatus, PluginKind, PluginSummary, State, Status, TaskConfig, TaskId,
     TaskStatus,
@@ -127,11 +126,32 @@ impl Herder {
                 version: p.plugin.connector().version(),
             })
             .collect();
-        if !connectors_only {
-            plugins.extend(converter::classes().map(|class| PluginSummary {
-                class: class.into(),
-                kind: PluginKind::Converter,
-                version: env!("CARGO_PKG_VERSION").into(),
+        if connectors_only {
+            return plugins;
+        }
+        let registry = &self.parts().plugins;
+        plugins.extend(registry.transformers().into_iter().map(|t| PluginSummary {
+            kind: match t.plugin {
+                TransformerPlugin::Transformation(_) => PluginKind::Transformation,
+                TransformerPlugin::Predicate(_) => PluginKind::Predicate,
+            },
+            version: t.plugin.version(),
+            class: t.class,
+        }));
+        for converter in registry.converters() {
+            let roles = [
+                (converter.converter.as_ref().map(|c| c.version()), PluginKind::Converter),
+                (
+                    converter.header_converter.as_ref().map(|c| c.version()),
+                    PluginKind::HeaderConverter,
+                ),
+            ];
+            plugins.extend(roles.into_iter().filter_map(|(version, kind)| {
+                Some(PluginSummary {
+                    class: converter.class.clone(),
+                    kind,
+                    version: version?,
+                })
             }));
         }
         plugins
@@ -143,13 +163,23 @@ impl Herder {
         matches!((plugins.connector(a), plugins.connector(b)), (Some(x), Some(y)) if x.class == y.class)
     }
 
-    /// A connector plugin's own config keys.
+    /// A plugin's own config keys: a connector's, a transform's or predicate's, or a
+    /// converter's.
     pub fn plugin_config(&self, class: &str) -> Result<Vec<ConfigKey>, HerderError> {
-        let plugin = self
-            .parts()
-            .plugins
-            .connector(class)
-            .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {class}.")))?;
-        Ok(plugin.plugin.connector().config_def().keys().to_vec())
+        let plugins = &self.parts().plugins;
+        let definition = if let Some(connector) = plugins.connector(class) {
+            connector.plugin.connector().config_def()
+        } else if let Some(transformer) = plugins.transformer(class) {
+            transformer.plugin.config_def()
+        } else if let Some(converter) = plugins.converter(class) {
+            match (&converter.converter, &converter.header_converter) {
+                (Some(c), _) => c.config_def(),
+                (None, Some(h)) => h.config_def(),
+                (None, None) => Default::default(),
+            }
+        } else {
+            return Err(HerderError::NotFound(format!("Unknown plugin {class}.")));
+        };
+        Ok(definition.keys().to_vec())
     }
 }

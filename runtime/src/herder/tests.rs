@@ -69,11 +69,12 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
     let offsets = OffsetStore::start(&logs, "offsets").await.unwrap();
     let statuses = StatusStore::start(&logs, "statuses").await.unwrap();
     let restarts = configs.read_to_end().await.unwrap();
-    let plugins = Arc::new(Plugins::new(vec![PluginDescriptor {
+    let plugins = Plugins::new(vec![PluginDescriptor {
         class: "idle".into(),
         aliases: Vec::new(),
         plugin: ConnectorPlugin::Source(Arc::new(Idle)),
-    }]));
+    }]);
+    let plugins = Arc::new(plugins.with_converters(weir_converters::builtin()));
     let context = WorkerContext {
         statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
         config: Arc::new(config),

@@ -5,7 +5,9 @@ use weir_connector_api::{PluginDescriptor, Props};
 
 use super::{Herder, HerderError};
 use crate::config::connector::{common_definition, validate_common};
+use crate::config::transforms;
 use crate::model::Validation;
+use crate::worker::converter_errors;
 
 /// The most bytes a connector config may take as a config-topic record: below the producer's
 /// and the broker's default limit of 1 MiB, with room for the key and the record's framing.
@@ -39,19 +41,26 @@ impl Herder {
         let kind = plugin.plugin.kind();
         let common = common_definition(kind);
         let own = plugin.plugin.connector().config_def();
+        let plugins = &self.parts().plugins;
         let mut values = common.validate(props);
         validate_common(kind, props, &mut values);
+        for (key, error) in converter_errors(plugins, props) {
+            if let Some(value) = values.iter_mut().find(|v| v.name == key) {
+                value.errors.push(error);
+            }
+        }
+        let (chain, chain_values) = transforms::definition(props, plugins);
+        values.extend(chain_values);
         let mut own_values = own.validate(props);
         plugin.plugin.connector().validate(props, &mut own_values).await;
         values.extend(own_values);
         let mut groups = common.groups();
-        groups.extend(
-            own.groups()
-                .into_iter()
-                .filter(|g| !groups.contains(g))
-                .collect::<Vec<_>>(),
-        );
-        let definition = common.merge(own);
+        for group in chain.groups().into_iter().chain(own.groups()) {
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+        let definition = common.merge(chain).merge(own);
         Ok(Validation {
             class: plugin.class.clone(),
             groups,

@@ -9,7 +9,7 @@ use weir_connector_api::{
 };
 
 use super::bindings::v0_1::types as wit;
-use crate::converter::json::{schema_from_json, schema_to_json, value_from_json, value_to_json};
+use weir_converters::json::{schema_from_json, schema_to_json, value_from_json, value_to_json};
 
 /// The error a guest returns.
 pub type GuestError = wit::Error;

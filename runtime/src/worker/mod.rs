@@ -13,6 +13,7 @@ mod source_task;
 mod spec;
 mod status;
 mod task_io;
+mod transform_chain;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,8 +25,7 @@ use tokio::task::{AbortHandle, JoinHandle};
 use tracing::Instrument;
 use weir_connector_api::{ConnectError, ConnectorPlugin, Props};
 
-use crate::config::{ConnectorConfig, WorkerConfig};
-use crate::converter::{self, ConversionError};
+use crate::config::WorkerConfig;
 use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::metrics::MetricsRegistry;
 use crate::model::{Running, RunningTask, State, TargetState, TaskId};
@@ -34,9 +34,10 @@ use crate::storage::OffsetStore;
 use crate::sync::lock;
 use retry::Backoff;
 pub use sink_task::consumer_group;
-pub use spec::{ConnectorSpec, Resolved};
+pub use spec::{ConnectorSpec, Resolved, converter_errors};
 pub use status::StatusWriter;
 use task_io::{Directive, TaskIo};
+use weir_connector_api::ConversionError;
 
 /// Why a task stopped with a failure.
 #[derive(Debug, thiserror::Error)]
@@ -116,28 +117,6 @@ pub struct Worker {
     tasks: Mutex<HashMap<TaskId, TaskHandle>>,
 }
 
-/// The converter a connector uses for keys or values: its own setting, else the worker's.
-fn converter_for(
-    worker: &(String, Props),
-    connector: &ConnectorConfig,
-    which: &str,
-) -> Result<pipeline::NamedConverter, ConversionError> {
-    let own = if which == "key" {
-        &connector.key_converter
-    } else {
-        &connector.value_converter
-    };
-    let (class, mut props) = match own {
-        Some(class) => (class.clone(), Props::new()),
-        None => worker.clone(),
-    };
-    props.extend(connector.prefixed(&format!("{which}.converter.")));
-    Ok(pipeline::NamedConverter {
-        converter: converter::build(&class, &props)?,
-        class: converter::canonical_class(&class).unwrap_or(&class).to_owned(),
-    })
-}
-
 impl Worker {
     /// A worker with nothing running. The task configs its connectors ask for are sent to
     /// `generated`.
@@ -149,6 +128,11 @@ impl Worker {
             generated,
             tasks: Mutex::default(),
         }
+    }
+
+    /// A connector's config resolved against this worker's plugins and defaults.
+    pub fn resolve(&self, name: &str, props: &Props) -> ConnectorSpec {
+        ConnectorSpec::resolve(name, props, &self.context.plugins, &self.context.config)
     }
 
     /// Where this worker's statuses go.
@@ -294,19 +278,18 @@ impl Worker {
         spec: &ConnectorSpec,
         io: TaskIo,
     ) -> Result<futures::future::BoxFuture<'static, Result<(), TaskError>>, TaskError> {
-        let Resolved { plugin, config } = spec.resolved().map_err(|e| TaskError::Setup(e.to_owned()))?;
-        let worker = &self.context.config;
-        let key_converter = converter_for(&worker.key_converter, config, "key")?;
-        let value_converter = converter_for(&worker.value_converter, config, "value")?;
-        Ok(match &plugin.plugin {
+        let resolved = spec.resolved().map_err(|e| TaskError::Setup(e.to_owned()))?;
+        let (converters, chain) = (resolved.converters()?, resolved.chain()?);
+        let config = &resolved.config;
+        Ok(match &resolved.plugin.plugin {
             ConnectorPlugin::Source(connector) => {
-                let pipeline = pipeline::SourcePipeline::new(key_converter, value_converter);
+                let pipeline = pipeline::SourcePipeline::new(chain, converters);
                 source_task::SourceTaskRunner::new(io, connector.create_task(), pipeline, &self.context, config)?
                     .run()
                     .boxed()
             }
             ConnectorPlugin::Sink(connector) => {
-                let pipeline = pipeline::SinkPipeline::new(key_converter, value_converter);
+                let pipeline = pipeline::SinkPipeline::new(chain, converters);
                 sink_task::SinkTaskRunner::new(io, connector.create_task(), pipeline, &self.context, config)
                     .run()
                     .boxed()
@@ -383,7 +366,7 @@ async fn ask_task_configs(
 
 /// The task configs a connector asks for under its spec and target (none when stopped).
 async fn task_configs(spec: &ConnectorSpec, target: TargetState) -> Result<Vec<Props>, String> {
-    let Resolved { plugin, config } = spec.resolved().map_err(str::to_owned)?;
+    let Resolved { plugin, config, .. } = spec.resolved().map_err(str::to_owned)?;
     if target == TargetState::Stopped {
         return Ok(Vec::new());
     }

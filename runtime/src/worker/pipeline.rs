@@ -1,13 +1,25 @@
 //! The record pipeline both task runners share: what happens to a record between the task and
-//! Kafka. Sources: poll → converters → producer; sinks: consumer → converters → put. A record
-//! that fails says at which stage, for the error handler.
+//! Kafka, in Kafka Connect's order. Sources: poll → transforms → converters → producer; sinks:
+//! consumer → converters → transforms → put. A record that fails says at which stage, for the
+//! error handler.
+//!
+//! Headers a connector (or Kafka) gave as bytes reach the transforms as bytes without a schema,
+//! and leave unchanged; the headers transforms add go through the header converter. Without
+//! transforms, records skip the chain and headers are not touched.
 
 use std::sync::Arc;
 
 use rdkafka::message::{Headers, Message, OwnedMessage};
-use weir_connector_api::{Converter, Header, SinkRecord, SourceMap, SourceRecord};
+use weir_connector_api::{
+    ConnectHeader, ConnectRecord, Converter, Header, HeaderConverter, Schema, SinkRecord, SourceMap, SourceRecord,
+    Value,
+};
 
 use super::errors::{RecordFailure, Stage};
+use super::transform_chain::TransformChain;
+
+/// The figure counting the records a transform dropped: name and help.
+pub const DROPPED_METRIC: (&str, &str) = ("records_dropped_total", "Records a transform dropped (Filter, say).");
 
 /// A converter and the class it was made from (failures name it).
 #[derive(Clone)]
@@ -16,6 +28,26 @@ pub struct NamedConverter {
     pub class: String,
     /// The converter.
     pub converter: Arc<dyn Converter>,
+}
+
+/// A header converter and the class it was made from.
+#[derive(Clone)]
+pub struct NamedHeaderConverter {
+    /// The class.
+    pub class: String,
+    /// The converter.
+    pub converter: Arc<dyn HeaderConverter>,
+}
+
+/// The converters of one task.
+#[derive(Clone)]
+pub struct Converters {
+    /// Keys.
+    pub key: NamedConverter,
+    /// Values.
+    pub value: NamedConverter,
+    /// Headers that transforms add.
+    pub header: NamedHeaderConverter,
 }
 
 /// A record ready for the producer.
@@ -38,6 +70,8 @@ pub struct Outgoing {
 pub enum SourceOutcome {
     /// It goes to Kafka.
     Send(Outgoing),
+    /// A transform dropped it.
+    Dropped,
     /// It failed; `topic` is where the task sent it.
     Failed {
         /// Why.
@@ -59,14 +93,14 @@ pub struct Processed {
 
 /// The pipeline of a source task.
 pub struct SourcePipeline {
-    key: NamedConverter,
-    value: NamedConverter,
+    chain: TransformChain,
+    converters: Converters,
 }
 
 impl SourcePipeline {
-    /// A pipeline converting keys and values with these converters.
-    pub fn new(key: NamedConverter, value: NamedConverter) -> Self {
-        SourcePipeline { key, value }
+    /// A pipeline through these transforms and converters.
+    pub fn new(chain: TransformChain, converters: Converters) -> Self {
+        SourcePipeline { chain, converters }
     }
 
     /// Takes a record the task polled to what the producer sends.
@@ -83,26 +117,41 @@ impl SourcePipeline {
             timestamp,
             headers,
         } = record;
-        let encoded = encode(&self.key, Stage::KeyConverter, &topic, key_schema.as_deref(), &key).and_then(|key| {
-            let value = encode(
-                &self.value,
-                Stage::ValueConverter,
-                &topic,
-                value_schema.as_deref(),
-                &value,
-            )?;
-            Ok((key, value))
-        });
-        let outcome = match encoded {
-            Ok((key, value)) => SourceOutcome::Send(Outgoing {
-                topic,
-                partition,
-                timestamp,
-                key,
-                value,
-                headers,
-            }),
-            Err(failure) => SourceOutcome::Failed { failure, topic },
+        let record = ConnectRecord {
+            topic,
+            partition,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            timestamp,
+            headers: Vec::new(),
+            offset: None,
+        };
+        let outcome = if self.chain.is_empty() {
+            self.encode(record, headers)
+        } else {
+            let original_topic = record.topic.clone();
+            let record = ConnectRecord {
+                headers: headers.into_iter().map(raw_header).collect(),
+                ..record
+            };
+            match self.chain.apply(record) {
+                Ok(Some(mut record)) => {
+                    match encode_headers(&self.converters.header, &record.topic, &mut record.headers) {
+                        Ok(headers) => self.encode(record, headers),
+                        Err(failure) => SourceOutcome::Failed {
+                            failure,
+                            topic: original_topic,
+                        },
+                    }
+                }
+                Ok(None) => SourceOutcome::Dropped,
+                Err(failure) => SourceOutcome::Failed {
+                    failure,
+                    topic: original_topic,
+                },
+            }
         };
         Processed {
             source_partition,
@@ -110,6 +159,72 @@ impl SourcePipeline {
             outcome,
         }
     }
+
+    /// Serializes a record's key and value.
+    fn encode(&self, record: ConnectRecord, headers: Vec<Header>) -> SourceOutcome {
+        let converters = &self.converters;
+        let topic = &record.topic;
+        let encoded = encode(
+            &converters.key,
+            Stage::KeyConverter,
+            topic,
+            record.key_schema.as_deref(),
+            &record.key,
+        )
+        .and_then(|key| {
+            let value = encode(
+                &converters.value,
+                Stage::ValueConverter,
+                topic,
+                record.value_schema.as_deref(),
+                &record.value,
+            )?;
+            Ok((key, value))
+        });
+        match encoded {
+            Ok((key, value)) => SourceOutcome::Send(Outgoing {
+                topic: record.topic,
+                partition: record.partition,
+                timestamp: record.timestamp,
+                key,
+                value,
+                headers,
+            }),
+            Err(failure) => SourceOutcome::Failed {
+                failure,
+                topic: record.topic,
+            },
+        }
+    }
+}
+
+/// A header as bytes, as a transform sees it: no schema, the bytes (or null).
+fn raw_header(header: Header) -> ConnectHeader {
+    let value = header.value.map_or(Value::Null, Value::Bytes);
+    ConnectHeader::new(header.key, None, value)
+}
+
+/// The headers as bytes: those without a schema as they are, the others through the header
+/// converter.
+fn encode_headers(
+    converter: &NamedHeaderConverter,
+    topic: &str,
+    headers: &mut Vec<ConnectHeader>,
+) -> Result<Vec<Header>, RecordFailure> {
+    headers
+        .drain(..)
+        .map(|header| {
+            let value = match (&header.schema, header.value) {
+                (None, Value::Bytes(bytes)) => Some(bytes),
+                (None, Value::Null) => None,
+                (schema, value) => converter
+                    .converter
+                    .encode_header(topic, &header.key, schema.as_deref(), &value)
+                    .map_err(|e| RecordFailure::new(Stage::HeaderConverter, &converter.class, e))?,
+            };
+            Ok(Header { key: header.key, value })
+        })
+        .collect()
 }
 
 /// Serializes a key or value.
@@ -117,8 +232,8 @@ fn encode(
     converter: &NamedConverter,
     stage: Stage,
     topic: &str,
-    schema: Option<&weir_connector_api::Schema>,
-    value: &weir_connector_api::Value,
+    schema: Option<&Schema>,
+    value: &Value,
 ) -> Result<Option<Vec<u8>>, RecordFailure> {
     converter
         .converter
@@ -128,21 +243,23 @@ fn encode(
 
 /// The pipeline of a sink task.
 pub struct SinkPipeline {
-    key: NamedConverter,
-    value: NamedConverter,
+    chain: TransformChain,
+    converters: Converters,
 }
 
 impl SinkPipeline {
-    /// A pipeline converting keys and values with these converters.
-    pub fn new(key: NamedConverter, value: NamedConverter) -> Self {
-        SinkPipeline { key, value }
+    /// A pipeline through these converters and transforms.
+    pub fn new(chain: TransformChain, converters: Converters) -> Self {
+        SinkPipeline { chain, converters }
     }
 
-    /// Takes a consumed message to what the task's `put` gets.
-    pub fn process(&mut self, message: &OwnedMessage) -> Result<SinkRecord, RecordFailure> {
+    /// Takes a consumed message to what the task's `put` gets; `None` when a transform dropped
+    /// it.
+    pub fn process(&mut self, message: &OwnedMessage) -> Result<Option<SinkRecord>, RecordFailure> {
         let topic = message.topic();
-        let (key_schema, key) = decode(&self.key, Stage::KeyConverter, topic, message.key())?;
-        let (value_schema, value) = decode(&self.value, Stage::ValueConverter, topic, message.payload())?;
+        let converters = &self.converters;
+        let (key_schema, key) = decode(&converters.key, Stage::KeyConverter, topic, message.key())?;
+        let (value_schema, value) = decode(&converters.value, Stage::ValueConverter, topic, message.payload())?;
         let headers = message
             .headers()
             .map(|hs| {
@@ -154,7 +271,7 @@ impl SinkPipeline {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(SinkRecord {
+        let record = SinkRecord {
             topic: topic.to_owned(),
             partition: message.partition(),
             offset: message.offset(),
@@ -164,7 +281,37 @@ impl SinkPipeline {
             value,
             timestamp: message.timestamp().to_millis(),
             headers,
-        })
+        };
+        if self.chain.is_empty() {
+            return Ok(Some(record));
+        }
+        let (partition, offset) = (record.partition, record.offset);
+        let transformed = self.chain.apply(ConnectRecord {
+            topic: record.topic,
+            partition: Some(partition),
+            key_schema: record.key_schema,
+            key: record.key,
+            value_schema: record.value_schema,
+            value: record.value,
+            timestamp: record.timestamp,
+            headers: record.headers.into_iter().map(raw_header).collect(),
+            offset: Some(offset),
+        })?;
+        let Some(mut record) = transformed else {
+            return Ok(None);
+        };
+        let headers = encode_headers(&converters.header, &record.topic, &mut record.headers)?;
+        Ok(Some(SinkRecord {
+            topic: record.topic,
+            partition: record.partition.unwrap_or(partition),
+            offset,
+            key_schema: record.key_schema,
+            key: record.key,
+            value_schema: record.value_schema,
+            value: record.value,
+            timestamp: record.timestamp,
+            headers,
+        }))
     }
 }
 
@@ -174,7 +321,7 @@ fn decode(
     stage: Stage,
     topic: &str,
     data: Option<&[u8]>,
-) -> Result<(Option<weir_connector_api::Schema>, weir_connector_api::Value), RecordFailure> {
+) -> Result<(Option<Schema>, Value), RecordFailure> {
     converter
         .converter
         .decode(topic, data)

@@ -15,7 +15,7 @@ use weir_connector_api::{SinkTask, TopicPartition};
 
 use super::dead_letter::DeadLetterProducer;
 use super::errors::{ErrorHandler, FailedRecord};
-use super::pipeline::SinkPipeline;
+use super::pipeline::{DROPPED_METRIC, SinkPipeline};
 use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::config::connector::ErrorPolicy;
@@ -278,11 +278,16 @@ impl SinkTaskRunner {
             messages.len() as u64,
         );
         let mut records = Vec::with_capacity(messages.len());
+        let mut dropped = 0;
         for message in messages {
             match self.pipeline.process(message) {
-                Ok(record) => records.push(record),
+                Ok(Some(record)) => records.push(record),
+                Ok(None) => dropped += 1,
                 Err(failure) => errors.handle(failure, FailedRecord::Sink(message)).await?,
             }
+        }
+        if dropped > 0 {
+            self.io.metrics.add(DROPPED_METRIC.0, DROPPED_METRIC.1, dropped);
         }
         self.last_put = tokio::time::Instant::now();
         for message in messages {

@@ -11,7 +11,7 @@ use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use weir_connector_api::{SourceMap, SourceRecord, SourceTask, SourceTaskContext};
 
 use super::errors::{ErrorHandler, FailedRecord};
-use super::pipeline::{Processed, SourceOutcome, SourcePipeline};
+use super::pipeline::{DROPPED_METRIC, Processed, SourceOutcome, SourcePipeline};
 use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::kafka::{KafkaContext, KafkaOpError};
@@ -173,6 +173,15 @@ impl SourceTaskRunner {
         } = self.pipeline.process(record);
         let record = match outcome {
             SourceOutcome::Send(record) => record,
+            SourceOutcome::Dropped => {
+                self.io.metrics.add(DROPPED_METRIC.0, DROPPED_METRIC.1, 1);
+                self.in_flight.push_back(InFlight {
+                    delivery: None,
+                    partition: source_partition,
+                    offset: source_offset,
+                });
+                return Ok(());
+            }
             SourceOutcome::Failed { failure, topic } => {
                 let failed = FailedRecord::Source {
                     topic: &topic,

@@ -1,10 +1,108 @@
-//! A connector's config resolved once per change: its plugin and its typed common keys, handed
-//! to the connector and to each of its tasks, so nothing parses the config again.
+//! A connector's config resolved once per change: its plugin, its typed common keys, its
+//! converters and its chain of transforms, handed to the connector and to each of its tasks, so
+//! nothing parses the config again. Each task makes its own instances from it.
 
-use weir_connector_api::{PluginDescriptor, Props};
+use std::sync::Arc;
 
-use crate::config::ConnectorConfig;
+use weir_connector_api::{ConversionError, Converter, ConverterDescriptor, HeaderConverter, PluginDescriptor, Props};
+
+use super::pipeline::{Converters, NamedConverter, NamedHeaderConverter};
+use super::transform_chain::TransformChain;
+use crate::config::transforms::{self, TransformSpec};
+use crate::config::{ConnectorConfig, WorkerConfig};
 use crate::plugins::Plugins;
+
+/// What a converter converts for a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Key,
+    Value,
+    Header,
+}
+
+impl Role {
+    /// The config key naming the class (`key.converter`, ...).
+    fn key(self) -> &'static str {
+        match self {
+            Role::Key => "key.converter",
+            Role::Value => "value.converter",
+            Role::Header => "header.converter",
+        }
+    }
+
+    /// The installed class `class` names for this role, or the error to report on the key.
+    fn find<'a>(self, plugins: &'a Plugins, class: &str) -> Result<&'a ConverterDescriptor, String> {
+        plugins
+            .converter(class)
+            .filter(|d| match self {
+                Role::Header => d.header_converter.is_some(),
+                Role::Key | Role::Value => d.converter.is_some(),
+            })
+            .ok_or_else(|| {
+                format!(
+                    "Invalid value {class} for configuration {}: Class {class} could not be found.",
+                    self.key()
+                )
+            })
+    }
+}
+
+/// A converter class and the settings each task's instance is made with.
+#[derive(Clone)]
+struct ConverterSpec {
+    role: Role,
+    descriptor: ConverterDescriptor,
+    props: Props,
+}
+
+impl ConverterSpec {
+    /// The class a connector's `role` converter is: its own setting (with its own
+    /// `<role>.converter.*` keys), else the worker's (with the worker's keys, then the
+    /// connector's).
+    fn resolve(role: Role, config: &ConnectorConfig, worker: &WorkerConfig, plugins: &Plugins) -> Result<Self, String> {
+        let (own, defaults) = match role {
+            Role::Key => (&config.key_converter, &worker.key_converter),
+            Role::Value => (&config.value_converter, &worker.value_converter),
+            Role::Header => (&config.header_converter, &worker.header_converter),
+        };
+        let (class, mut props) = match own {
+            Some(class) => (class.clone(), Props::new()),
+            None => defaults.clone(),
+        };
+        props.extend(config.prefixed(&format!("{}.", role.key())));
+        let descriptor = role.find(plugins, &class)?.clone();
+        Ok(ConverterSpec {
+            role,
+            descriptor,
+            props,
+        })
+    }
+
+    fn converter(&self) -> Result<NamedConverter, ConversionError> {
+        let plugin =
+            self.descriptor.converter.as_ref().ok_or_else(|| {
+                ConversionError(format!("{} does not convert keys and values", self.descriptor.class))
+            })?;
+        let converter: Arc<dyn Converter> = plugin.create(&self.props, self.role == Role::Key)?;
+        Ok(NamedConverter {
+            class: self.descriptor.class.clone(),
+            converter,
+        })
+    }
+
+    fn header_converter(&self) -> Result<NamedHeaderConverter, ConversionError> {
+        let plugin = self
+            .descriptor
+            .header_converter
+            .as_ref()
+            .ok_or_else(|| ConversionError(format!("{} does not convert headers", self.descriptor.class)))?;
+        let converter: Arc<dyn HeaderConverter> = plugin.create(&self.props)?;
+        Ok(NamedHeaderConverter {
+            class: self.descriptor.class.clone(),
+            converter,
+        })
+    }
+}
 
 /// What a connector config names, found among the installed plugins.
 #[derive(Clone)]
@@ -13,6 +111,26 @@ pub struct Resolved {
     pub plugin: PluginDescriptor,
     /// The common keys, typed.
     pub config: ConnectorConfig,
+    key: ConverterSpec,
+    value: ConverterSpec,
+    header: ConverterSpec,
+    chain: Vec<TransformSpec>,
+}
+
+impl Resolved {
+    /// One task's converters.
+    pub fn converters(&self) -> Result<Converters, ConversionError> {
+        Ok(Converters {
+            key: self.key.converter()?,
+            value: self.value.converter()?,
+            header: self.header.header_converter()?,
+        })
+    }
+
+    /// One task's chain of transforms.
+    pub fn chain(&self) -> Result<TransformChain, weir_connector_api::ConnectError> {
+        TransformChain::new(&self.chain)
+    }
 }
 
 /// A connector's config and what it resolved to (or why it did not).
@@ -25,15 +143,22 @@ pub struct ConnectorSpec {
 }
 
 impl ConnectorSpec {
-    /// Resolves a connector config against the plugins installed now.
-    pub fn resolve(name: &str, props: &Props, plugins: &Plugins) -> Self {
+    /// Resolves a connector config against the plugins installed now and the worker's defaults.
+    pub fn resolve(name: &str, props: &Props, plugins: &Plugins, worker: &WorkerConfig) -> Self {
         let resolved = (|| {
             let class = props.get("connector.class").map(String::as_str).unwrap_or_default();
             let plugin = plugins.connector(class).ok_or_else(|| {
                 format!("Failed to find any class that implements Connector and which name matches {class}")
             })?;
             let config = ConnectorConfig::parse(plugin.plugin.kind(), props).map_err(|e| e.to_string())?;
-            Ok(Resolved { plugin, config })
+            Ok(Resolved {
+                key: ConverterSpec::resolve(Role::Key, &config, worker, plugins)?,
+                value: ConverterSpec::resolve(Role::Value, &config, worker, plugins)?,
+                header: ConverterSpec::resolve(Role::Header, &config, worker, plugins)?,
+                chain: transforms::chain(props, plugins)?,
+                plugin,
+                config,
+            })
         })();
         ConnectorSpec {
             name: name.to_owned(),
@@ -46,4 +171,16 @@ impl ConnectorSpec {
     pub fn resolved(&self) -> Result<&Resolved, &str> {
         self.resolved.as_ref().map_err(String::as_str)
     }
+}
+
+/// The errors of a connector's converter keys (`key.converter`, `value.converter`,
+/// `header.converter`): each set to a class not installed as what the key wants.
+pub fn converter_errors(plugins: &Plugins, props: &Props) -> Vec<(&'static str, String)> {
+    [Role::Key, Role::Value, Role::Header]
+        .into_iter()
+        .filter_map(|role| {
+            let class = props.get(role.key()).map(|c| c.trim()).filter(|c| !c.is_empty())?;
+            role.find(plugins, class).err().map(|e| (role.key(), e))
+        })
+        .collect()
 }

@@ -21,6 +21,9 @@ pub const UNREPRESENTABLE: &[(&str, &str)] = &[
     ("mask_field/map_replacement_decimal", SCHEMALESS_DECIMAL),
     ("flatten/map_decimal_unsupported", SCHEMALESS_DECIMAL),
     ("header_converter/from_decimal_no_schema", SCHEMALESS_DECIMAL),
+    ("converters/json_from_schemaless_date", SCHEMALESS_DATE),
+    ("converters/json_from_schemaless_decimal", SCHEMALESS_DECIMAL),
+    ("converters/json_from_decimal_wrong_scale", DECIMAL_OF_ANOTHER_SCALE),
 ];
 
 /// Why a schemaless `java.util.Date` cannot be stated.
@@ -30,6 +33,11 @@ const SCHEMALESS_DATE: &str = "a java.util.Date without a schema: in Weir a Date
 /// Why a schemaless `BigDecimal` cannot be stated.
 const SCHEMALESS_DECIMAL: &str = "a java.math.BigDecimal without a schema: in Weir a Decimal is bytes that only its \
                                   schema makes a number, so it reads as bytes";
+
+/// Why a `BigDecimal` of a scale other than its Decimal schema's cannot be stated.
+const DECIMAL_OF_ANOTHER_SCALE: &str = "a java.math.BigDecimal whose scale is not its Decimal schema's (1.5 under scale \
+                                        2): in Weir a Decimal is its unscaled bytes at the schema's scale, so it is \
+                                        1.50, which JsonConverter's NUMERIC format writes as such";
 
 /// Runs every case of a fixture file that `run` takes (`None`: another crate's case), and fails
 /// listing each case whose output differs from the reference, and each case listed in
