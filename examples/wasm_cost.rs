@@ -1,13 +1,15 @@
-//! The cost of the WebAssembly sandbox: the same source and sink logic (`plugins/bench-logic`)
-//! run as WASM plugins (`bench-source`, `bench-sink`, built by `scripts/build-plugins`) and as
-//! native tasks, through the connector API the worker drives, in one process and one run.
+//! The cost of the WebAssembly sandbox: the same source, sink and transform logic
+//! (`plugins/bench-logic`) run as WASM plugins (`bench-source`, `bench-sink`, `bench-transform`,
+//! built by `scripts/build-plugins`) and natively, through the connector API the worker drives,
+//! in one process and one run.
 //!
 //! ```sh
-//! scripts/build-plugins bench-source bench-sink
+//! scripts/build-plugins bench-source bench-sink bench-transform
 //! cargo run --release --example wasm_cost -- [--records N] [--batch N] [--reps N]
 //! ```
 //! The source side polls until `records` records came back as `SourceRecord`s; the sink side
-//! puts the same records in batches. Both sides pass the same JSON text (the interface carries
+//! puts the same records in batches; the transform side applies a transform to each of them, one
+//! by one, as a task's pipeline does. Both sides pass the same JSON text (the interface carries
 //! values as JSON), so what differs is the boundary: copying in and out of the guest, and the
 //! guest's own code compiled by Cranelift instead of rustc. Prints one JSON line per rep and
 //! side, then the medians and the WASM/native ratios.
@@ -21,10 +23,10 @@ use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
 use serde_json::{Value as Json, json};
 use weir_connector_api::{
-    ConnectError, ConnectorPlugin, OffsetReader, Props, SinkRecord, SinkTask, SourceMap, SourceRecord, SourceTask,
-    SourceTaskContext, TopicPartition, Value,
+    ConnectError, ConnectRecord, ConnectorKind, ConnectorPlugin, OffsetReader, Props, SinkRecord, SinkTask, SourceMap,
+    SourceRecord, SourceTask, SourceTaskContext, TopicPartition, Transformation, TransformerPlugin, Value,
 };
-use weir_runtime::wasm::{LoadedPlugin, WasmConnector, WasmHost};
+use weir_runtime::wasm::{LoadedPlugin, WasmConnector, WasmHost, WasmTransformPlugin};
 
 /// No committed offsets: every run starts at record 0.
 struct NoOffsets;
@@ -104,6 +106,38 @@ impl SinkTask for NativeSink {
     }
 }
 
+/// The benchmark transform, native: the same logic on the value's JSON, as the WASM side gets it.
+struct NativeTransform;
+
+impl Transformation for NativeTransform {
+    fn apply(&mut self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+        let mut value = record.value.to_json();
+        bench_logic::tag(&mut value);
+        record.value = Value::from_json(&value);
+        Ok(Some(record))
+    }
+}
+
+/// Seconds for a transform to take every record of these batches, one by one.
+fn run_transform(mut transform: Box<dyn Transformation>, batches: &[Vec<SinkRecord>]) -> Result<f64> {
+    let started = Instant::now();
+    for record in batches.iter().flatten() {
+        let record = ConnectRecord {
+            topic: record.topic.clone(),
+            partition: Some(record.partition),
+            key_schema: record.key_schema.clone(),
+            key: record.key.clone(),
+            value_schema: record.value_schema.clone(),
+            value: record.value.clone(),
+            timestamp: record.timestamp,
+            headers: Vec::new(),
+            offset: Some(record.offset),
+        };
+        transform.apply(record)?.context("the transform dropped a record")?;
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
 /// Seconds for a source task to hand back `records` records.
 async fn run_source(mut task: Box<dyn SourceTask>, records: usize) -> Result<f64> {
     let context = SourceTaskContext {
@@ -168,7 +202,9 @@ async fn load(host: &Arc<WasmHost>, name: &str) -> Result<Arc<LoadedPlugin>> {
     Ok(Arc::new(LoadedPlugin::load(host.clone(), file).await?))
 }
 
-#[tokio::main(flavor = "current_thread")]
+// A WebAssembly transform runs its guest calls to completion on the task's thread, which the
+// multi-threaded runtime allows; one worker thread keeps the sides comparable.
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() -> Result<()> {
     let mut options = BTreeMap::from([("--records", 1_000_000), ("--batch", 2000), ("--reps", 3)]);
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -185,14 +221,22 @@ async fn main() -> Result<()> {
     let host = WasmHost::new(None, weir_runtime::config::worker::WasmLimits::UNBOUNDED)?;
     let source = load(&host, "bench-source").await?;
     let sink = load(&host, "bench-sink").await?;
+    let TransformerPlugin::Transformation(wasm_transform) =
+        WasmTransformPlugin::descriptor(load(&host, "bench-transform").await?).plugin
+    else {
+        bail!("bench-transform is not a transform")
+    };
     let batches = sink_batches(records, batch)?;
 
     let mut times: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for rep in 0..reps {
-        let ConnectorPlugin::Source(wasm_source) = WasmConnector::descriptor(source.clone()).plugin else {
+        let ConnectorPlugin::Source(wasm_source) =
+            WasmConnector::descriptor(source.clone(), ConnectorKind::Source).plugin
+        else {
             bail!("bench-source is not a source")
         };
-        let ConnectorPlugin::Sink(wasm_sink) = WasmConnector::descriptor(sink.clone()).plugin else {
+        let ConnectorPlugin::Sink(wasm_sink) = WasmConnector::descriptor(sink.clone(), ConnectorKind::Sink).plugin
+        else {
             bail!("bench-sink is not a sink")
         };
         let runs = [
@@ -206,6 +250,11 @@ async fn main() -> Result<()> {
                 run_sink(Box::new(NativeSink { sum: 0 }), &batches).await?,
             ),
             ("sink wasm", run_sink(wasm_sink.create_task(), &batches).await?),
+            ("transform native", run_transform(Box::new(NativeTransform), &batches)?),
+            (
+                "transform wasm",
+                run_transform(wasm_transform.create(&Props::new())?, &batches)?,
+            ),
         ];
         for (side, seconds) in runs {
             println!(
@@ -229,6 +278,7 @@ async fn main() -> Result<()> {
             "wasm_over_native_time": {
                 "source": medians["source wasm"] / medians["source native"],
                 "sink": medians["sink wasm"] / medians["sink native"],
+                "transform": medians["transform wasm"] / medians["transform native"],
             },
         })
     );

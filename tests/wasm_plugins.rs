@@ -363,3 +363,82 @@ async fn a_python_plugin_runs_like_a_rust_one() {
         .collect();
     assert_eq!(ns, (0..50).collect::<Vec<i64>>());
 }
+
+/// A file sink reading `topic` as schemaless JSON through `transforms` (keys added to the config).
+fn sink_through(topic: &str, file: &Path, transforms: Value) -> Value {
+    let mut config = json!({"connector.class": "FileStreamSink", "topics": topic, "file": file,
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false"});
+    if let (Some(config), Some(more)) = (config.as_object_mut(), transforms.as_object()) {
+        config.extend(more.clone());
+    }
+    config
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wasm_transform_masks_a_sinks_records() {
+    let (worker, _dir) = worker_with_plugins(&["pii-mask"]).await;
+    let plugins = worker.get("/connector-plugins?connectorsOnly=false").await;
+    assert!(
+        plugins
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["class"] == "pii-mask" && p["type"] == "transformation"),
+        "{plugins}"
+    );
+    let topic = unique("pii");
+    let values =
+        [r#"{"name": "ann", "ssn": "123-45", "note": "write to ann@example.com"}"#].map(|v| support::s3::Produce {
+            partition: 0,
+            timestamp: None,
+            value: v.as_bytes().to_vec(),
+        });
+    support::s3::produce(&topic, values).await;
+    let output = worker.dir.path().join("masked.txt");
+    let transforms = json!({"transforms": "mask", "transforms.mask.type": "pii-mask",
+                            "transforms.mask.fields": "ssn"});
+    worker.create("masked", sink_through(&topic, &output, transforms)).await;
+    let lines = support::wait_for_lines(&output, 1, WAIT).await;
+    let row: Value = serde_json::from_str(&lines[0]).expect("a JSON line");
+    assert_eq!(row, json!({"name": "ann", "ssn": "****", "note": "write to ****"}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wasm_transforms_that_misbehave_fail_only_their_task() {
+    let (worker, _dir) = worker_with_plugins(&["misbehaving-transform"]).await;
+    let topic = unique("misbehaving-transform");
+    let values = ["a", "b"].map(|v| support::s3::Produce {
+        partition: 0,
+        timestamp: None,
+        value: format!("\"{v}\"").into_bytes(),
+    });
+    support::s3::produce(&topic, values).await;
+    let with = |behaviour: &str| {
+        json!({"transforms": "t", "transforms.t.type": "misbehaving-transform",
+               "transforms.t.behaviour": behaviour, "transforms.t.wasm.call.timeout.ms": "1000"})
+    };
+    let file = |name: &str| worker.dir.path().join(format!("{name}.txt"));
+    for behaviour in ["loop", "trap", "uppercase"] {
+        worker
+            .create(behaviour, sink_through(&topic, &file(behaviour), with(behaviour)))
+            .await;
+    }
+    let looped = worker.wait_for_task("loop", 0, "FAILED").await;
+    assert!(
+        looped["trace"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("wasm.call.timeout.ms"),
+        "{looped}"
+    );
+    let trapped = worker.wait_for_task("trap", 0, "FAILED").await;
+    assert!(
+        trapped["trace"].as_str().unwrap_or_default().contains("panic"),
+        "{trapped}"
+    );
+    let lines = support::wait_for_lines(&file("uppercase"), 2, WAIT).await;
+    assert_eq!(lines, vec!["A", "B"]);
+    let healthy = worker.get("/connectors/uppercase/status").await;
+    assert_eq!(healthy["tasks"][0]["state"], "RUNNING", "{healthy}");
+}

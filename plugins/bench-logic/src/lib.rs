@@ -1,5 +1,5 @@
 //! The logic of the sandbox-cost benchmark (`examples/wasm_cost.rs`): the same code runs as a
-//! WebAssembly plugin (`bench-source`, `bench-sink`) and as a native connector, so the
+//! WebAssembly plugin (`bench-source`, `bench-sink`, `bench-transform`) and natively, so the
 //! difference between the two is the cost of the sandbox.
 
 use serde_json::{Value, json};
@@ -22,4 +22,11 @@ pub fn offset(n: u64) -> String {
 /// What the benchmark sink does with a value: reads it and folds its number into a sum.
 pub fn absorb(sum: u64, value: &Value) -> u64 {
     sum.wrapping_add(value["n"].as_u64().unwrap_or(0))
+}
+
+/// What the benchmark transform does with a value: marks it as seen.
+pub fn tag(value: &mut Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("tagged".into(), Value::Bool(true));
+    }
 }

@@ -45,7 +45,7 @@ macro_rules! sink_plugin {
         #[doc(hidden)]
         pub struct __WeirSinkExport;
 
-        $crate::__weir_task_slot!($plugin);
+        $crate::__weir_slot!($plugin);
 
         impl $crate::sink_bindings::exports::weir::connector::sink_connector::Guest for __WeirSinkExport {
             fn describe() -> $crate::PluginInfo {
@@ -66,20 +66,24 @@ macro_rules! sink_plugin {
 
             fn open(config: Vec<(String, String)>) -> Result<(), $crate::Error> {
                 let task = <$plugin as $crate::SinkPlugin>::open(&config.into())?;
-                __weir_set_task(task);
+                $crate::__slot::set(&__WEIR_PLUGIN, task);
                 Ok(())
             }
 
             fn put(records: Vec<$crate::SinkRecord>) -> Result<(), $crate::Error> {
-                __weir_with_task(|task| <$plugin as $crate::SinkPlugin>::put(task, records))
+                $crate::__slot::with(&__WEIR_PLUGIN, "the task is not open", |task| {
+                    <$plugin as $crate::SinkPlugin>::put(task, records)
+                })
             }
 
             fn flush(offsets: Vec<$crate::TopicPartitionOffset>) -> Result<(), $crate::Error> {
-                __weir_with_task(|task| <$plugin as $crate::SinkPlugin>::flush(task, offsets))
+                $crate::__slot::with(&__WEIR_PLUGIN, "the task is not open", |task| {
+                    <$plugin as $crate::SinkPlugin>::flush(task, offsets)
+                })
             }
 
             fn close() -> Result<(), $crate::Error> {
-                match __weir_take_task() {
+                match $crate::__slot::take(&__WEIR_PLUGIN) {
                     Some(mut task) => <$plugin as $crate::SinkPlugin>::close(&mut task),
                     None => Ok(()),
                 }

@@ -42,7 +42,7 @@ macro_rules! source_plugin {
         #[doc(hidden)]
         pub struct __WeirSourceExport;
 
-        $crate::__weir_task_slot!($plugin);
+        $crate::__weir_slot!($plugin);
 
         impl $crate::source_bindings::exports::weir::connector::source_connector::Guest for __WeirSourceExport {
             fn describe() -> $crate::PluginInfo {
@@ -63,20 +63,24 @@ macro_rules! source_plugin {
 
             fn open(config: Vec<(String, String)>) -> Result<(), $crate::Error> {
                 let task = <$plugin as $crate::SourcePlugin>::open(&config.into())?;
-                __weir_set_task(task);
+                $crate::__slot::set(&__WEIR_PLUGIN, task);
                 Ok(())
             }
 
             fn poll(max: u32) -> Result<Vec<$crate::SourceRecord>, $crate::Error> {
-                __weir_with_task(|task| <$plugin as $crate::SourcePlugin>::poll(task, max))
+                $crate::__slot::with(&__WEIR_PLUGIN, "the task is not open", |task| {
+                    <$plugin as $crate::SourcePlugin>::poll(task, max)
+                })
             }
 
             fn commit(offsets: Vec<(String, String)>) -> Result<(), $crate::Error> {
-                __weir_with_task(|task| <$plugin as $crate::SourcePlugin>::commit(task, offsets))
+                $crate::__slot::with(&__WEIR_PLUGIN, "the task is not open", |task| {
+                    <$plugin as $crate::SourcePlugin>::commit(task, offsets)
+                })
             }
 
             fn close() -> Result<(), $crate::Error> {
-                match __weir_take_task() {
+                match $crate::__slot::take(&__WEIR_PLUGIN) {
                     Some(mut task) => <$plugin as $crate::SourcePlugin>::close(&mut task),
                     None => Ok(()),
                 }

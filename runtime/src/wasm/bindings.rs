@@ -27,5 +27,18 @@ pub mod v0_1 {
         });
     }
 
+    /// The `record-transform` world, sharing the source world's types and host interface.
+    pub mod transform {
+        wasmtime::component::bindgen!({
+            path: "../wit/v0.1",
+            world: "record-transform",
+            exports: { default: async },
+            with: {
+                "weir:connector/types": super::source::weir::connector::types,
+                "weir:connector/host": super::source::weir::connector::host,
+            },
+        });
+    }
+
     pub use source::weir::connector::{host, types};
 }

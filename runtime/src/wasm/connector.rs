@@ -25,13 +25,14 @@ pub struct WasmConnector {
 }
 
 impl WasmConnector {
-    /// A loaded plugin as the runtime registers it: a source or sink connector of its name.
-    pub fn descriptor(plugin: Arc<LoadedPlugin>) -> PluginDescriptor {
+    /// A loaded connector plugin as the runtime registers it: a source or sink connector of its
+    /// name.
+    pub fn descriptor(plugin: Arc<LoadedPlugin>, kind: ConnectorKind) -> PluginDescriptor {
         let connector = Arc::new(WasmConnector { plugin: plugin.clone() });
         PluginDescriptor {
             class: plugin.name.clone(),
             aliases: Vec::new(),
-            plugin: match plugin.kind {
+            plugin: match kind {
                 ConnectorKind::Source => ConnectorPlugin::Source(connector),
                 ConnectorKind::Sink => ConnectorPlugin::Sink(connector),
             },

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use weir_connector_api::{
-    ConfigDef, ConfigKey, ConfigType, ConnectError, Header, Importance, Props, Schema, SinkRecord, SourceMap,
-    SourceRecord, Validator, Value,
+    ConfigDef, ConfigKey, ConfigType, ConnectError, ConnectHeader, ConnectRecord, Header, Importance, Props, Schema,
+    SinkRecord, SourceMap, SourceRecord, Validator, Value,
 };
 
 use super::bindings::v0_1::types as wit;
@@ -219,6 +219,65 @@ fn sink_record(record: &SinkRecord, schemas: &mut SchemaCache) -> Result<wit::Si
                 value: h.value.clone(),
             })
             .collect(),
+    })
+}
+
+/// A record for a transform plugin (which takes the shape of a source record; its source
+/// partition and offset are empty objects). A header a transform before it added with a schema
+/// crosses as the JSON text of its value.
+pub fn transform_input(record: &ConnectRecord) -> Result<wit::SourceRecord, ConnectError> {
+    let mut schemas = SchemaCache::default();
+    let headers = record
+        .headers
+        .iter()
+        .map(|h| {
+            let value = match (&h.schema, &h.value) {
+                (_, Value::Null) => None,
+                (None, Value::Bytes(bytes)) => Some(bytes.clone()),
+                (schema, value) => Some(
+                    value_to_json(schema.as_deref(), value)
+                        .map_err(|e| ConnectError::Data(e.0))?
+                        .to_string()
+                        .into_bytes(),
+                ),
+            };
+            Ok(wit::Header {
+                key: h.key.clone(),
+                value,
+            })
+        })
+        .collect::<Result<_, ConnectError>>()?;
+    Ok(wit::SourceRecord {
+        source_partition: "{}".into(),
+        source_offset: "{}".into(),
+        topic: record.topic.clone(),
+        partition: record.partition,
+        key: to_payload(record.key_schema.as_deref(), &record.key, &mut schemas)?,
+        value: to_payload(record.value_schema.as_deref(), &record.value, &mut schemas)?,
+        timestamp: record.timestamp,
+        headers,
+    })
+}
+
+/// What a transform plugin answered, as the record it replaces (which had `offset`).
+pub fn transform_output(record: wit::SourceRecord, offset: Option<i64>) -> Result<ConnectRecord, ConnectError> {
+    let mut schemas = SchemaCache::default();
+    let (key_schema, key) = from_payload(record.key, &mut schemas)?;
+    let (value_schema, value) = from_payload(record.value, &mut schemas)?;
+    Ok(ConnectRecord {
+        topic: record.topic,
+        partition: record.partition,
+        key_schema,
+        key,
+        value_schema,
+        value,
+        timestamp: record.timestamp,
+        headers: record
+            .headers
+            .into_iter()
+            .map(|h| ConnectHeader::new(h.key, None, h.value.map_or(Value::Null, Value::Bytes)))
+            .collect(),
+        offset,
     })
 }
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
-use weir_connector_api::ConnectorKind;
 
 use super::bindings::v0_1::{host, source, types};
+use super::plugin::ComponentKind;
 use super::sandbox::InstanceState;
 use super::{WasmError, log_gate};
 use crate::config::worker::WasmLimits;
@@ -109,8 +109,8 @@ impl WasmHost {
         Ok(component)
     }
 
-    /// Which kind of connector a component is, from the interface it exports.
-    pub fn kind(&self, file: &Path, component: &Component) -> Result<ConnectorKind, WasmError> {
+    /// Which kind of plugin a component is, from the interface it exports.
+    pub fn kind(&self, file: &Path, component: &Component) -> Result<ComponentKind, WasmError> {
         let invalid = |reason: String| WasmError::Invalid {
             file: file.to_owned(),
             reason,
@@ -121,8 +121,9 @@ impl WasmHost {
                 continue;
             };
             let kind = match interface.strip_prefix(INTERFACE) {
-                Some("/source-connector") => ConnectorKind::Source,
-                Some("/sink-connector") => ConnectorKind::Sink,
+                Some("/source-connector") => ComponentKind::Source,
+                Some("/sink-connector") => ComponentKind::Sink,
+                Some("/transform") => ComponentKind::Transform,
                 _ => continue,
             };
             if version != VERSION {
@@ -133,7 +134,7 @@ impl WasmHost {
             return Ok(kind);
         }
         Err(invalid(format!(
-            "it exports neither {INTERFACE}/source-connector nor {INTERFACE}/sink-connector"
+            "it exports none of {INTERFACE}/source-connector, {INTERFACE}/sink-connector, {INTERFACE}/transform"
         )))
     }
 }

@@ -14,6 +14,7 @@ mod sandbox;
 mod sink_task;
 mod source_task;
 mod stderr;
+mod transform;
 
 use std::path::PathBuf;
 
@@ -21,6 +22,7 @@ pub use connector::WasmConnector;
 pub use host::WasmHost;
 pub use plugin::LoadedPlugin;
 pub use registry::WasmPlugins;
+pub use transform::WasmTransformPlugin;
 
 /// What can go wrong with the engine or a component file.
 #[derive(Debug, thiserror::Error)]

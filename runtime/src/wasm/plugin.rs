@@ -1,5 +1,6 @@
 //! A loaded component: compiled once, asked what it is, and instantiated in a store of its own
-//! for each call of the connector (`validate`, `task-configs`) and each task.
+//! for each call of the connector (`validate`, `task-configs`), each task, and each task's
+//! instance of a transform.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,10 +10,41 @@ use wasmtime::Store;
 use wasmtime::component::Component;
 use weir_connector_api::{ConfigDef, ConnectError, ConnectorKind, OffsetReader, Props};
 
-use super::bindings::v0_1::{sink, source, types as wit};
+use super::bindings::v0_1::{sink, source, transform, types as wit};
 use super::convert;
 use super::host::WasmHost;
 use super::sandbox::{self, InstanceState, SandboxSettings};
+
+/// Which world a component implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComponentKind {
+    /// A source connector.
+    Source,
+    /// A sink connector.
+    Sink,
+    /// A record transform.
+    Transform,
+}
+
+impl ComponentKind {
+    /// The kind's name, for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentKind::Source => "source",
+            ComponentKind::Sink => "sink",
+            ComponentKind::Transform => "transform",
+        }
+    }
+
+    /// The kind of connector, for a connector component.
+    pub fn connector(self) -> Option<ConnectorKind> {
+        match self {
+            ComponentKind::Source => Some(ConnectorKind::Source),
+            ComponentKind::Sink => Some(ConnectorKind::Sink),
+            ComponentKind::Transform => None,
+        }
+    }
+}
 
 /// A loaded component and what it declared.
 pub struct LoadedPlugin {
@@ -21,8 +53,8 @@ pub struct LoadedPlugin {
     /// The compiled component.
     pub component: Component,
     /// Its kind.
-    pub kind: ConnectorKind,
-    /// Its name (`connector.class`).
+    pub kind: ComponentKind,
+    /// Its name (`connector.class`, or a transform's `type`).
     pub name: String,
     /// Its version.
     pub version: String,
@@ -30,19 +62,21 @@ pub struct LoadedPlugin {
     pub config_def: ConfigDef,
 }
 
-/// An instance of a component, of either world.
+/// An instance of a component, of any world.
 pub enum Guest {
     /// A source plugin.
     Source(source::Source),
     /// A sink plugin.
     Sink(sink::Sink),
+    /// A transform plugin.
+    Transform(transform::RecordTransform),
 }
 
 impl Guest {
     /// Instantiates a component of `kind` in `store`.
     pub async fn instantiate(
         host: &WasmHost,
-        kind: ConnectorKind,
+        kind: ComponentKind,
         component: &Component,
         store: &mut Store<InstanceState>,
         budget: Duration,
@@ -50,12 +84,17 @@ impl Guest {
         // Instantiating runs the component's start functions: the call budget bounds them too.
         sandbox::call_guest(store, budget, "instantiate", async |store| {
             let instantiated = match kind {
-                ConnectorKind::Source => source::Source::instantiate_async(store, component, host.linker())
+                ComponentKind::Source => source::Source::instantiate_async(store, component, host.linker())
                     .await
                     .map(Guest::Source),
-                ConnectorKind::Sink => sink::Sink::instantiate_async(store, component, host.linker())
+                ComponentKind::Sink => sink::Sink::instantiate_async(store, component, host.linker())
                     .await
                     .map(Guest::Sink),
+                ComponentKind::Transform => {
+                    transform::RecordTransform::instantiate_async(store, component, host.linker())
+                        .await
+                        .map(Guest::Transform)
+                }
             };
             instantiated.map(Ok)
         })
@@ -67,6 +106,7 @@ impl Guest {
         match self {
             Guest::Source(g) => g.weir_connector_source_connector().call_describe(store).await,
             Guest::Sink(g) => g.weir_connector_sink_connector().call_describe(store).await,
+            Guest::Transform(g) => g.weir_connector_transform().call_describe(store).await,
         }
     }
 
@@ -79,6 +119,7 @@ impl Guest {
         match self {
             Guest::Source(g) => g.weir_connector_source_connector().call_validate(store, config).await,
             Guest::Sink(g) => g.weir_connector_sink_connector().call_validate(store, config).await,
+            Guest::Transform(_) => Ok(Vec::new()),
         }
     }
 
@@ -100,6 +141,7 @@ impl Guest {
                     .call_task_configs(store, config, max_tasks)
                     .await
             }
+            Guest::Transform(_) => Ok(Err(wit::Error::Fatal("a transform has no task configs".into()))),
         }
     }
 }

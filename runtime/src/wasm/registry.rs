@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use weir_connector_api::PluginDescriptor;
+use weir_connector_api::{PluginDescriptor, TransformerDescriptor};
 
 use super::connector::WasmConnector;
 use super::host::WasmHost;
 use super::plugin::LoadedPlugin;
+use super::transform::WasmTransformPlugin;
 use crate::plugins::PluginSource;
 
 /// How often `plugin.path` is looked at again.
@@ -19,11 +20,19 @@ const RESCAN_INTERVAL: Duration = Duration::from_secs(2);
 /// A file as last seen: when it changed and how long it was.
 type Stamp = (SystemTime, u64);
 
+/// What a component file registers.
+enum Registered {
+    /// A source or sink connector.
+    Connector(PluginDescriptor),
+    /// A transform.
+    Transformer(TransformerDescriptor),
+}
+
 /// A component file and what loading it gave.
 struct Found {
     stamp: Stamp,
     /// `None` when it could not be loaded (the reason was logged).
-    plugin: Option<PluginDescriptor>,
+    plugin: Option<Registered>,
 }
 
 /// The components found in `plugin.path`.
@@ -70,7 +79,11 @@ impl WasmPlugins {
             let plugin = match LoadedPlugin::load(self.host.clone(), path.clone()).await {
                 Ok(loaded) => {
                     tracing::info!(file = %path.display(), plugin = %loaded.name, version = %loaded.version, kind = loaded.kind.as_str(), "plugin loaded");
-                    Some(WasmConnector::descriptor(Arc::new(loaded)))
+                    let loaded = Arc::new(loaded);
+                    Some(match loaded.kind.connector() {
+                        Some(kind) => Registered::Connector(WasmConnector::descriptor(loaded, kind)),
+                        None => Registered::Transformer(WasmTransformPlugin::descriptor(loaded)),
+                    })
                 }
                 Err(e) => {
                     tracing::warn!(file = %path.display(), error = %e, "not a usable plugin; left out");
@@ -131,6 +144,23 @@ fn stamp(path: &Path) -> Option<Stamp> {
 impl PluginSource for WasmPlugins {
     fn connectors(&self) -> Vec<PluginDescriptor> {
         let found = self.found.read().unwrap_or_else(|e| e.into_inner());
-        found.values().filter_map(|f| f.plugin.clone()).collect()
+        found
+            .values()
+            .filter_map(|f| match &f.plugin {
+                Some(Registered::Connector(descriptor)) => Some(descriptor.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn transformers(&self) -> Vec<TransformerDescriptor> {
+        let found = self.found.read().unwrap_or_else(|e| e.into_inner());
+        found
+            .values()
+            .filter_map(|f| match &f.plugin {
+                Some(Registered::Transformer(descriptor)) => Some(descriptor.clone()),
+                _ => None,
+            })
+            .collect()
     }
 }
