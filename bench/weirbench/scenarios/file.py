@@ -82,12 +82,22 @@ the same producer settings, measured the same way."""
         self.topics.append(t)
         return t
 
+    # Transforms of the connector (none here), and the topic they route its records to.
+    transforms: dict[str, str] = {}
+
+    def output_topic(self, topic: str) -> str:
+        return topic
+
     def run(self, runtime, rep, run_dir):
-        topic = self._topic(runtime.key, rep)
+        source_topic = self._topic(runtime.key, rep)
+        topic = self.output_topic(source_topic)
+        if topic != source_topic:
+            self.ctx.broker.create_topic(topic, 1)
+            self.topics.append(topic)
         connector = {"name": "bench-file-source", "config": {
             "connector.class": SOURCE_CLASS, "tasks.max": "1", "file": self.input,
-            "topic": topic, "batch.size": str(self.s.batch_size),
-            **runtime.client_overrides("source")}}
+            "topic": source_topic, "batch.size": str(self.s.batch_size),
+            **self.transforms, **runtime.client_overrides("source")}}
         worker = runtime.start(run_dir, [connector], tag=f"src-{rep}")
         self.ctx.track(worker, runtime, f"src-{rep}")
         ready = ReadyWatcher(worker)
@@ -102,7 +112,7 @@ the same producer settings, measured the same way."""
         end = broker.end_offset(topic)
         if end != self.s.lines:
             raise RuntimeError(f"the topic holds {end:,} records, not {self.s.lines:,}")
-        self.ctx.drop_topics([topic])
+        self.ctx.drop_topics([source_topic, topic])
         return out
 
     def run_ceiling(self, rep, run_dir):
@@ -127,6 +137,34 @@ the same producer settings, measured the same way."""
 
     def cleanup(self):
         self.ctx.drop_topics(getattr(self, "topics", []))
+
+
+@register
+class FileSourceTransforms(FileSource):
+    name = "file-source-transforms"
+    title = "File source through three transforms: file → HoistField, InsertField, RegexRouter → topic"
+    has_ceiling = False
+    contenders = ("weir", "connect")
+    description = """\
+As file-source, with the same chain of three of Kafka Connect's transforms on both workers: each
+line is hoisted into a struct (`HoistField$Value`, field `line`), given a static field
+(`InsertField$Value`, `origin` = `bench`) and routed to `<topic>-routed` (`RegexRouter`). The
+converters write the struct as JSON with its schema. The harness watches the routed topic; the
+original one must stay empty. No ceiling: kcat does not transform."""
+    transforms = {
+        "transforms": "hoist,insert,route",
+        "transforms.hoist.type": "org.apache.kafka.connect.transforms.HoistField$Value",
+        "transforms.hoist.field": "line",
+        "transforms.insert.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+        "transforms.insert.static.field": "origin",
+        "transforms.insert.static.value": "bench",
+        "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.route.regex": "(.*)",
+        "transforms.route.replacement": "$1-routed",
+    }
+
+    def output_topic(self, topic: str) -> str:
+        return f"{topic}-routed"
 
 
 @register
