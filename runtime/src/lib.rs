@@ -3,12 +3,14 @@
 //!
 //! - [`daemon`] starts a worker process and stops it gracefully.
 //! - [`model`] is the cluster as the runtime sees it: task ids, configs, statuses.
-//! - [`herder`] applies what the config topic says; [`worker`] runs the tasks.
+//! - [`herder`] applies what the config topic says; [`worker`] runs the tasks; [`group`] is
+//!   this worker's membership in its group, and the leader's assignor.
 //! - [`storage`] holds the internal topics; [`kafka`] builds the clients.
 //! - [`rest`] is the API, [`metrics`] its `GET /metrics`.
 
 pub mod config;
 pub mod daemon;
+pub mod group;
 pub mod herder;
 pub mod kafka;
 pub mod metrics;
