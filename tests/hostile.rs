@@ -6,11 +6,11 @@ mod support;
 
 use std::io::Write as _;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Worker, eventually, unique};
+use support::{Worker, built_plugin, eventually, plugin_cache, unique};
 
 /// How long `GET /` may take while the worker is probed (it answers in milliseconds).
 const RESPONSIVE: Duration = Duration::from_secs(1);
@@ -34,25 +34,12 @@ fn rss_mib(worker: &Worker) -> u64 {
         .map_or(0, |kb| kb / 1024)
 }
 
-/// A component built by `scripts/build-plugins`.
-fn built_plugin(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("plugins/dist")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing: build the plugins with `scripts/build-plugins`",
-        path.display()
-    );
-    path
-}
-
 /// A worker with the misbehaving fixture (and whatever `extra` puts) in its plugin path.
 async fn worker_with_misbehaving(extra: impl FnOnce(&Path), config: &str) -> (Worker, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("plugin dir");
     std::fs::copy(built_plugin("misbehaving"), dir.path().join("misbehaving.wasm")).expect("copy plugin");
     extra(dir.path());
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
+    let cache = plugin_cache();
     let worker = Worker::start_with(&format!(
         "plugin.path: {}\nplugin.cache.dir: {}\n{config}",
         dir.path().display(),
@@ -336,7 +323,7 @@ async fn a_stuck_plugin_holds_no_other_connector_up() {
 async fn retries_that_never_pass_show_in_the_status() {
     let dir = tempfile::tempdir().expect("plugin dir");
     std::fs::copy(built_plugin("http-sink"), dir.path().join("http-sink.wasm")).expect("copy plugin");
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
+    let cache = plugin_cache();
     let worker = Worker::start_with(&format!(
         "plugin.path: {}\nplugin.cache.dir: {}\n",
         dir.path().display(),

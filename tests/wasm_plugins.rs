@@ -3,26 +3,13 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Worker, eventually, read_topic_async, unique};
+use support::{Worker, built_plugin, eventually, plugin_cache, read_topic_async, unique};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A component built by `scripts/build-plugins`.
-fn built_plugin(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("plugins/dist")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing: build the plugins with `scripts/build-plugins`",
-        path.display()
-    );
-    path
-}
 
 /// A plugin directory holding these plugins, and a worker loading it.
 async fn worker_with_plugins(plugins: &[&str]) -> (Worker, tempfile::TempDir) {
@@ -37,11 +24,6 @@ async fn worker_with_plugins(plugins: &[&str]) -> (Worker, tempfile::TempDir) {
     ))
     .await;
     (worker, dir)
-}
-
-/// The compiled-code cache the tests share, so each component is compiled once.
-fn plugin_cache() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")
 }
 
 fn datagen_config(topic: &str, iterations: u64, rate: u64) -> Value {

@@ -11,7 +11,8 @@ use tokio::sync::watch;
 use weir_connector_api::Props;
 
 use crate::config::WorkerConfig;
-use crate::herder::{Herder, HerderError, HerderParts};
+use crate::group::{self, MemberConfig, WorkerClient};
+use crate::herder::{Herder, HerderError, HerderParts, LoopInputs};
 use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
 use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
@@ -118,7 +119,8 @@ pub async fn run(
         .collect::<Result<Vec<_>, _>>()?;
     let config = Arc::new(config);
     let metrics = MetricsRegistry::default();
-    let state = AppState::starting(metrics.clone(), config.rest.body);
+    let client = WorkerClient::new();
+    let state = AppState::starting(metrics.clone(), config.rest.body, client.clone());
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .map_err(|source| DaemonError::Listen {
@@ -151,6 +153,9 @@ pub async fn run(
     tracing::info!(cluster = ?cluster_id, "internal topics read");
 
     let plugins = Arc::new(load_plugins(&config, plugins).await?);
+    let (leave_tx, leave_rx) = watch::channel(false);
+    let (group, group_events, member) =
+        group::start(member_config(&config), configs.clone(), metrics.group(), leave_rx);
     let context = WorkerContext {
         config: config.clone(),
         clients: clients.clone(),
@@ -162,6 +167,9 @@ pub async fn run(
     let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
     let (herder, event_loop) = Herder::new(HerderParts {
         worker_id: config.worker_id.clone(),
+        config: config.clone(),
+        group: group.clone(),
+        client: client.clone(),
         configs,
         offsets,
         statuses,
@@ -169,14 +177,34 @@ pub async fn run(
         plugins,
         clients,
     });
-    let running = tokio::spawn(event_loop.run(restarts, generated, stop_rx));
+    let running = tokio::spawn(event_loop.run(LoopInputs {
+        restarts,
+        generated,
+        group: group_events,
+        shutdown: stop_rx,
+    }));
+    let stop = || async {
+        // Stop what the loop started, then leave the group: nothing runs twice.
+        let _ = stop_tx.send(true);
+        let _ = running.await;
+        let _ = leave_tx.send(true);
+        let _ = member.await;
+    };
+    tracing::info!(group = %config.group_id, "joining the group");
+    tokio::pin!(shutdown);
+    tokio::select! {
+        _ = group.joined() => {}
+        _ = &mut shutdown => {
+            tracing::info!("stopped before joining the group");
+            stop().await;
+            return Ok(());
+        }
+    }
     for (name, props) in connectors {
-        match herder.put_connector_config(&name, props).await {
-            Ok((created, _)) => tracing::info!(connector = %name, created, "connector from file applied"),
+        match apply_connector_file(&herder, &client, &config, &name, props).await {
+            Ok(()) => tracing::info!(connector = %name, "connector from file applied"),
             Err(e) => {
-                // Stop what the loop started before giving up.
-                let _ = stop_tx.send(true);
-                let _ = running.await;
+                stop().await;
                 return Err(connector_error(&connector_files, &name, e));
             }
         }
@@ -191,15 +219,86 @@ pub async fn run(
     );
     tracing::info!("worker started");
 
-    shutdown.await;
+    (&mut shutdown).await;
     tracing::info!("shutting down: stopping tasks and committing offsets");
-    let _ = stop_tx.send(true);
-    let _ = running.await;
+    stop().await;
     if let Err(e) = server.await {
         tracing::error!(error = %e, "REST server task failed");
     }
     tracing::info!("worker stopped");
     Ok(())
+}
+
+/// How this worker joins its group, from its config.
+fn member_config(config: &WorkerConfig) -> MemberConfig {
+    let settings = &config.group;
+    MemberConfig {
+        group_id: config.group_id.clone(),
+        bootstrap_servers: config
+            .bootstrap_servers
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        client_id: format!("weir-{}", config.worker_id),
+        url: config.advertised_url.clone(),
+        protocol: settings.protocol,
+        session_timeout: settings.session_timeout,
+        heartbeat_interval: settings.heartbeat_interval,
+        rebalance_timeout: settings.rebalance_timeout,
+        max_delay: settings.max_delay,
+    }
+}
+
+/// Creates or updates a connector from a `--connector` file once this worker is in its group:
+/// itself when it leads, else through the leader (as a REST client would).
+async fn apply_connector_file(
+    herder: &Herder,
+    client: &WorkerClient,
+    config: &WorkerConfig,
+    name: &str,
+    props: Props,
+) -> Result<(), HerderError> {
+    let deadline = tokio::time::Instant::now() + config.group.rebalance_timeout + config.group.session_timeout;
+    loop {
+        match herder.put_connector_config(name, props.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(HerderError::Elsewhere { url: Some(url), .. }) => {
+                let target = format!(
+                    "{}/connectors/{}/config",
+                    url.trim_end_matches('/'),
+                    group::encode_segment(name)
+                );
+                let body = serde_json::to_vec(&props).unwrap_or_default();
+                let mut headers = axum::http::HeaderMap::new();
+                headers.insert(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json"),
+                );
+                match client
+                    .forward(axum::http::Method::PUT, &target, &headers, body.into())
+                    .await
+                {
+                    Ok(answer) if answer.status.is_success() => return Ok(()),
+                    Ok(answer) if answer.status != axum::http::StatusCode::CONFLICT => {
+                        return Err(HerderError::BadRequest(
+                            String::from_utf8_lossy(&answer.body).into_owned(),
+                        ));
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(connector = %name, error = %e, "could not reach the leader; retrying"),
+                }
+            }
+            Err(HerderError::Elsewhere { url: None, .. }) => {}
+            Err(e) => return Err(e),
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(HerderError::Conflict(
+                "the worker did not join its group in time to apply the connector file".into(),
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 fn connector_error(files: &[PathBuf], name: &str, error: HerderError) -> DaemonError {

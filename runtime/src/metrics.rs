@@ -1,10 +1,12 @@
-//! The figures of the tasks running on this worker, in Prometheus' text format for
-//! `GET /metrics`: the runtime's own (records polled, written, put) and those the connectors
-//! publish (a snapshot's progress), each labelled with its connector and task.
+//! The figures of this worker, in Prometheus' text format for `GET /metrics`: the worker's own
+//! (its group membership), unlabelled, and those of each task running here, labelled with its
+//! connector and task: the runtime's (records polled, written, put) and those the connectors
+//! publish (a snapshot's progress).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use weir_connector_api::{Metric, MetricKind, TaskMetrics};
 
@@ -17,13 +19,56 @@ const PREFIX: &str = "weir_";
 /// The media type of Prometheus' text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The figures of each task on this worker.
+/// The figures of this worker and of each task on it.
 #[derive(Clone, Default)]
 pub struct MetricsRegistry {
+    worker: TaskMetrics,
     tasks: Arc<Mutex<BTreeMap<TaskId, TaskMetrics>>>,
 }
 
+/// The figures of this worker's group membership.
+#[derive(Clone)]
+pub struct GroupMetrics {
+    figures: TaskMetrics,
+}
+
+impl GroupMetrics {
+    /// Records a completed rebalance: its generation, the group's size, whether this worker
+    /// leads, and how long joining took.
+    pub fn rebalanced(&self, generation: i32, members: usize, leader: bool, took: Duration) {
+        let figures = &self.figures;
+        figures.set(
+            "group_generation",
+            "The group generation this worker last joined.",
+            f64::from(generation),
+        );
+        figures.set(
+            "group_members",
+            "Workers in the group, as of the last rebalance.",
+            members as f64,
+        );
+        figures.set(
+            "group_leader",
+            "1 when this worker leads its group.",
+            if leader { 1.0 } else { 0.0 },
+        );
+        figures.add("group_rebalances_total", "Rebalances this worker completed.", 1);
+        figures.add(
+            "group_rebalance_milliseconds_total",
+            "Time spent joining the group, from JoinGroup to the assignment.",
+            u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        );
+    }
+}
+
 impl MetricsRegistry {
+    /// The figures of this worker's group membership.
+    pub fn group(&self) -> GroupMetrics {
+        GroupMetrics {
+            figures: self.worker.clone(),
+        }
+    }
+
     /// Fresh figures for a task that starts (or starts again).
     pub fn register(&self, id: &TaskId) -> TaskMetrics {
         let metrics = TaskMetrics::default();
@@ -36,8 +81,14 @@ impl MetricsRegistry {
         lock(&self.tasks).remove(id);
     }
 
-    /// Every figure in Prometheus' text format, grouped by metric.
+    /// Every figure in Prometheus' text format, grouped by metric: the worker's, then the
+    /// tasks'.
     pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (name, metric) in self.worker.snapshot() {
+            write_header(&mut out, name, metric);
+            let _ = writeln!(out, "{PREFIX}{name} {}", metric.value);
+        }
         let mut by_name: BTreeMap<&'static str, Vec<(&TaskId, Metric)>> = BTreeMap::new();
         let tasks = lock(&self.tasks).clone();
         for (id, metrics) in &tasks {
@@ -45,16 +96,8 @@ impl MetricsRegistry {
                 by_name.entry(name).or_default().push((id, metric));
             }
         }
-        let mut out = String::new();
         for (name, samples) in by_name {
-            let first = samples[0].1;
-            let kind = match first.kind {
-                MetricKind::Counter => "counter",
-                MetricKind::Gauge => "gauge",
-            };
-            // Writing to a String cannot fail.
-            let _ = writeln!(out, "# HELP {PREFIX}{name} {}", escape_help(first.help));
-            let _ = writeln!(out, "# TYPE {PREFIX}{name} {kind}");
+            write_header(&mut out, name, samples[0].1);
             for (id, metric) in samples {
                 let _ = writeln!(
                     out,
@@ -67,6 +110,17 @@ impl MetricsRegistry {
         }
         out
     }
+}
+
+/// Writes a metric's `# HELP` and `# TYPE` lines.
+fn write_header(out: &mut String, name: &str, metric: Metric) {
+    let kind = match metric.kind {
+        MetricKind::Counter => "counter",
+        MetricKind::Gauge => "gauge",
+    };
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "# HELP {PREFIX}{name} {}", escape_help(metric.help));
+    let _ = writeln!(out, "# TYPE {PREFIX}{name} {kind}");
 }
 
 /// A label value with `\`, `"` and newlines escaped.

@@ -84,6 +84,24 @@ where
     }
 }
 
+/// A WebAssembly plugin built by `scripts/build-plugins`, in `plugins/dist`.
+pub fn built_plugin(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins/dist")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: build the plugins with `scripts/build-plugins`",
+        path.display()
+    );
+    path
+}
+
+/// The compiled-plugin cache the tests share, so each plugin compiles once per run.
+pub fn plugin_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")
+}
+
 /// A `weir worker` process with its own internal topics, group and REST port.
 pub struct Worker {
     pub dir: tempfile::TempDir,
@@ -103,9 +121,14 @@ impl Worker {
 
     /// Like [`Worker::start`], with extra worker config lines.
     pub async fn start_with(extra: &str) -> Worker {
+        Self::start_in(&unique("weir-test"), extra).await
+    }
+
+    /// A worker of group `id` (whose internal topics are named after it), with extra worker
+    /// config lines: workers started with one `id` form one cluster.
+    pub async fn start_in(id: &str, extra: &str) -> Worker {
         let bootstrap = bootstrap_servers();
         let dir = tempfile::tempdir().expect("temp dir");
-        let id = unique("weir-test");
         let port = free_port();
         let config = dir.path().join("worker.yaml");
         std::fs::write(
@@ -185,6 +208,15 @@ impl Worker {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map(Child::id).expect("worker not running")
+    }
+
+    /// Sends a signal (`STOP`, `CONT`, ...) to the worker.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{signal} failed");
     }
 
     /// Kills the worker with SIGKILL.

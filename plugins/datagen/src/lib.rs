@@ -1,6 +1,7 @@
 //! `datagen`: fake orders or users, schema'd, at a set rate. Record `n` is the same on every
 //! run with the same seed, and the offset is the next sequence number, so a restarted task
-//! continues the sequence.
+//! continues the sequence. With `tasks.max` above 1 the tasks share the sequence (task `i` of
+//! `k` makes records `i`, `i + k`, `i + 2k`, ...) and the rate.
 
 use std::time::Instant;
 
@@ -10,9 +11,16 @@ use weir_plugin_sdk::*;
 const ITEMS: [&str; 6] = ["apple", "pear", "plum", "fig", "kiwi", "lime"];
 const CITIES: [&str; 5] = ["Lisbon", "Osaka", "Quito", "Oslo", "Accra"];
 
+/// The task config keys naming a task's share of the sequence.
+const TASK_KEY: &str = "datagen.task";
+const TASKS_KEY: &str = "datagen.tasks";
+
 /// What a task generates and how fast.
 struct Datagen {
     topic: String,
+    /// This task's share: it makes the records `n` with `n % tasks == task`.
+    task: u64,
+    tasks: u64,
     quickstart: Quickstart,
     seed: u64,
     rate: f64,
@@ -39,8 +47,13 @@ fn mix(seed: u64, n: u64, field: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn partition() -> Value {
-    json!({"generator": "datagen"})
+/// A task's source partition (one task keeps the partition of a single-task datagen).
+fn partition(task: u64, tasks: u64) -> Value {
+    if tasks == 1 {
+        json!({"generator": "datagen"})
+    } else {
+        json!({"generator": "datagen", "task": task})
+    }
 }
 
 impl Quickstart {
@@ -117,24 +130,40 @@ impl SourcePlugin for Datagen {
             .key(ConfigKey::long("random.seed", "The seed: the same seed gives the same records.").default_value("42"))
     }
 
+    fn task_configs(config: &Config, max_tasks: u32) -> Result<Vec<Config>, Error> {
+        let tasks = max_tasks.max(1);
+        Ok((0..tasks)
+            .map(|task| {
+                let mut config = config.clone();
+                config.set(TASK_KEY, task.to_string());
+                config.set(TASKS_KEY, tasks.to_string());
+                config
+            })
+            .collect())
+    }
+
     fn open(config: &Config) -> Result<Self, Error> {
-        let next = match committed_offset(&partition().to_string()) {
+        let task: u64 = config.parse_or(TASK_KEY, 0)?;
+        let tasks: u64 = config.parse_or(TASKS_KEY, 1)?.max(1);
+        let next = match committed_offset(&partition(task, tasks).to_string()) {
             Some(offset) => serde_json::from_str::<Value>(&offset)
                 .ok()
                 .and_then(|o| o["sequence"].as_u64())
                 .ok_or_else(|| Error::fatal(format!("the committed offset {offset} has no sequence")))?,
-            None => 0,
+            None => task,
         };
         let iterations: i64 = config.parse_or("iterations", -1)?;
         log(Level::Info, &format!("datagen starts at record {next}"));
         Ok(Datagen {
             topic: config.require("kafka.topic")?.to_owned(),
+            task,
+            tasks,
             quickstart: match config.get("quickstart") {
                 Some("users") => Quickstart::Users,
                 _ => Quickstart::Orders,
             },
             seed: config.parse_or("random.seed", 42)?,
-            rate: config.parse_or("records.per.second", 10.0)?,
+            rate: config.parse_or("records.per.second", 10.0)? / tasks as f64,
             limit: u64::try_from(iterations).ok(),
             next,
             started: Instant::now(),
@@ -143,16 +172,23 @@ impl SourcePlugin for Datagen {
     }
 
     fn poll(&mut self, max: u32) -> Result<Vec<SourceRecord>, Error> {
-        let due = self.first + (self.started.elapsed().as_secs_f64() * self.rate) as u64;
-        let end = due.min(self.next + u64::from(max)).min(self.limit.unwrap_or(u64::MAX));
+        // Counted in this task's records: the k-th is number `task + k * tasks`.
+        let made = self.next.saturating_sub(self.task) / self.tasks;
+        let due = self.first.saturating_sub(self.task) / self.tasks
+            + (self.started.elapsed().as_secs_f64() * self.rate) as u64;
+        let mut end = due.min(made + u64::from(max));
+        if let Some(limit) = self.limit {
+            end = end.min(limit.saturating_sub(self.task).div_ceil(self.tasks));
+        }
         let schema = self.quickstart.schema();
-        let source_partition = partition().to_string();
-        let records = (self.next..end)
+        let source_partition = partition(self.task, self.tasks).to_string();
+        let records: Vec<SourceRecord> = (made..end.max(made))
+            .map(|k| self.task + k * self.tasks)
             .map(|n| {
                 let (key, value) = self.quickstart.record(self.seed, n);
                 SourceRecord {
                     source_partition: source_partition.clone(),
-                    source_offset: json!({"sequence": n + 1}).to_string(),
+                    source_offset: json!({"sequence": n + self.tasks}).to_string(),
                     topic: self.topic.clone(),
                     partition: None,
                     key: Payload::text(key),
@@ -162,7 +198,7 @@ impl SourcePlugin for Datagen {
                 }
             })
             .collect();
-        self.next = end.max(self.next);
+        self.next = self.task + end.max(made) * self.tasks;
         Ok(records)
     }
 }

@@ -9,7 +9,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
+
+use crate::group::ConnectProtocol;
+use crate::model::MacAlgorithm;
 
 /// Why a worker config cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +64,12 @@ pub struct WorkerConfig {
     pub group_id: String,
     /// The address the REST API listens on (from `listeners`).
     pub listen_addr: SocketAddr,
+    /// This worker's REST URL as other workers reach it (`http://<advertised host>:<port>/`).
+    pub advertised_url: String,
+    /// How this worker takes part in its group.
+    pub group: GroupSettings,
+    /// How workers sign their requests to each other.
+    pub inter_worker: InterWorkerKeys,
     /// The `host:port` this worker is known by (`worker_id` in statuses).
     pub worker_id: String,
     /// The config topic.
@@ -94,6 +104,42 @@ pub struct WorkerConfig {
     pub rest: RestLimits,
     /// The most a WebAssembly connector's config may grant itself.
     pub wasm: WasmLimits,
+}
+
+/// How a worker takes part in its group: Kafka Connect's distributed-mode keys.
+#[derive(Clone, Debug)]
+pub struct GroupSettings {
+    /// `connect.protocol`.
+    pub protocol: ConnectProtocol,
+    /// `session.timeout.ms`: how long the coordinator waits for a heartbeat before it drops
+    /// the worker (and the worker stops its work).
+    pub session_timeout: Duration,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_interval: Duration,
+    /// `rebalance.timeout.ms`: how long members may take to rejoin.
+    pub rebalance_timeout: Duration,
+    /// `worker.sync.timeout.ms`: how long reading the config topic to an assignment's offset
+    /// may take.
+    pub sync_timeout: Duration,
+    /// `worker.unsync.backoff.ms`: how long a worker that could not read that far stays out.
+    pub unsync_backoff: Duration,
+    /// `scheduled.rebalance.max.delay.ms`: how long a departed worker's work waits for it.
+    pub max_delay: Duration,
+}
+
+/// How workers sign their requests to each other: Kafka Connect's `inter.worker.*` keys.
+#[derive(Clone, Debug)]
+pub struct InterWorkerKeys {
+    /// `inter.worker.key.generation.algorithm`.
+    pub key_algorithm: MacAlgorithm,
+    /// `inter.worker.key.size`, in bits (the algorithm's default when unset).
+    pub key_bits: usize,
+    /// `inter.worker.key.ttl.ms`: how often the leader rotates the key.
+    pub key_ttl: Duration,
+    /// `inter.worker.signature.algorithm`.
+    pub signature_algorithm: MacAlgorithm,
+    /// `inter.worker.verification.algorithms`.
+    pub verification_algorithms: Vec<MacAlgorithm>,
 }
 
 /// The REST API's bounds on its clients (Weir's keys).
@@ -231,6 +277,109 @@ fn definition() -> ConfigDef {
             )
             .default_value("0")
             .validator(Validator::between(0.0, 65535.0)),
+        )
+        .define(
+            "Worker",
+            key(
+                "rest.advertised.listener",
+                ConfigType::String,
+                "The scheme other workers reach this worker with; only http is served.",
+            )
+            .default_value("http")
+            .validator(Validator::one_of(&["http"])),
+        )
+        .define(
+            "Group",
+            key(
+                "connect.protocol",
+                ConfigType::String,
+                "How the group rebalances: sessioned (incremental, with signed requests between workers) or compatible (incremental). Kafka Connect's eager mode is not supported.",
+            )
+            .default_value("sessioned")
+            .validator(Validator::one_of(&["sessioned", "compatible"])),
+        )
+        .define(
+            "Group",
+            millis(
+                "session.timeout.ms",
+                "10000",
+                "How long the group coordinator waits for a worker's heartbeat before it drops the worker; a worker cut off that long stops its work.",
+            ),
+        )
+        .define(
+            "Group",
+            millis("heartbeat.interval.ms", "3000", "How often a worker heartbeats to the group coordinator."),
+        )
+        .define(
+            "Group",
+            millis("rebalance.timeout.ms", "60000", "How long the workers may take to rejoin when the group rebalances."),
+        )
+        .define(
+            "Group",
+            millis(
+                "worker.sync.timeout.ms",
+                "3000",
+                "How long a worker may take to read the config topic to its assignment's offset.",
+            ),
+        )
+        .define(
+            "Group",
+            millis(
+                "worker.unsync.backoff.ms",
+                "300000",
+                "How long a worker that could not read the config topic that far stays out of the group.",
+            ),
+        )
+        .define(
+            "Group",
+            millis(
+                "scheduled.rebalance.max.delay.ms",
+                "5000",
+                "How long the work of a departed worker waits for it to come back before it goes to the others (Kafka Connect's default is 300000).",
+            ),
+        )
+        .define(
+            "Group",
+            key(
+                "inter.worker.key.generation.algorithm",
+                ConfigType::String,
+                "The algorithm of the session key the leader generates.",
+            )
+            .default_value("HmacSHA256")
+            .validator(Validator::one_of(&MacAlgorithm::ALL.map(MacAlgorithm::name))),
+        )
+        .define(
+            "Group",
+            key(
+                "inter.worker.key.size",
+                ConfigType::Int,
+                "The session key's size in bits; unset for the algorithm's default.",
+            )
+            .default_null()
+            .validator(Validator::between(8.0, 8192.0)),
+        )
+        .define(
+            "Group",
+            millis("inter.worker.key.ttl.ms", "3600000", "How often the leader rotates the session key."),
+        )
+        .define(
+            "Group",
+            key(
+                "inter.worker.signature.algorithm",
+                ConfigType::String,
+                "The algorithm that signs requests between workers.",
+            )
+            .default_value("HmacSHA256")
+            .validator(Validator::one_of(&MacAlgorithm::ALL.map(MacAlgorithm::name))),
+        )
+        .define(
+            "Group",
+            key(
+                "inter.worker.verification.algorithms",
+                ConfigType::List,
+                "The algorithms a worker accepts signatures of; must include inter.worker.signature.algorithm.",
+            )
+            .default_value("HmacSHA256"),
         )
         .define(
             "REST limits",
@@ -416,6 +565,22 @@ impl WorkerConfig {
             0 => listen_addr.port(),
             p => p as u16,
         };
+        let group = GroupSettings {
+            protocol: string("connect.protocol").parse().unwrap_or_default(),
+            session_timeout: millis("session.timeout.ms"),
+            heartbeat_interval: millis("heartbeat.interval.ms"),
+            rebalance_timeout: millis("rebalance.timeout.ms"),
+            sync_timeout: millis("worker.sync.timeout.ms"),
+            unsync_backoff: millis("worker.unsync.backoff.ms"),
+            max_delay: millis("scheduled.rebalance.max.delay.ms"),
+        };
+        let inter_worker = inter_worker_keys(&parsed)?;
+        plaintext_group_client(&props)?;
+        let url_host = if advertised_host.contains(':') {
+            format!("[{advertised_host}]")
+        } else {
+            advertised_host.clone()
+        };
         let topic = |prefix: &str, partitions: Option<i32>| InternalTopic {
             name: string(&format!("{prefix}.storage.topic")),
             partitions: partitions.unwrap_or_else(|| int(&format!("{prefix}.storage.partitions")) as i32),
@@ -425,6 +590,9 @@ impl WorkerConfig {
             bootstrap_servers: parsed.list("bootstrap.servers").unwrap_or_default().join(","),
             group_id: string("group.id"),
             listen_addr,
+            advertised_url: format!("http://{url_host}:{advertised_port}/"),
+            group,
+            inter_worker,
             worker_id: format!("{advertised_host}:{advertised_port}"),
             config_topic: topic("config", Some(1)),
             offset_topic: topic("offset", None),
@@ -464,6 +632,69 @@ impl WorkerConfig {
             },
         })
     }
+}
+
+/// Refuses client settings that ask for TLS or SASL: the group membership client speaks
+/// PLAINTEXT only, and a worker that cannot join its group must not start as if it could.
+fn plaintext_group_client(props: &Props) -> Result<(), WorkerConfigError> {
+    let errors: Vec<String> = ["producer.", "consumer.", "admin."]
+        .iter()
+        .map(|prefix| format!("{prefix}security.protocol"))
+        .filter_map(|key| {
+            let value = props.get(&key)?;
+            (!value.eq_ignore_ascii_case("plaintext")).then(|| {
+                format!("{key}: {value} is not supported yet: the group membership client reaches the broker over PLAINTEXT only")
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(WorkerConfigError::Invalid(errors))
+    }
+}
+
+/// The `inter.worker.*` keys, checked against each other.
+fn inter_worker_keys(parsed: &ParsedConfig) -> Result<InterWorkerKeys, WorkerConfigError> {
+    // The single-algorithm keys are validated against the known names already.
+    let algorithm = |k: &str| {
+        parsed
+            .string(k)
+            .and_then(MacAlgorithm::parse)
+            .unwrap_or(MacAlgorithm::HmacSha256)
+    };
+    let key_algorithm = algorithm("inter.worker.key.generation.algorithm");
+    let signature_algorithm = algorithm("inter.worker.signature.algorithm");
+    let mut errors = Vec::new();
+    let mut verification_algorithms = Vec::new();
+    for name in parsed.list("inter.worker.verification.algorithms").unwrap_or_default() {
+        match MacAlgorithm::parse(name) {
+            Some(a) => verification_algorithms.push(a),
+            None => errors.push(format!(
+                "inter.worker.verification.algorithms: {name} is none of {}",
+                MacAlgorithm::ALL.map(MacAlgorithm::name).join(", ")
+            )),
+        }
+    }
+    if !verification_algorithms.contains(&signature_algorithm) {
+        errors.push(format!(
+            "inter.worker.verification.algorithms: must include inter.worker.signature.algorithm ({})",
+            signature_algorithm.name()
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(WorkerConfigError::Invalid(errors));
+    }
+    Ok(InterWorkerKeys {
+        key_algorithm,
+        key_bits: parsed
+            .int("inter.worker.key.size")
+            .and_then(|bits| usize::try_from(bits).ok())
+            .unwrap_or_else(|| key_algorithm.default_key_bits()),
+        key_ttl: Duration::from_millis(parsed.int("inter.worker.key.ttl.ms").unwrap_or_default().max(0) as u64),
+        signature_algorithm,
+        verification_algorithms,
+    })
 }
 
 /// The text of a YAML scalar; `None` for maps, sequences and null.
@@ -508,6 +739,17 @@ fn parse_listener(listener: &str) -> Result<SocketAddr, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_or_sasl_for_the_group_client_is_refused_by_name() {
+        let err = WorkerConfig::from_yaml(
+            "group.id: g\nproducer.security.protocol: SASL_SSL\nadmin.security.protocol: plaintext\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("producer.security.protocol: SASL_SSL"), "{err}");
+        assert!(!err.contains("admin."), "PLAINTEXT is fine: {err}");
+    }
 
     #[test]
     fn defaults_apply() {
@@ -573,6 +815,41 @@ mod tests {
         ] {
             assert!(err.contains(needle), "{needle} not in {err}");
         }
+    }
+
+    #[test]
+    fn group_keys_default_to_kafka_connects_but_failover_waits_seconds() {
+        let config = WorkerConfig::from_yaml("group.id: g\nrest.advertised.host.name: w1.example\n").unwrap();
+        assert_eq!(config.advertised_url, "http://w1.example:8083/");
+        assert_eq!(config.group.protocol, ConnectProtocol::Sessioned);
+        assert_eq!(config.group.session_timeout, Duration::from_secs(10));
+        assert_eq!(config.group.heartbeat_interval, Duration::from_secs(3));
+        assert_eq!(config.group.rebalance_timeout, Duration::from_secs(60));
+        assert_eq!(config.group.max_delay, Duration::from_secs(5));
+        assert_eq!(config.inter_worker.key_algorithm, MacAlgorithm::HmacSha256);
+        assert_eq!(config.inter_worker.key_bits, 256);
+        assert_eq!(
+            config.inter_worker.verification_algorithms,
+            vec![MacAlgorithm::HmacSha256]
+        );
+    }
+
+    #[test]
+    fn eager_rebalancing_and_unverifiable_signatures_are_refused() {
+        let err = WorkerConfig::from_yaml("group.id: g\nconnect.protocol: eager\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("connect.protocol"), "{err}");
+        let err = WorkerConfig::from_yaml(
+            "group.id: g\ninter.worker.signature.algorithm: HmacSHA512\ninter.worker.verification.algorithms: HmacSHA256,HmacMD5\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("HmacMD5 is none of"), "{err}");
+        assert!(
+            err.contains("must include inter.worker.signature.algorithm (HmacSHA512)"),
+            "{err}"
+        );
     }
 
     #[test]

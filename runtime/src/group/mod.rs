@@ -6,6 +6,10 @@
 //!   [`ConnectProtocol`]) and of SyncGroup's [`Assignment`], as Kafka Connect writes them.
 //! - `assignor`: the leader's [`CooperativeAssignor`], which computes every member's
 //!   assignment for a [`Round`] and remembers what it needs between rounds.
+//! - `member`: this worker's membership ([`start`]): it joins, assigns as the leader, takes its
+//!   assignment, heartbeats and leaves, over a `connection` of its own to the coordinator, and
+//!   tells the herder what to run ([`GroupEvent`]) and how the group stands ([`GroupView`]).
+//! - `client`: the requests workers send each other over their REST APIs ([`WorkerClient`]).
 //!
 //! A member joins with [`ConnectProtocol::join_protocols`] of its [`WorkerMetadata`]. The leader
 //! decodes the members' metadata ([`WorkerMetadata::decode`]), assigns
@@ -14,11 +18,23 @@
 //! run it and to join with it next time.
 
 mod assignor;
+mod client;
+mod connection;
+mod member;
 mod protocol;
+#[cfg(test)]
+pub mod solo;
+mod view;
 mod wire;
 
 pub use assignor::{AssignorError, ConfigSnapshot, CooperativeAssignor, GroupAssignment, Round};
+pub use client::{
+    Answer, ClientError, SIGNATURE_ALGORITHM_HEADER, SIGNATURE_HEADER, Signer, WorkerClient, encode_segment,
+};
+pub use connection::ConnectionError;
+pub use member::{GroupEvent, GroupHandle, MemberConfig, MemberError, start};
 pub use protocol::{
     Assignment, AssignmentError, ConnectProtocol, ConnectorsAndTasks, ProtocolError, UnknownConnectProtocol,
     WorkerMetadata,
 };
+pub use view::{GroupView, Owner};

@@ -1,18 +1,20 @@
 //! The herder's one event loop: the only place that starts, stops and changes what runs on this
-//! worker. It wakes on config-topic changes (and periodically, to retry what failed), restart
-//! requests read from the topic, the task configs connectors ask for, and the handle's commands.
+//! worker. It wakes on the group's rebalances, config-topic changes (and periodically, to retry
+//! what failed and rotate the session key), restart requests read from the topic, the task
+//! configs connectors ask for, and the handle's commands.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use weir_connector_api::Props;
 
-use super::assignment::assign;
+use super::assignment::Assignment;
 use super::plan::{Plan, plan};
 use super::{Command, Herder};
-use crate::model::RestartRequest;
+use crate::group::{ConfigSnapshot, GroupEvent, GroupView};
+use crate::model::{ClusterConfig, RestartRequest, State};
 use crate::worker::{ConnectorSpec, TaskConfigsGenerated};
 
 /// How often the loop reconciles even without a change, to retry what failed.
@@ -22,9 +24,23 @@ const RECONCILE_INTERVAL: Duration = Duration::from_secs(30);
 enum Event {
     Stop,
     Reconcile,
+    Tick,
+    Group(GroupEvent),
     Restart(RestartRequest),
     TaskConfigs(TaskConfigsGenerated),
     Command(Command),
+}
+
+/// What the loop listens to besides the handle: the worker's and the group's channels.
+pub struct LoopInputs {
+    /// Restart requests read from the config topic.
+    pub restarts: mpsc::UnboundedReceiver<RestartRequest>,
+    /// The task configs connectors running here ask for.
+    pub generated: mpsc::UnboundedReceiver<TaskConfigsGenerated>,
+    /// The group's rebalances.
+    pub group: mpsc::UnboundedReceiver<GroupEvent>,
+    /// Turns true when the worker stops.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// The herder's event loop; [`HerderLoop::run`] it on a task of its own.
@@ -34,6 +50,11 @@ pub struct HerderLoop {
     applied: watch::Sender<i64>,
     /// Each connector's config resolved, once per config: handed to the connector and its tasks.
     specs: HashMap<String, Arc<ConnectorSpec>>,
+    /// What this worker runs, as the group last assigned it.
+    mine: Assignment,
+    /// The connectors and their task counts as of the last reconciliation: when they change,
+    /// the group must rebalance to assign what is new and revoke what is gone.
+    task_counts: Option<BTreeMap<String, usize>>,
 }
 
 impl HerderLoop {
@@ -43,30 +64,47 @@ impl HerderLoop {
             commands,
             applied,
             specs: HashMap::new(),
+            mine: Assignment::default(),
+            task_counts: None,
         }
     }
 
-    /// Reacts to every event until `shutdown` turns true; then stops every task.
-    pub async fn run(
-        mut self,
-        mut restarts: mpsc::UnboundedReceiver<RestartRequest>,
-        mut generated: mpsc::UnboundedReceiver<TaskConfigsGenerated>,
-        mut shutdown: watch::Receiver<bool>,
-    ) {
+    /// Reacts to every event until `inputs.shutdown` turns true; then stops every task.
+    pub async fn run(mut self, mut inputs: LoopInputs) {
         let mut changes = self.herder.parts().configs.changes();
         let mut periodic = tokio::time::interval(RECONCILE_INTERVAL);
+        periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let event = tokio::select! {
-                _ = shutdown.wait_for(|stop| *stop) => Event::Stop,
+                _ = inputs.shutdown.wait_for(|stop| *stop) => Event::Stop,
+                Some(event) = inputs.group.recv() => Event::Group(event),
                 _ = changes.changed() => Event::Reconcile,
-                _ = periodic.tick() => Event::Reconcile,
-                Some(request) = restarts.recv() => Event::Restart(request),
-                Some(task_configs) = generated.recv() => Event::TaskConfigs(task_configs),
+                _ = periodic.tick() => Event::Tick,
+                Some(request) = inputs.restarts.recv() => Event::Restart(request),
+                Some(task_configs) = inputs.generated.recv() => Event::TaskConfigs(task_configs),
                 Some(command) = self.commands.recv() => Event::Command(command),
             };
             match event {
                 Event::Stop => break,
                 Event::Reconcile => self.reconcile().await,
+                Event::Tick => {
+                    if let Some(view) = self.herder.group_view() {
+                        self.herder.rotate_session_key(&view).await;
+                    }
+                    self.reconcile().await;
+                }
+                Event::Group(GroupEvent::Assigned { view, revoked, done }) => {
+                    self.mine.remove(&revoked);
+                    self.reconcile().await;
+                    let _ = done.send(());
+                    self.assigned(view).await;
+                }
+                Event::Group(GroupEvent::Lost { reason, done }) => {
+                    tracing::warn!(%reason, "stopping all work: this worker is no longer a member of its group");
+                    self.mine = Assignment::default();
+                    self.reconcile().await;
+                    let _ = done.send(());
+                }
                 Event::Restart(request) => {
                     self.herder.stop_for_restart(&request).await;
                     self.reconcile().await;
@@ -82,30 +120,75 @@ impl HerderLoop {
         self.herder.parts().worker.stop_all().await;
     }
 
-    /// Makes this worker run its share of what the config topic says.
+    /// Takes up a new assignment once the config topic is read as far as it was made at; a
+    /// worker that cannot read that far in `worker.sync.timeout.ms` runs nothing and stays out
+    /// of the group for `worker.unsync.backoff.ms`.
+    async fn assigned(&mut self, view: Arc<GroupView>) {
+        let herder = self.herder.clone();
+        let parts = herder.parts();
+        parts.statuses.set_generation(i64::from(view.generation));
+        let settings = &parts.config.group;
+        let caught_up = tokio::time::timeout(settings.sync_timeout, parts.configs.catch_up()).await;
+        let read = ConfigSnapshot::from(&parts.configs.snapshot()).offset;
+        if !matches!(caught_up, Ok(Ok(()))) || read < view.config_offset {
+            tracing::warn!(
+                assignment_offset = view.config_offset,
+                read,
+                backoff = ?settings.unsync_backoff,
+                "could not read the config topic to the assignment's offset in worker.sync.timeout.ms; leaving the group for a while"
+            );
+            self.mine = Assignment::default();
+            self.reconcile().await;
+            parts.group.step_out(settings.unsync_backoff);
+            return;
+        }
+        self.mine = Assignment::from(&view.held);
+        self.herder.rotate_session_key(&view).await;
+        self.reconcile().await;
+    }
+
+    /// Makes this worker run its share of what the config topic says, and asks the group to
+    /// rebalance when the connectors or their task counts changed.
     async fn reconcile(&mut self) {
-        let parts = self.herder.parts();
-        let cluster = parts.configs.snapshot();
-        let mine = assign(&cluster, &self.herder.shared.membership, &parts.worker_id);
-        let plan = plan(&cluster, &mine, &parts.worker.running());
+        let cluster = self.herder.parts().configs.snapshot();
+        self.rebalance_on_new_work(&cluster);
+        let plan = plan(&cluster, &self.mine, &self.herder.parts().worker.running());
         self.carry_out(plan).await;
         self.applied.send_replace(cluster.offset);
+    }
+
+    /// Asks for a rebalance when the connectors or their task counts differ from the last
+    /// reconciliation's (a new connector has no worker yet; a task count change adds or
+    /// removes tasks).
+    fn rebalance_on_new_work(&mut self, cluster: &ClusterConfig) {
+        let counts = ConfigSnapshot::from(cluster).task_counts;
+        if self.task_counts.as_ref().is_some_and(|before| *before != counts) && self.herder.group_view().is_some() {
+            self.herder.parts().group.request_rejoin();
+        }
+        self.task_counts = Some(counts);
     }
 
     /// Carries a plan out: stops first, then starts.
     async fn carry_out(&mut self, plan: Plan) {
         let herder = self.herder.clone();
         let worker = &herder.parts().worker;
+        let statuses = worker.statuses();
         for name in &plan.stop_connectors {
-            worker.stop_connector(name);
+            worker.stop_connector(name).await;
         }
         for name in &plan.forget_connectors {
             self.specs.remove(name);
-            worker.statuses().forget_connector(name).await;
+            statuses.forget_connector(name).await;
         }
         futures::future::join_all(plan.stop_tasks.iter().map(|id| worker.stop_task(id))).await;
         for id in &plan.forget_tasks {
-            worker.statuses().forget_task(id).await;
+            statuses.forget_task(id).await;
+        }
+        for name in &plan.unassign_connectors {
+            statuses.connector(name, State::Unassigned, None).await;
+        }
+        for id in &plan.unassign_tasks {
+            statuses.task(id, State::Unassigned, None).await;
         }
         for (name, config, target) in plan.start_connectors {
             let spec = self.spec(&name, &config);
@@ -139,8 +222,9 @@ impl HerderLoop {
         spec
     }
 
-    /// Writes the task configs a connector asked for, when this worker writes configs, the
-    /// connector still runs with the config it was asked under, and they changed.
+    /// Has the task configs a connector asked for written, when the connector still runs with
+    /// the config it was asked under and they changed: by this worker when it leads, else by
+    /// the leader, to which they are sent.
     async fn write_task_configs(&mut self, generated: TaskConfigsGenerated) {
         let parts = self.herder.parts();
         let name = &generated.connector;
@@ -150,14 +234,29 @@ impl HerderLoop {
             .get(name)
             .is_some_and(|(config, _)| *config == generated.config);
         let snapshot = parts.configs.snapshot();
-        if !self.herder.is_leader() || !current || generated.task_configs == snapshot.task_configs(name) {
+        let Some(view) = self.herder.group_view() else {
+            return;
+        };
+        if !current || generated.task_configs == snapshot.task_configs(name) {
+            return;
+        }
+        if !view.is_leader() {
+            // Sending may take as long as the leader does; the loop goes on meanwhile.
+            let herder = self.herder.clone();
+            tokio::spawn(async move {
+                let name = &generated.connector;
+                if let Err(e) = herder.send_task_configs(&view, name, &generated.task_configs).await {
+                    tracing::error!(connector = %name, error = %e, "could not send task configs to the leader; will retry");
+                    herder.parts().worker.stop_connector(name).await;
+                }
+            });
             return;
         }
         tracing::info!(connector = %name, tasks = generated.task_configs.len(), "writing task configs");
         if let Err(e) = parts.configs.put_task_configs(name, &generated.task_configs).await {
             // Forget the start, so the next reconciliation asks again.
             tracing::error!(connector = %name, error = %e, "could not write task configs; will retry");
-            parts.worker.stop_connector(name);
+            parts.worker.stop_connector(name).await;
         }
     }
 }

@@ -4,15 +4,20 @@
 //! Every change goes through the config topic and takes effect when read back, as in Kafka
 //! Connect's distributed herder. The herder is a cheap handle ([`Herder`], which REST calls) and
 //! one event loop ([`HerderLoop`], which owns what runs): the loop wakes on config-topic
-//! changes, restart requests, the task configs connectors ask for, and commands from the handle,
-//! and reconciles by carrying out a [`plan`] computed from the topic, this worker's share of it
-//! ([`assignment`]) and what runs.
+//! changes, the group's rebalances, restart requests, the task configs connectors ask for, and
+//! commands from the handle, and reconciles by carrying out a [`plan`] computed from the topic,
+//! this worker's share of it ([`assignment`], from the group's leader) and what runs.
+//!
+//! Only the group's leader writes configs: a write that reaches another worker answers
+//! [`HerderError::Elsewhere`] with the leader's URL, and the REST API forwards it there.
 //!
 //! - [`validate`]: checking configs; [`queries`]: what REST reads; [`restarts`]: restarts;
-//!   [`offsets`]: reading and editing offsets.
+//!   [`offsets`]: reading and editing offsets; [`internal`]: the requests workers send each
+//!   other, and the session key that signs them.
 
 pub mod assignment;
 mod event_loop;
+mod internal;
 mod offsets;
 pub mod plan;
 mod queries;
@@ -29,13 +34,15 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use weir_connector_api::Props;
 
+use crate::config::WorkerConfig;
+use crate::group::{GroupHandle, GroupView, WorkerClient};
 use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::model::{ConnectorInfo, TargetState, TaskId};
 use crate::plugins::Plugins;
 use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
 use crate::worker::Worker;
-use assignment::Membership;
-pub use event_loop::HerderLoop;
+pub use event_loop::{HerderLoop, LoopInputs};
+pub use internal::RequestSignature;
 
 /// How long a write waits for this worker to have acted on it before answering.
 const APPLY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -58,6 +65,21 @@ pub enum HerderError {
     /// The request is larger than the internal topics can take.
     #[error("{0}")]
     TooLarge(String),
+    /// Another worker must take the request: the leader, or the worker running the instance
+    /// (`None` while no leader is known, during a rebalance).
+    #[error("{message}")]
+    Elsewhere {
+        /// Why.
+        message: String,
+        /// That worker's REST URL.
+        url: Option<String>,
+    },
+    /// A request between workers is not signed with the session key.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The worker cannot take the request yet.
+    #[error("{0}")]
+    Unavailable(String),
     /// The config topic could not be written or read.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -70,6 +92,12 @@ pub enum HerderError {
 pub struct HerderParts {
     /// This worker's id.
     pub worker_id: String,
+    /// The worker config.
+    pub config: Arc<WorkerConfig>,
+    /// This worker's membership in its group.
+    pub group: GroupHandle,
+    /// The client that reaches the other workers.
+    pub client: WorkerClient,
     /// The config topic.
     pub configs: ConfigStore,
     /// The offsets topic.
@@ -93,7 +121,6 @@ enum Command {
 /// What the handle and the loop share.
 struct Shared {
     parts: HerderParts,
-    membership: Membership,
     /// Serializes connector config writes with the checks they depend on (whether a connector
     /// of that name exists), so two creates of one name cannot both succeed.
     writes: tokio::sync::Mutex<()>,
@@ -109,15 +136,12 @@ pub struct Herder {
 }
 
 impl Herder {
-    /// A herder over these parts, for a group of one worker, and the loop that must run for it
-    /// to act.
+    /// A herder over these parts, and the loop that must run for it to act.
     pub fn new(parts: HerderParts) -> (Herder, HerderLoop) {
-        let membership = Membership::single(&parts.worker_id);
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let (applied_tx, applied) = watch::channel(-1);
         let shared = Arc::new(Shared {
             parts,
-            membership,
             writes: tokio::sync::Mutex::new(()),
             commands,
             applied,
@@ -131,8 +155,27 @@ impl Herder {
         &self.shared.parts
     }
 
-    fn is_leader(&self) -> bool {
-        self.shared.membership.leader() == self.parts().worker_id
+    /// This worker's id: its advertised host and port.
+    pub fn worker_id(&self) -> &str {
+        &self.parts().worker_id
+    }
+
+    /// The group as of the last rebalance; `None` while this worker is not a member.
+    pub fn group_view(&self) -> Option<Arc<GroupView>> {
+        self.parts().group.view()
+    }
+
+    /// Fails with the leader's URL unless this worker leads the group: only the leader may
+    /// `what`.
+    fn leader_only(&self, what: &str) -> Result<(), HerderError> {
+        let view = self.group_view();
+        match view.as_deref() {
+            Some(view) if view.is_leader() => Ok(()),
+            _ => Err(HerderError::Elsewhere {
+                message: format!("Only the leader can {what}."),
+                url: view.map(|v| v.leader_url.clone()),
+            }),
+        }
     }
 
     /// Waits (a while at most) until this worker has acted on everything read from the config
@@ -151,6 +194,7 @@ impl Herder {
         props: Props,
         initial: Option<TargetState>,
     ) -> Result<ConnectorInfo, HerderError> {
+        self.leader_only("set connector configs")?;
         let props = validate::named(name, props)?;
         let exists = || {
             if self.parts().configs.snapshot().connectors.contains_key(name) {
@@ -176,6 +220,7 @@ impl Herder {
 
     /// Creates or replaces a connector's config; returns whether it was created.
     pub async fn put_connector_config(&self, name: &str, props: Props) -> Result<(bool, ConnectorInfo), HerderError> {
+        self.leader_only("set connector configs")?;
         let props = validate::named(name, props)?;
         self.validated(&props).await?;
         let created = {
@@ -201,6 +246,7 @@ impl Herder {
         name: &str,
         patch: Vec<(String, Option<String>)>,
     ) -> Result<ConnectorInfo, HerderError> {
+        self.leader_only("set connector configs")?;
         let mut props = self.connector_config(name)?;
         for (key, value) in patch {
             match value {
@@ -214,15 +260,20 @@ impl Herder {
     /// Deletes a connector (its offsets stay, as in Kafka Connect).
     pub async fn delete_connector(&self, name: &str) -> Result<(), HerderError> {
         self.connector_config(name)?;
+        self.leader_only("delete connector configs")?;
         self.parts().configs.remove_connector(name).await?;
         tracing::info!(connector = name, "connector deleted");
         self.applied().await;
         Ok(())
     }
 
-    /// Sets a connector's target state.
+    /// Sets a connector's target state: any worker pauses and resumes, only the leader stops
+    /// (a stopped connector's task configs are emptied).
     pub async fn set_target_state(&self, name: &str, state: TargetState) -> Result<(), HerderError> {
         self.connector_config(name)?;
+        if state == TargetState::Stopped {
+            self.leader_only("transition connectors to the STOPPED state")?;
+        }
         self.parts().configs.put_target_state(name, state).await?;
         tracing::info!(connector = name, state = state.as_str(), "target state written");
         self.applied().await;

@@ -47,6 +47,8 @@ impl Herder {
 
     /// Replaces some of a stopped connector's offsets.
     pub async fn alter_offsets(&self, name: &str, offsets: Vec<PartitionOffset>) -> Result<String, HerderError> {
+        self.connector_config(name)?;
+        self.leader_only("process external offsets modification requests")?;
         if offsets.is_empty() {
             return Err(HerderError::BadRequest(
                 "Partitions / offsets need to be provided for an alter offsets request".into(),
@@ -64,6 +66,8 @@ impl Herder {
 
     /// Forgets all of a stopped connector's offsets.
     pub async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
+        self.connector_config(name)?;
+        self.leader_only("process external offsets modification requests")?;
         match self.stopped_kind(name)? {
             Some(ConnectorKind::Sink) => sink_offsets::reset(&self.parts().clients, name).await?,
             _ => {

@@ -27,13 +27,18 @@ pub struct Plan {
     pub stop_connectors: Vec<String>,
     /// Of those, the ones deleted from the config topic (their status goes too).
     pub forget_connectors: Vec<String>,
+    /// Of those, the ones that moved to another worker (shown UNASSIGNED until it starts them).
+    pub unassign_connectors: Vec<String>,
     /// Connectors to start, or start again with a new config or target.
     pub start_connectors: Vec<(String, Props, TargetState)>,
     /// Tasks to stop: gone, or changed. All stop before any starts, so a connector's old and
     /// new tasks never overlap.
     pub stop_tasks: Vec<TaskId>,
-    /// Of those, the ones no longer this worker's (their status goes too).
+    /// Of those, the ones gone from the config, or of a stopped connector (their status goes
+    /// too).
     pub forget_tasks: Vec<TaskId>,
+    /// Of those, the ones that moved to another worker (shown UNASSIGNED until it starts them).
+    pub unassign_tasks: Vec<TaskId>,
     /// Tasks to start: new, or changed.
     pub start_tasks: Vec<TaskStart>,
     /// Tasks running as configured whose target state changed.
@@ -50,10 +55,14 @@ impl Plan {
 /// What this worker must do, given the cluster's config, its share `mine`, and what `running`.
 pub fn plan(cluster: &ClusterConfig, mine: &Assignment, running: &Running) -> Plan {
     let mut plan = Plan::default();
+    // A deleted connector stops at once, before the group revokes it.
     for name in running.connectors.keys() {
-        if !mine.connectors.contains(name) {
+        let configured = cluster.connectors.contains_key(name);
+        if !mine.connectors.contains(name) || !configured {
             plan.stop_connectors.push(name.clone());
-            if !cluster.connectors.contains_key(name) {
+            if configured {
+                plan.unassign_connectors.push(name.clone());
+            } else {
                 plan.forget_connectors.push(name.clone());
             }
         }
@@ -67,16 +76,22 @@ pub fn plan(cluster: &ClusterConfig, mine: &Assignment, running: &Running) -> Pl
             plan.start_connectors.push((name.clone(), config.clone(), target));
         }
     }
+    // A task runs with its connector's config and its own; a stopped connector has none.
     let configs = |id: &TaskId| {
         let connector = cluster.connectors.get(&id.connector)?;
         let task = cluster.task_configs(&id.connector).get(id.task)?;
-        Some((connector, task))
+        (cluster.target_state(&id.connector) != TargetState::Stopped).then_some((connector, task))
     };
     for (id, task) in &running.tasks {
-        if !mine.tasks.contains(id) {
+        let current = configs(id);
+        if !mine.tasks.contains(id) || current.is_none() {
             plan.stop_tasks.push(id.clone());
-            plan.forget_tasks.push(id.clone());
-        } else if configs(id) != Some((&task.connector_config, &task.task_config)) {
+            if current.is_some() {
+                plan.unassign_tasks.push(id.clone());
+            } else {
+                plan.forget_tasks.push(id.clone());
+            }
+        } else if current != Some((&task.connector_config, &task.task_config)) {
             plan.stop_tasks.push(id.clone());
         }
     }
@@ -105,7 +120,6 @@ pub fn plan(cluster: &ClusterConfig, mine: &Assignment, running: &Running) -> Pl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::herder::assignment::{Membership, assign};
     use crate::model::RunningTask;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
@@ -123,8 +137,16 @@ mod tests {
         cluster
     }
 
+    /// Every connector and task of the cluster.
     fn mine(cluster: &ClusterConfig) -> Assignment {
-        assign(cluster, &Membership::single("w"), "w")
+        Assignment {
+            connectors: cluster.connectors.keys().cloned().collect(),
+            tasks: cluster
+                .tasks
+                .iter()
+                .flat_map(|(c, tasks)| (0..tasks.len()).map(move |n| TaskId::new(c.clone(), n)))
+                .collect(),
+        }
     }
 
     /// What runs after a plan is carried out.
@@ -226,6 +248,26 @@ mod tests {
     }
 
     #[test]
+    fn work_moved_elsewhere_stops_and_shows_unassigned() {
+        let config = props(&[("connector.class", "x")]);
+        let cluster = cluster(&config, 2);
+        let running = carried_out(
+            &cluster,
+            &plan(&cluster, &mine(&cluster), &Running::default()),
+            Running::default(),
+        );
+        let mut kept = mine(&cluster);
+        kept.connectors.clear();
+        kept.tasks.remove(&TaskId::new("c", 1));
+        let plan = plan(&cluster, &kept, &running);
+        assert_eq!(plan.stop_connectors, vec!["c".to_owned()]);
+        assert_eq!(plan.unassign_connectors, vec!["c".to_owned()]);
+        assert_eq!(plan.stop_tasks, vec![TaskId::new("c", 1)]);
+        assert_eq!(plan.unassign_tasks, vec![TaskId::new("c", 1)]);
+        assert!(plan.forget_tasks.is_empty() && plan.forget_connectors.is_empty());
+    }
+
+    #[test]
     fn a_deleted_connector_is_stopped_and_forgotten() {
         let config = props(&[("connector.class", "x")]);
         let before = cluster(&config, 1);
@@ -241,5 +283,21 @@ mod tests {
         assert_eq!(plan.forget_tasks, vec![TaskId::new("c", 0)]);
         let running = carried_out(&after, &plan, running);
         assert_eq!(running, Running::default());
+    }
+
+    #[test]
+    fn a_deleted_connector_stops_before_the_group_revokes_it() {
+        let config = props(&[("connector.class", "x")]);
+        let before = cluster(&config, 1);
+        let assigned = mine(&before);
+        let running = carried_out(
+            &before,
+            &plan(&before, &assigned, &Running::default()),
+            Running::default(),
+        );
+        let plan = plan(&ClusterConfig::default(), &assigned, &running);
+        assert_eq!(plan.stop_connectors, vec!["c".to_owned()]);
+        assert_eq!(plan.forget_connectors, vec!["c".to_owned()]);
+        assert_eq!(plan.forget_tasks, vec![TaskId::new("c", 0)]);
     }
 }

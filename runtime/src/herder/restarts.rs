@@ -38,6 +38,7 @@ impl Herder {
         only_failed: bool,
     ) -> Result<Option<ConnectorStatus>, HerderError> {
         let mut status = self.connector_status(name)?;
+        self.leader_only("process restart requests")?;
         let request = RestartRequest {
             connector: name.to_owned(),
             include_tasks,
@@ -57,11 +58,28 @@ impl Herder {
         Ok(Some(status))
     }
 
-    /// Restarts one task, and answers once it runs again.
+    /// Restarts one task, and answers once it runs again. The worker that runs it restarts it;
+    /// another points at it (the leader knows who runs what) or at the leader.
     pub async fn restart_task(&self, name: &str, task: usize) -> Result<(), HerderError> {
         self.task_status(name, task)?;
-        let (done, started) = oneshot::channel();
         let id = TaskId::new(name, task);
+        let view = self.group_view();
+        match view.as_deref() {
+            Some(view) if view.held.tasks.contains(&id) => {}
+            Some(view) if view.is_leader() => {
+                return Err(HerderError::Elsewhere {
+                    message: "Cannot restart task since it is not assigned to this member".into(),
+                    url: view.task_owner(&id).map(str::to_owned),
+                });
+            }
+            _ => {
+                return Err(HerderError::Elsewhere {
+                    message: "Cannot restart task since it is not assigned to this member".into(),
+                    url: view.map(|v| v.leader_url.clone()),
+                });
+            }
+        }
+        let (done, started) = oneshot::channel();
         self.shared
             .commands
             .send(Command::RestartTask { id, done })
@@ -83,7 +101,7 @@ impl Herder {
                 .statuses()
                 .connector(&request.connector, State::Restarting, None)
                 .await;
-            worker.stop_connector(&request.connector);
+            worker.stop_connector(&request.connector).await;
         }
         for task in plan.tasks {
             self.stop_task_for_restart(&TaskId::new(&request.connector, task)).await;

@@ -11,8 +11,9 @@ use weir_connector_api::{
     SourceTask, SourceTaskContext,
 };
 
-use super::{Herder, HerderParts};
+use super::{Herder, HerderParts, LoopInputs};
 use crate::config::WorkerConfig;
+use crate::group::{WorkerClient, solo};
 use crate::kafka::KafkaClients;
 use crate::model::{ConnectorStatus, State, TargetState};
 use crate::plugins::Plugins;
@@ -59,8 +60,8 @@ impl SourceTask for Idle {
     }
 }
 
-/// A herder over memory logs (no broker is contacted: the idle tasks never produce), with its
-/// loop running until the returned sender turns true.
+/// A herder over memory logs in a group of one (no broker is contacted: the idle tasks never
+/// produce), with its loop running until the returned sender turns true.
 async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) {
     let logs = MemoryLogs::new();
     let config = WorkerConfig::from_yaml("bootstrap.servers: 127.0.0.1:1\ngroup.id: test\n").unwrap();
@@ -84,8 +85,12 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         metrics: Default::default(),
     };
     let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
+    let (group, group_events) = solo::start(configs.clone());
     let (herder, event_loop) = Herder::new(HerderParts {
         worker_id: context.config.worker_id.clone(),
+        config: context.config.clone(),
+        group: group.clone(),
+        client: WorkerClient::new(),
         configs,
         offsets,
         statuses,
@@ -94,7 +99,14 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         clients,
     });
     let (stop, stop_rx) = watch::channel(false);
-    let running = tokio::spawn(event_loop.run(restarts, generated, stop_rx));
+    let running = tokio::spawn(event_loop.run(LoopInputs {
+        restarts,
+        generated,
+        group: group_events,
+        shutdown: stop_rx,
+    }));
+    // As the daemon does: writes are the leader's, so none is taken before the group is joined.
+    group.joined().await;
     (herder, stop, running)
 }
 
@@ -154,7 +166,11 @@ async fn a_connector_runs_pauses_restarts_and_goes_without_a_broker() {
 
     herder.delete_connector("c").await.unwrap();
     assert!(herder.connectors().is_empty());
-    assert!(herder.parts().statuses.connector("c").is_none(), "its status is gone");
+    assert!(
+        herder.parts().statuses.connector("c").is_none(),
+        "its status is gone: {:?}",
+        herder.parts().statuses.connector("c")
+    );
 
     stop.send_replace(true);
     tokio::time::timeout(Duration::from_secs(10), running)

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use weir_connector_api::Props;
 
+use super::SessionKey;
+
 /// What a connector should be doing, as the user asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetState {
@@ -58,6 +60,8 @@ pub struct ClusterConfig {
     pub tasks: BTreeMap<String, Vec<Props>>,
     /// The config topic's offset of the last record read into this state (-1 before any).
     pub offset: i64,
+    /// The session key the leader last wrote, if any.
+    pub session_key: Option<SessionKey>,
 }
 
 impl Default for ClusterConfig {
@@ -67,6 +71,7 @@ impl Default for ClusterConfig {
             target_states: BTreeMap::new(),
             tasks: BTreeMap::new(),
             offset: -1,
+            session_key: None,
         }
     }
 }

@@ -34,7 +34,8 @@ pub struct Status {
 }
 
 impl Status {
-    /// A status reported by `worker_id`.
+    /// A status reported by `worker_id`, of generation 0 (set [`Status::generation`] for the
+    /// group's).
     pub fn new(state: State, trace: Option<String>, worker_id: &str) -> Self {
         Status {
             state,

@@ -68,8 +68,21 @@ impl<T: DeserializeOwned + Send + 'static> FromRequest<AppState> for Body<T> {
     }
 }
 
+/// A body as raw bytes (of at most `rest.request.max.bytes`), for a request whose signature
+/// covers its exact bytes.
+pub struct RawBody(pub Vec<u8>);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = RestError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let mut body = req.into_body();
+        Ok(RawBody(read_bounded(&mut body, state.body_limits.max_bytes).await?))
+    }
+}
+
 /// Reads a whole body of at most `max_bytes`; a longer one is drained and answered 413.
-async fn read_bounded(body: &mut axum::body::Body, max_bytes: usize) -> Result<Vec<u8>, RestError> {
+pub(super) async fn read_bounded(body: &mut axum::body::Body, max_bytes: usize) -> Result<Vec<u8>, RestError> {
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| RestError::bad_request(format!("Cannot read the request body: {e}")))?;

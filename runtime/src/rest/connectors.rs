@@ -10,9 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value as JsonValue;
 
-use super::body::{Body, config_map, config_patch};
+use super::body::{Body, RawBody, config_map, config_patch};
 use super::entities::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, InstanceState, Message, TaskInfo};
 use super::{AppState, RestError};
+use crate::group::{SIGNATURE_ALGORITHM_HEADER, SIGNATURE_HEADER};
+use crate::herder::RequestSignature;
 use crate::model::TargetState;
 
 /// The values of a query parameter, in order (repeated keys allowed).
@@ -154,6 +156,23 @@ pub async fn status(State(state): State<AppState>, Path(name): Path<String>) -> 
 pub async fn tasks(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
     let tasks: Vec<TaskInfo> = state.herder()?.tasks(&name)?.into_iter().map(TaskInfo::from).collect();
     Ok(Json(tasks).into_response())
+}
+
+/// `POST /connectors/{name}/tasks`: task configs that another worker's connector asked for, for
+/// the leader to write (signed with the session key in a `sessioned` group).
+pub async fn put_tasks(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<StatusCode, RestError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let signature = match (header(SIGNATURE_ALGORITHM_HEADER), header(SIGNATURE_HEADER)) {
+        (Some(algorithm), Some(signature)) => Some(RequestSignature { algorithm, signature }),
+        _ => None,
+    };
+    state.herder()?.put_task_configs(&name, &body, signature).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /connectors/{name}/tasks/{task}/status`.

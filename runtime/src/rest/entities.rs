@@ -17,6 +17,35 @@ pub struct ServerInfo {
     pub kafka_cluster_id: Option<String>,
 }
 
+/// This worker's place in its group, as `GET /` shows it (Weir's addition to Kafka Connect's
+/// server info).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    /// This worker's id (its advertised host and port).
+    pub worker_id: String,
+    /// Whether this worker leads the group.
+    pub leader: bool,
+    /// The leader's REST URL; null while none is known.
+    pub leader_url: Option<String>,
+    /// The generation this worker last joined; null while it is not a member.
+    pub generation: Option<i32>,
+    /// Every member's REST URL.
+    pub members: Vec<String>,
+}
+
+impl GroupInfo {
+    /// The info of worker `worker_id` with this view of its group.
+    pub fn new(worker_id: &str, view: Option<&crate::group::GroupView>) -> Self {
+        GroupInfo {
+            worker_id: worker_id.to_owned(),
+            leader: view.is_some_and(|v| v.is_leader()),
+            leader_url: view.map(|v| v.leader_url.clone()),
+            generation: view.map(|v| v.generation),
+            members: view.map(|v| v.members.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 /// A connector's config and tasks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectorInfo {

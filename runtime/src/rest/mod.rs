@@ -5,6 +5,7 @@ mod body;
 mod connectors;
 pub mod entities;
 mod error;
+mod forward;
 mod plugins;
 mod server;
 
@@ -18,31 +19,35 @@ use axum::routing::{get, post, put};
 use serde_json::json;
 
 use crate::config::worker::BodyLimits;
+use crate::group::WorkerClient;
 use crate::herder::Herder;
 use crate::metrics::{self as task_metrics, MetricsRegistry};
 pub use body::config_map;
-use entities::ServerInfo;
+use entities::{GroupInfo, ServerInfo};
 pub use error::RestError;
 pub use server::serve;
 
-/// What the handlers share: the herder, once the worker has started, and the tasks' figures.
+/// What the handlers share: the herder, once the worker has started, the worker's figures, and
+/// the client that forwards requests to other workers.
 #[derive(Clone)]
 pub struct AppState {
     herder: Arc<OnceLock<Herder>>,
     info: Arc<OnceLock<ServerInfo>>,
     metrics: MetricsRegistry,
     body_limits: BodyLimits,
+    client: WorkerClient,
 }
 
 impl AppState {
     /// A state whose herder is not ready yet: requests get 503 until [`AppState::ready`]
     /// (`/metrics` answers at once, with no task yet).
-    pub fn starting(metrics: MetricsRegistry, body_limits: BodyLimits) -> Self {
+    pub fn starting(metrics: MetricsRegistry, body_limits: BodyLimits, client: WorkerClient) -> Self {
         AppState {
             herder: Arc::default(),
             info: Arc::default(),
             metrics,
             body_limits,
+            client,
         }
     }
 
@@ -77,7 +82,10 @@ pub fn router(state: AppState) -> Router {
                 .patch(connectors::patch_config),
         )
         .route("/connectors/{name}/status", get(connectors::status))
-        .route("/connectors/{name}/tasks", get(connectors::tasks))
+        .route(
+            "/connectors/{name}/tasks",
+            get(connectors::tasks).post(connectors::put_tasks),
+        )
         .route("/connectors/{name}/tasks/{task}/status", get(connectors::task_status))
         .route(
             "/connectors/{name}/tasks/{task}/restart",
@@ -100,12 +108,21 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             RestError::new(StatusCode::METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed")
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            forward::forward_elsewhere,
+        ))
         .with_state(state)
 }
 
+/// `GET /`: Kafka Connect's server info, and this worker's place in its group.
 async fn server_info(State(state): State<AppState>) -> Result<Response, RestError> {
-    state.herder()?;
-    let info = state.info.get().cloned();
+    let herder = state.herder()?;
+    let mut info = serde_json::to_value(state.info.get()).unwrap_or_default();
+    let group = GroupInfo::new(herder.worker_id(), herder.group_view().as_deref());
+    if let Some(map) = info.as_object_mut() {
+        map.insert("group".into(), serde_json::to_value(group).unwrap_or_default());
+    }
     Ok(axum::Json(info).into_response())
 }
 

@@ -1,16 +1,18 @@
-//! Connector configs, task configs and target states on the config topic, in Kafka Connect's
-//! record format (`connector-<name>`, `task-<name>-<n>`, `commit-<name>`,
-//! `target-state-<name>`, `restart-connector-<name>`).
+//! Connector configs, task configs, target states and the session key on the config topic, in
+//! Kafka Connect's record format (`connector-<name>`, `task-<name>-<n>`, `commit-<name>`,
+//! `target-state-<name>`, `restart-connector-<name>`, `session-key`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value as Json, json};
 use tokio::sync::{mpsc, watch};
 use weir_connector_api::Props;
 
 use super::{Log, LogRecord, Logs, StorageError};
-use crate::model::{ClusterConfig, RestartRequest, TargetState};
+use crate::model::{ClusterConfig, RestartRequest, SessionKey, TargetState};
 use crate::sync::lock;
 
 /// The config topic as read so far: the cluster's config, and task configs written but not
@@ -82,6 +84,12 @@ impl Reader {
                     "task configs commit refers to task configs never written; ignored"
                 ),
             }
+        } else if key == SESSION_KEY {
+            match value.map(session_key) {
+                Some(Some(session_key)) => config.session_key = Some(session_key),
+                Some(None) => tracing::warn!("a session key record is malformed; ignored"),
+                None => {}
+            }
         } else if let Some(name) = key.strip_prefix("restart-connector-") {
             let flag = |k: &str| value.and_then(|v| v.get(k)).and_then(Json::as_bool).unwrap_or(false);
             return Some(RestartRequest {
@@ -94,6 +102,19 @@ impl Reader {
     }
 }
 
+/// The key of the session key's record.
+const SESSION_KEY: &str = "session-key";
+
+/// A session key record's value: `{"key" (base64), "algorithm", "creation-timestamp"}`.
+fn session_key(value: &Json) -> Option<SessionKey> {
+    let key = BASE64.decode(value.get("key")?.as_str()?).ok()?;
+    Some(SessionKey {
+        key,
+        algorithm: value.get("algorithm")?.as_str()?.to_owned(),
+        created_ms: value.get("creation-timestamp")?.as_i64()?,
+    })
+}
+
 /// The shared state the reader applies records to.
 struct Shared {
     reader: Mutex<Reader>,
@@ -101,7 +122,9 @@ struct Shared {
     restarts: Mutex<Option<mpsc::UnboundedSender<RestartRequest>>>,
 }
 
-/// The config topic: read into a [`ClusterConfig`], written one record per change.
+/// The config topic: read into a [`ClusterConfig`], written one record per change. Clones share
+/// one reader.
+#[derive(Clone)]
 pub struct ConfigStore {
     log: Arc<dyn Log>,
     shared: Arc<Shared>,
@@ -133,10 +156,15 @@ impl ConfigStore {
     /// Reads the topic to its end, then starts forwarding restart requests to the returned
     /// receiver.
     pub async fn read_to_end(&self) -> Result<mpsc::UnboundedReceiver<RestartRequest>, StorageError> {
-        self.log.read_to_end().await?;
+        self.catch_up().await?;
         let (tx, rx) = mpsc::unbounded_channel();
         *lock(&self.shared.restarts) = Some(tx);
         Ok(rx)
+    }
+
+    /// Waits until every record written so far is read.
+    pub async fn catch_up(&self) -> Result<(), StorageError> {
+        self.log.read_to_end().await
     }
 
     /// A copy of the current state.
@@ -187,6 +215,16 @@ impl ConfigStore {
             Some(json!({ "state": legacy, "state.v2": state.as_str() })),
         )
         .await
+    }
+
+    /// Writes a new session key, and returns once it is read back.
+    pub async fn put_session_key(&self, key: &SessionKey) -> Result<(), StorageError> {
+        let value = json!({
+            "key": BASE64.encode(&key.key),
+            "algorithm": key.algorithm,
+            "creation-timestamp": key.created_ms,
+        });
+        self.write(SESSION_KEY, Some(value)).await
     }
 
     /// Writes a restart request.
@@ -268,6 +306,30 @@ mod tests {
         assert_eq!(seen.task_configs("c").len(), 2);
         assert_eq!(seen.target_state("c"), TargetState::Paused);
         assert_eq!(seen.offset, logs.len("configs") as i64 - 1);
+    }
+
+    #[test]
+    fn the_session_key_is_read_as_kafka_connect_writes_it() {
+        let mut reader = Reader::default();
+        apply(
+            &mut reader,
+            "session-key",
+            json!({"key": "AAEC", "algorithm": "HmacSHA256", "creation-timestamp": 1700000000000i64}),
+        );
+        assert_eq!(
+            reader.config.session_key,
+            Some(SessionKey {
+                key: vec![0, 1, 2],
+                algorithm: "HmacSHA256".into(),
+                created_ms: 1_700_000_000_000,
+            })
+        );
+        apply(&mut reader, "session-key", json!({"key": "not base64!"}));
+        assert_eq!(
+            reader.config.session_key.as_ref().map(|k| k.key.len()),
+            Some(3),
+            "a bad record keeps the last key"
+        );
     }
 
     #[test]

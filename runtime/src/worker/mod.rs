@@ -91,7 +91,7 @@ struct ConnectorHandle {
     target: TargetState,
     /// Counts starts, so that the answer to an earlier start is told apart.
     generation: u64,
-    request: AbortHandle,
+    request: JoinHandle<()>,
 }
 
 /// The task configs a started connector asked for, for the herder to write.
@@ -159,8 +159,7 @@ impl Worker {
                 (spec, target, generation),
             )
             .instrument(tracing::info_span!("connector", connector = %name)),
-        )
-        .abort_handle();
+        );
         let handle = ConnectorHandle {
             config,
             target,
@@ -172,12 +171,15 @@ impl Worker {
         }
     }
 
-    /// Forgets a connector, and any task-config request of it in flight (its tasks are stopped
-    /// separately).
-    pub fn stop_connector(&self, name: &str) {
-        if let Some(connector) = lock(&self.connectors).remove(name) {
-            connector.request.abort();
-        }
+    /// Forgets a connector, and ends any task-config request of it in flight (its tasks are
+    /// stopped separately). Once this returns, the request writes no status: one written after
+    /// the connector's status was forgotten would bring it back.
+    pub async fn stop_connector(&self, name: &str) {
+        let Some(connector) = lock(&self.connectors).remove(name) else {
+            return;
+        };
+        connector.request.abort();
+        let _ = connector.request.await;
     }
 
     /// What runs on this worker now.
@@ -322,7 +324,7 @@ impl Worker {
         }
         let names: Vec<String> = lock(&self.connectors).keys().cloned().collect();
         for name in names {
-            self.stop_connector(&name);
+            self.stop_connector(&name).await;
             statuses.connector(&name, State::Unassigned, None).await;
         }
     }

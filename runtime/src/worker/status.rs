@@ -1,5 +1,5 @@
 //! The one writer of statuses: every state a connector or task reports goes through here, to the
-//! status topic, stamped with this worker's id.
+//! status topic, stamped with this worker's id and the group generation it runs under.
 
 use crate::model::{State, Status, TaskId};
 use crate::storage::StatusStore;
@@ -21,7 +21,10 @@ impl StatusWriter {
     }
 
     fn status(&self, state: State, trace: Option<String>) -> Status {
-        Status::new(state, trace, &self.worker_id)
+        Status {
+            generation: self.store.generation().max(0),
+            ..Status::new(state, trace, &self.worker_id)
+        }
     }
 
     /// Records a connector's state, with a trace for failures.
