@@ -46,7 +46,7 @@ pub fn unique(prefix: &str) -> String {
 /// A free TCP port on loopback, below the kernel's ephemeral range (32768 and up): a port the
 /// kernel hands out to outgoing connections could be taken between this check and the worker's
 /// bind, or while a killed worker restarts on it.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     const FIRST: u32 = 20_000;
     const COUNT: u32 = 12_000;
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
