@@ -1,6 +1,6 @@
 //! Several workers in one group, each a real `weir` process on the real broker: the work
 //! spreads, every worker answers the REST API alike and forwards writes to the leader, a killed
-//! worker's tasks run elsewhere without losing records, a new leader takes over, a paused worker
+//! worker's tasks (file pipelines and Postgres CDC) run elsewhere without losing records, a new leader takes over, a paused worker
 //! stops its tasks before it rejoins, and a worker that joins takes only part of the work.
 
 mod support;
@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Worker, built_plugin, eventually, numbered, plugin_cache, read_lines, unique, write_lines};
+use support::postgres::{cdc_config, cleanup, database, sql};
+use support::{
+    Worker, built_plugin, eventually, numbered, pg_url, plugin_cache, read_lines, read_to_end, unique, write_lines,
+};
 
 /// Group timings short enough for tests: a dead worker is noticed in 6 s, and its work waits 2 s
 /// for it to come back.
@@ -309,22 +312,46 @@ impl Pipelines {
     }
 }
 
+/// Inserts rows `1, 2, ...` into `table` in batches until `stop`, and returns how many (a pool
+/// of its own: a spawned task cannot borrow the test's connection).
+fn insert_rows(table: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<i64> {
+    tokio::spawn(async move {
+        let pool = sqlx::PgPool::connect(&pg_url()).await.expect("connect to PostgreSQL");
+        let mut inserted = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let statement = format!(
+                "INSERT INTO {table} SELECT n, 'row-' || n FROM generate_series({}, {}) n",
+                inserted + 1,
+                inserted + 20
+            );
+            sqlx::query(&statement).execute(&pool).await.expect("insert");
+            inserted += 20;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        pool.close().await;
+        inserted
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_workers_tasks_run_elsewhere_and_nothing_is_lost() {
     let mut cluster = Cluster::start(3).await;
     let dir = tempfile::tempdir().expect("dir");
-    let pipelines = Pipelines::create(&cluster.workers[0], dir.path(), 3).await;
+    let mut pipelines = Pipelines::create(&cluster.workers[0], dir.path(), 3).await;
+    let (mut conn, schema) = database().await;
+    let table = format!("{schema}.items");
+    sql(&mut conn, &format!("CREATE TABLE {table} (id int PRIMARY KEY, v text)")).await;
+    let cdc = cdc_config(&schema, &schema, &["items"], json!({}));
+    cluster.workers[0].create("cdc", cdc).await;
+    pipelines.names.push("cdc".into());
     let before = cluster.placement(&pipelines.names, 1, &[0, 1, 2]).await;
     let stop = Arc::new(AtomicBool::new(false));
     let feeder = pipelines.feed(stop.clone());
+    let inserter = insert_rows(table, stop.clone());
     tokio::time::sleep(Duration::from_secs(3)).await;
 
-    let counts = per_worker(&before);
-    let victim_id = counts
-        .iter()
-        .max_by_key(|(_, n)| **n)
-        .map(|(w, _)| w.clone())
-        .expect("a worker");
+    // The victim runs the CDC task, and whatever else it was given.
+    let victim_id = before["cdc-0"].clone();
     let victim = (0..3).find(|&i| cluster.worker_id(i) == victim_id).expect("the victim");
     let alive: Vec<usize> = (0..3).filter(|&i| i != victim).collect();
     let killed = Instant::now();
@@ -332,7 +359,7 @@ async fn a_killed_workers_tasks_run_elsewhere_and_nothing_is_lost() {
     let after = cluster.placement(&pipelines.names, 1, &alive).await;
     println!(
         "failover: {} instances of {victim_id} ran elsewhere {:?} after SIGKILL",
-        counts[&victim_id],
+        per_worker(&before)[&victim_id],
         killed.elapsed()
     );
     assert!(after.values().all(|w| *w != victim_id));
@@ -340,8 +367,25 @@ async fn a_killed_workers_tasks_run_elsewhere_and_nothing_is_lost() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::Relaxed);
     let written = feeder.join().expect("feeder");
+    let inserted = inserter.await.expect("inserter");
     let duplicates = pipelines.check(written).await;
     println!("{written} lines per pipeline, {duplicates} delivered twice");
+
+    let topic = format!("{schema}.{schema}.items");
+    let changes = eventually(&format!("all {inserted} rows in {topic}"), WAIT, || async {
+        let ids: Vec<i64> = read_to_end(&topic)
+            .iter()
+            .filter_map(|r| r.value.as_ref()?["payload"]["after"]["id"].as_i64())
+            .collect();
+        let seen: BTreeSet<i64> = ids.iter().copied().collect();
+        (1..=inserted).all(|n| seen.contains(&n)).then_some(ids)
+    })
+    .await;
+    println!("{inserted} rows, {} change events", changes.len());
+    cluster.workers[alive[0]]
+        .request("DELETE", "/connectors/cdc", None)
+        .await;
+    cleanup(&mut conn, &schema, &[&schema]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
