@@ -348,51 +348,53 @@ impl Member {
         }
     }
 
-    /// Finds the group's coordinator through the first broker of `bootstrap.servers` that
-    /// answers, and connects to it.
+    /// Finds the group's coordinator through the brokers of `bootstrap.servers`, one after
+    /// another until one names it, and connects to it.
     async fn find_coordinator(&self) -> Result<Connection, MemberError> {
-        let client_id = &self.config.client_id;
         let mut last_error = None;
         for broker in &self.config.bootstrap_servers {
-            let mut bootstrap = match Connection::open(broker, client_id, self.config.session_timeout).await {
-                Ok(c) => c,
-                Err(e) => {
-                    last_error = Some(e);
-                    continue;
+            match self.ask_coordinator(broker).await {
+                Ok(address) => {
+                    tracing::debug!(group = %self.config.group_id, coordinator = %address, "found the group coordinator");
+                    return Ok(Connection::open(&address, &self.config.client_id, self.config.session_timeout).await?);
                 }
-            };
-            let group = StrBytes::from_string(self.config.group_id.clone());
-            let response = bootstrap
-                .send(
-                    |version| {
-                        let request = FindCoordinatorRequest::default().with_key_type(0);
-                        if version >= 4 {
-                            request.with_coordinator_keys(vec![group.clone()])
-                        } else {
-                            request.with_key(group.clone())
-                        }
-                    },
-                    self.config.session_timeout,
-                )
-                .await?;
-            let (error, host, port) = match response.coordinators.first() {
-                Some(c) => (c.error_code, c.host.to_string(), c.port),
-                None => (response.error_code, response.host.to_string(), response.port),
-            };
-            if let Some(error) = error.err() {
-                return Err(MemberError::Coordinator {
-                    api: "FindCoordinator",
-                    error,
-                });
+                Err(e) => {
+                    tracing::debug!(group = %self.config.group_id, %broker, error = %e, "no coordinator from this broker");
+                    last_error = Some(e);
+                }
             }
-            let address = format!("{host}:{port}");
-            tracing::debug!(group = %self.config.group_id, coordinator = %address, "found the group coordinator");
-            return Ok(Connection::open(&address, client_id, self.config.session_timeout).await?);
         }
-        Err(last_error.map_or_else(
-            || MemberError::NoBroker(self.config.bootstrap_servers.join(",")),
-            MemberError::Connection,
-        ))
+        Err(last_error.unwrap_or_else(|| MemberError::NoBroker(self.config.bootstrap_servers.join(","))))
+    }
+
+    /// Asks `broker` where the group's coordinator is (`host:port`).
+    async fn ask_coordinator(&self, broker: &str) -> Result<String, MemberError> {
+        let mut bootstrap = Connection::open(broker, &self.config.client_id, self.config.session_timeout).await?;
+        let group = StrBytes::from_string(self.config.group_id.clone());
+        let response = bootstrap
+            .send(
+                |version| {
+                    let request = FindCoordinatorRequest::default().with_key_type(0);
+                    if version >= 4 {
+                        request.with_coordinator_keys(vec![group.clone()])
+                    } else {
+                        request.with_key(group.clone())
+                    }
+                },
+                self.config.session_timeout,
+            )
+            .await?;
+        let (error, host, port) = match response.coordinators.first() {
+            Some(c) => (c.error_code, c.host.to_string(), c.port),
+            None => (response.error_code, response.host.to_string(), response.port),
+        };
+        if let Some(error) = error.err() {
+            return Err(MemberError::Coordinator {
+                api: "FindCoordinator",
+                error,
+            });
+        }
+        Ok(format!("{host}:{port}"))
     }
 
     fn group_id(&self) -> GroupId {
@@ -508,15 +510,19 @@ impl Member {
             self.configs.catch_up().await?;
             return Ok(());
         }
-        let members = match self.describe(connection).await {
-            Ok(members) => members,
+        let (members, failed) = match self.describe(connection).await {
+            Ok(members) => (members, None),
             Err(e) => {
                 tracing::warn!(group = %self.config.group_id, error = %e, "could not describe the group");
-                Vec::new()
+                (Vec::new(), Some(e))
             }
         };
         self.take(assignment, protocol, Membership { owners, members }, started);
-        Ok(())
+        match failed {
+            // A connection that failed or timed out is not used again (an answer may still come).
+            Some(e @ MemberError::Connection(_)) => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// As the leader, assigns the group's work among `members`.
@@ -711,7 +717,8 @@ impl Member {
         let response = connection
             .send(
                 |_| DescribeGroupsRequest::default().with_groups(vec![group.clone()]),
-                REQUEST_TIMEOUT,
+                // Less than a heartbeat interval: no heartbeat is sent while it waits.
+                self.config.heartbeat_interval,
             )
             .await?;
         let mut urls: Vec<String> = response

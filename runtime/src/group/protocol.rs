@@ -21,6 +21,11 @@ use std::str::FromStr;
 use super::wire::{Reader, Writer};
 use crate::model::TaskId;
 
+/// The most bytes of connector names one list of connectors and tasks may decode to (each
+/// entry holds its connector's name): far above any real group's, far below what a hostile
+/// member's message could otherwise make every member allocate.
+pub const MAX_DECODED_NAME_BYTES: usize = 64 << 20;
+
 /// The task number that stands for the connector instance in `[{connector, [task]}]`.
 const CONNECTOR_TASK: i32 = -1;
 
@@ -152,6 +157,14 @@ pub enum ProtocolError {
     /// A version below 0, which Kafka Connect refuses (read), or one that cannot be written.
     #[error("unsupported Connect protocol version {0}")]
     UnsupportedVersion(i16),
+    /// A list whose names, one per connector and task, would take more than
+    /// [`MAX_DECODED_NAME_BYTES`] once read: a short message can name one long connector for
+    /// each of many tasks.
+    #[error("{field}: names more than {MAX_DECODED_NAME_BYTES} bytes of connectors and tasks")]
+    TooManyNames {
+        /// The list being read.
+        field: &'static str,
+    },
     /// A task number below -1 (-1 is the connector instance).
     #[error("connector {connector:?}: negative task number {task}")]
     NegativeTask {
@@ -254,9 +267,14 @@ impl ConnectorsAndTasks {
     /// Reads a nullable `[{connector, [task]}]` (null reads as empty).
     fn read(reader: &mut Reader<'_>, field: &'static str) -> Result<Self, ProtocolError> {
         let mut read = ConnectorsAndTasks::default();
+        let mut name_bytes = 0usize;
         for _ in 0..reader.nullable_array_count(field)?.unwrap_or(0) {
             let connector = reader.string("connector")?;
             for _ in 0..reader.array_count("tasks")? {
+                name_bytes = name_bytes.saturating_add(connector.len());
+                if name_bytes > MAX_DECODED_NAME_BYTES {
+                    return Err(ProtocolError::TooManyNames { field });
+                }
                 match reader.i32("task")? {
                     CONNECTOR_TASK => read.connectors.push(connector.clone()),
                     task => {
@@ -493,6 +511,21 @@ fn java_string_hash(s: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_name_repeated_for_many_tasks_is_refused_before_it_is_copied() {
+        // One 32 KB connector name with 4,000 task entries: 128 KB of message, 128 MB of names.
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&1i32.to_be_bytes());
+        bytes.extend_from_slice(&(32_000i16).to_be_bytes());
+        bytes.extend(std::iter::repeat_n(b'c', 32_000));
+        bytes.extend_from_slice(&4_000i32.to_be_bytes());
+        for task in 0..4_000i32 {
+            bytes.extend_from_slice(&task.to_be_bytes());
+        }
+        let err = ConnectorsAndTasks::read(&mut Reader::new(&bytes), "assignment").unwrap_err();
+        assert_eq!(err, ProtocolError::TooManyNames { field: "assignment" });
+    }
 
     #[test]
     fn string_hash_is_javas() {

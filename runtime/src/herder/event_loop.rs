@@ -26,6 +26,8 @@ enum Event {
     Reconcile,
     Tick,
     Group(GroupEvent),
+    /// The membership ended without the worker stopping (it failed): nothing may run.
+    GroupGone,
     Restart(RestartRequest),
     TaskConfigs(TaskConfigsGenerated),
     Command(Command),
@@ -74,10 +76,11 @@ impl HerderLoop {
         let mut changes = self.herder.parts().configs.changes();
         let mut periodic = tokio::time::interval(RECONCILE_INTERVAL);
         periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut in_group = true;
         loop {
             let event = tokio::select! {
                 _ = inputs.shutdown.wait_for(|stop| *stop) => Event::Stop,
-                Some(event) = inputs.group.recv() => Event::Group(event),
+                event = inputs.group.recv(), if in_group => event.map_or(Event::GroupGone, Event::Group),
                 _ = changes.changed() => Event::Reconcile,
                 _ = periodic.tick() => Event::Tick,
                 Some(request) = inputs.restarts.recv() => Event::Restart(request),
@@ -104,6 +107,12 @@ impl HerderLoop {
                     self.mine = Assignment::default();
                     self.reconcile().await;
                     let _ = done.send(());
+                }
+                Event::GroupGone => {
+                    tracing::error!("the group membership ended unexpectedly; stopping all work on this worker");
+                    in_group = false;
+                    self.mine = Assignment::default();
+                    self.reconcile().await;
                 }
                 Event::Restart(request) => {
                     self.herder.stop_for_restart(&request).await;
@@ -141,6 +150,17 @@ impl HerderLoop {
             self.reconcile().await;
             parts.group.step_out(settings.unsync_backoff);
             return;
+        }
+        // While this worker read, the member may have moved on: stepped out or lost the group
+        // (nothing may start), or joined a newer generation (whose event follows).
+        match self.herder.group_view() {
+            Some(current) if current.generation == view.generation && current.member_id == view.member_id => {}
+            Some(_) => return,
+            None => {
+                self.mine = Assignment::default();
+                self.reconcile().await;
+                return;
+            }
         }
         self.mine = Assignment::from(&view.held);
         self.herder.rotate_session_key(&view).await;

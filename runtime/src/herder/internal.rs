@@ -39,13 +39,16 @@ impl Herder {
         body: &[u8],
         signature: Option<RequestSignature>,
     ) -> Result<(), HerderError> {
-        if self
-            .group_view()
-            .is_some_and(|view| view.protocol == ConnectProtocol::Sessioned)
+        // One view for both checks: read twice, the first could say "not joined" (no
+        // signature needed) and the second "leader".
+        let view = self.group_view();
+        if view
+            .as_deref()
+            .is_none_or(|view| view.protocol == ConnectProtocol::Sessioned)
         {
             self.verify(body, signature)?;
         }
-        self.leader_only("write task configurations")?;
+        super::leader_in(view.as_deref(), "write task configurations")?;
         self.connector_config(name)?;
         let configs: Vec<Props> = serde_json::from_slice(body)
             .map_err(|e| HerderError::BadRequest(format!("Task configs must be a list of string maps: {e}")))?;
@@ -115,7 +118,8 @@ impl Herder {
     }
 
     /// As the leader of a `sessioned` group, writes a new session key when there is none, it
-    /// expired, or it is not what the config asks for.
+    /// expired, or it is of another algorithm than the config asks for (as Kafka Connect: a key
+    /// of another size, say one a Kafka Connect leader wrote, serves until it expires).
     pub(super) async fn rotate_session_key(&self, view: &GroupView) {
         if !view.is_leader() || view.protocol != ConnectProtocol::Sessioned {
             return;
@@ -125,9 +129,7 @@ impl Herder {
         let ttl = i64::try_from(settings.key_ttl.as_millis()).unwrap_or(i64::MAX);
         let current = self.parts().configs.snapshot().session_key;
         let fresh = current.as_ref().is_some_and(|key| {
-            key.created_ms.saturating_add(ttl) > now
-                && key.algorithm == settings.key_algorithm.name()
-                && key.key.len() * 8 == settings.key_bits
+            key.created_ms.saturating_add(ttl) > now && key.algorithm == settings.key_algorithm.name()
         });
         if fresh {
             return;

@@ -168,14 +168,7 @@ impl Herder {
     /// Fails with the leader's URL unless this worker leads the group: only the leader may
     /// `what`.
     fn leader_only(&self, what: &str) -> Result<(), HerderError> {
-        let view = self.group_view();
-        match view.as_deref() {
-            Some(view) if view.is_leader() => Ok(()),
-            _ => Err(HerderError::Elsewhere {
-                message: format!("Only the leader can {what}."),
-                url: view.map(|v| v.leader_url.clone()),
-            }),
-        }
+        leader_in(self.group_view().as_deref(), what)
     }
 
     /// Waits (a while at most) until this worker has acted on everything read from the config
@@ -278,5 +271,16 @@ impl Herder {
         tracing::info!(connector = name, state = state.as_str(), "target state written");
         self.applied().await;
         Ok(())
+    }
+}
+
+/// Fails with where the leader is unless `view` says this worker leads.
+fn leader_in(view: Option<&GroupView>, what: &str) -> Result<(), HerderError> {
+    match view {
+        Some(view) if view.is_leader() => Ok(()),
+        _ => Err(HerderError::Elsewhere {
+            message: format!("Only the leader can {what}."),
+            url: view.map(|v| v.leader_url.clone()),
+        }),
     }
 }
