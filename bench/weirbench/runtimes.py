@@ -1,5 +1,6 @@
-"""The contenders: a Weir worker and a Kafka Connect standalone worker, started the same way
-(a worker config, plus connector configs given as files at start), the plain-librdkafka
+"""The contenders: a Weir worker and a Kafka Connect worker (standalone, or distributed when
+it joins a group of workers), started the same way (a worker config, plus connector configs
+given as files at start when alone), the plain-librdkafka
 ceiling (kcat), and the S3 baseline (the same bytes uploaded with the plain AWS SDK)."""
 
 from __future__ import annotations
@@ -111,7 +112,11 @@ class Runtime:
     def version(self) -> str:
         return ""
 
-    def start(self, run_dir: str, connectors: list[dict], tag: str) -> Worker:
+    def start(self, run_dir: str, connectors: list[dict], tag: str,
+              group: dict | None = None) -> Worker:
+        """Starts a worker of run `tag` with `connectors`. With `group` (worker settings, may be
+        empty), the worker joins the group of workers of `tag` (Kafka Connect: distributed mode)
+        and takes no connectors at start."""
         raise NotImplementedError
 
     def consumer_settings(self) -> dict:
@@ -158,7 +163,8 @@ class WeirRuntime(Runtime):
         base = f"weir-bench-{self.run_id}-{tag}"
         return {"config": base + "-configs", "offset": base + "-offsets", "status": base + "-status"}
 
-    def start(self, run_dir: str, connectors: list[dict], tag: str) -> Worker:
+    def start(self, run_dir: str, connectors: list[dict], tag: str,
+              group: dict | None = None) -> Worker:
         port = free_port()
         topics = self._topics(tag)
         cfg = {
@@ -174,6 +180,7 @@ class WeirRuntime(Runtime):
             "offset.flush.interval.ms": self.s.flush_ms,
             "key.converter": CONVERTER,
             "value.converter": CONVERTER,
+            **(group or {}),
         }
         path = os.path.join(run_dir, "worker.yaml")
         with open(path, "w") as f:
@@ -233,12 +240,33 @@ class ConnectRuntime(Runtime):
     def consumer_settings(self) -> dict:
         return self.s.java_consumer()
 
-    def start(self, run_dir: str, connectors: list[dict], tag: str) -> Worker:
+    def _topics(self, tag: str) -> dict:
+        base = f"connect-bench-{self.run_id}-{tag}"
+        return {"config": base + "-configs", "offset": base + "-offsets", "status": base + "-status"}
+
+    def start(self, run_dir: str, connectors: list[dict], tag: str,
+              group: dict | None = None) -> Worker:
         port = free_port()
+        if group is None:
+            mode = {"offset.storage.file.filename": os.path.join(run_dir, "connect.offsets")}
+        else:
+            topics = self._topics(tag)
+            mode = {
+                "group.id": f"connect-bench-{self.run_id}-{tag}",
+                "rest.advertised.host.name": "127.0.0.1",
+                "rest.advertised.port": port,
+                "config.storage.topic": topics["config"],
+                "config.storage.replication.factor": 1,
+                "offset.storage.topic": topics["offset"],
+                "offset.storage.replication.factor": 1,
+                "status.storage.topic": topics["status"],
+                "status.storage.replication.factor": 1,
+                **group,
+            }
         props = {
             "bootstrap.servers": self.s.bootstrap,
             "listeners": f"http://127.0.0.1:{port}",
-            "offset.storage.file.filename": os.path.join(run_dir, "connect.offsets"),
+            **mode,
             "offset.flush.interval.ms": self.s.flush_ms,
             "key.converter": CONVERTER,
             "value.converter": CONVERTER,
@@ -262,11 +290,17 @@ class ConnectRuntime(Runtime):
             f.write(LOG4J2.format(path=log_path))
         argv = ["java", *self.s.connect_jvm_opts,
                 f"-Dlog4j2.configurationFile={l4j}", f"-Dkafka.logs.dir={run_dir}",
-                "-cp", os.path.join(self.home, "libs", "*"),
-                "org.apache.kafka.connect.cli.ConnectStandalone", path,
-                *self.write_connector_files(run_dir, connectors)]
+                "-cp", os.path.join(self.home, "libs", "*")]
+        if group is None:
+            argv += ["org.apache.kafka.connect.cli.ConnectStandalone", path,
+                     *self.write_connector_files(run_dir, connectors)]
+        else:
+            argv += ["org.apache.kafka.connect.cli.ConnectDistributed", path]
         proc = spawn("connect", argv, os.path.join(run_dir, "connect.out"), cwd=run_dir)
         return Worker(self, proc, port, run_dir)
+
+    def cleanup_topics(self, tag: str) -> list[str]:
+        return list(self._topics(tag).values())
 
 
 class Kcat:

@@ -2,5 +2,5 @@
 write a module here and import it below."""
 
 from .base import SCENARIOS, Figure, Scenario, register  # noqa: F401
-# In this order (`all` runs them so): file-source, file-sink, idle, s3-sink, cdc.
-from . import file, idle, s3, cdc  # noqa: F401,E402,I001
+# In this order (`all` runs them so): file-source, file-sink, idle, s3-sink, cdc, failover.
+from . import file, idle, s3, cdc, failover  # noqa: F401,E402,I001
