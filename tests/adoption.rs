@@ -16,6 +16,7 @@ use rdkafka::ClientConfig;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{Value, json};
 use support::postgres::{cdc_config, cleanup, database, sql};
+use support::reference;
 use support::{Record, Worker, bootstrap_servers, eventually, free_port, numbered, read_to_end, unique, write_lines};
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -93,33 +94,12 @@ impl KafkaConnect {
     }
 
     async fn request(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.url));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request to Kafka Connect");
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        reference::request_to(&self.url, method, path, body).await
     }
 
     /// Creates a connector and waits until it and its task run.
     async fn create(&self, name: &str, config: Value) {
-        let (status, body) = self
-            .request("POST", "/connectors", Some(json!({"name": name, "config": config})))
-            .await;
-        assert_eq!(status, 201, "creating {name} on Kafka Connect: {body}");
-        eventually(&format!("{name} to run on Kafka Connect"), WAIT, || async {
-            let (_, status) = self.request("GET", &format!("/connectors/{name}/status"), None).await;
-            let tasks = status["tasks"].as_array().cloned().unwrap_or_default();
-            if let Some(failed) = tasks.iter().find(|t| t["state"] == "FAILED") {
-                panic!("{name} failed on Kafka Connect: {}", failed["trace"]);
-            }
-            (status["connector"]["state"] == "RUNNING" && tasks.len() == 1 && tasks[0]["state"] == "RUNNING")
-                .then_some(())
-        })
-        .await;
+        reference::create_running(&self.url, name, config, WAIT).await;
     }
 
     /// Stops the worker as an operator would (SIGTERM: it commits its offsets and leaves).

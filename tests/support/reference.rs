@@ -32,8 +32,13 @@ pub fn url() -> String {
 
 /// Sends a request to the reference worker; returns the status and the JSON body.
 pub async fn request(method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    request_to(&url(), method, path, body).await
+}
+
+/// Sends a request to the Kafka Connect worker at `base`; returns the status and the JSON body.
+pub async fn request_to(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", url()));
+    let mut request = reqwest::Client::new().request(method, format!("{base}{path}"));
     if let Some(body) = body {
         request = request.json(&body);
     }
@@ -43,37 +48,40 @@ pub async fn request(method: &str, path: &str, body: Option<Value>) -> (u16, Val
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Creates a connector on the Kafka Connect worker at `base` and waits (up to `timeout`) until
+/// it and its tasks run; a FAILED task fails the test with its trace.
+pub async fn create_running(base: &str, name: &str, config: Value, timeout: Duration) {
+    let (status, body) = request_to(
+        base,
+        "POST",
+        "/connectors",
+        Some(serde_json::json!({"name": name, "config": config})),
+    )
+    .await;
+    assert_eq!(status, 201, "creating {name} on Kafka Connect: {body}");
+    super::eventually(&format!("{name} to run on Kafka Connect"), timeout, || async {
+        let (_, status) = request_to(base, "GET", &format!("/connectors/{name}/status"), None).await;
+        let tasks = status["tasks"].as_array().cloned().unwrap_or_default();
+        if let Some(failed) = tasks.iter().find(|t| t["state"] == "FAILED") {
+            panic!("{name} failed on Kafka Connect: {}", failed["trace"]);
+        }
+        (status["connector"]["state"] == "RUNNING"
+            && !tasks.is_empty()
+            && tasks.iter().all(|t| t["state"] == "RUNNING"))
+        .then_some(())
+    })
+    .await;
+}
+
 impl ReferenceConnector {
     /// Creates a connector and waits until it and its tasks run.
     pub async fn create(name: &str, config: Value) -> ReferenceConnector {
-        let (status, body) = request(
-            "POST",
-            "/connectors",
-            Some(serde_json::json!({"name": name, "config": config})),
-        )
-        .await;
-        assert_eq!(status, 201, "creating {name} on Kafka Connect: {body}");
-        let connector = ReferenceConnector {
-            url: url(),
+        let url = url();
+        create_running(&url, name, config, Duration::from_secs(60)).await;
+        ReferenceConnector {
+            url,
             name: name.to_owned(),
-        };
-        super::eventually(
-            &format!("{name} to run on Kafka Connect"),
-            Duration::from_secs(60),
-            || async {
-                let (_, status) = request("GET", &format!("/connectors/{name}/status"), None).await;
-                let tasks = status["tasks"].as_array().cloned().unwrap_or_default();
-                if let Some(failed) = tasks.iter().find(|t| t["state"] == "FAILED") {
-                    panic!("{name} failed on Kafka Connect: {}", failed["trace"]);
-                }
-                (status["connector"]["state"] == "RUNNING"
-                    && !tasks.is_empty()
-                    && tasks.iter().all(|t| t["state"] == "RUNNING"))
-                .then_some(())
-            },
-        )
-        .await;
-        connector
+        }
     }
 }
 
