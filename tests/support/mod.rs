@@ -558,7 +558,7 @@ pub fn config_errors(infos: &Value, key: &str) -> Vec<String> {
 }
 
 /// Every record a topic holds now, in order, from all its partitions (one after another); none
-/// when the topic does not exist.
+/// when the topic does not exist, and none of a partition that has no leader yet.
 pub fn read_to_end(topic: &str) -> Vec<Record> {
     use rdkafka::Message;
     use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
@@ -578,9 +578,12 @@ pub fn read_to_end(topic: &str) -> Vec<Record> {
         .map_or(0, |t| t.partitions().len()) as i32;
     let mut records = Vec::new();
     for partition in 0..partitions {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, partition, Duration::from_secs(10))
-            .expect("watermarks");
+        // Right after a topic is created its partitions may have no leader yet
+        // (NotLeaderForPartition): such a partition has nothing to read yet, and the callers
+        // poll until what they wait for is there.
+        let Ok((low, high)) = consumer.fetch_watermarks(topic, partition, Duration::from_secs(10)) else {
+            continue;
+        };
         if high <= low {
             continue;
         }
