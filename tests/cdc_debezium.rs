@@ -226,7 +226,8 @@ async fn wait_for_records(topic: &str, count: usize) {
 /// Runs a scenario under Weir and Debezium and asserts their topics are the same; returns
 /// Weir's records, by table (or other topic).
 async fn same_as_debezium(scenario: Scenario<'_>) -> std::collections::BTreeMap<String, Vec<Record>> {
-    let (mut conn, schema) = database().await;
+    // A database of its own: see `own_database`, and the logical decoding messages scenario.
+    let (mut conn, schema) = postgres::own_database().await;
     let (weir, dbz) = (format!("weir_{schema}"), format!("dbz_{schema}"));
     let fill = |s: &str| s.replace("{s}", &schema);
     extensions(&mut conn).await;
@@ -241,15 +242,19 @@ async fn same_as_debezium(scenario: Scenario<'_>) -> std::collections::BTreeMap<
     let tables: Vec<&str> = scenario.tables.iter().copied().chain(["zz_marker"]).collect();
 
     let worker = Worker::start().await;
-    let mut weir_config = postgres::cdc_config(&weir, &schema, &tables, scenario.config.clone());
+    let config = || {
+        let mut config = scenario.config.clone();
+        postgres::merge(&mut config, json!({"database.dbname": schema}));
+        config
+    };
+    let mut weir_config = postgres::cdc_config(&weir, &schema, &tables, config());
     postgres::merge(&mut weir_config, json!({"connector.class": "postgres-cdc"}));
     worker.create("cdc", weir_config).await;
-    // Weir's slot before Debezium's, always: the first element of an event's `source.sequence`
-    // is the last commit its slot streamed before it, and which commits a slot sees depends on
-    // when it was created. Once the worker joined a group, Weir's task could start after
-    // Debezium's, and the first streamed event then differed there (null against an LSN).
+    // Weir's task runs before Debezium's connector is created: the first element of an event's
+    // `source.sequence` is the last commit its slot streamed before it, so both slots must be
+    // in place before the scenario's changes (in a database no other test writes to).
     worker.wait_for_state("cdc", "RUNNING", 1).await;
-    let mut dbz_config = postgres::cdc_config(&dbz, &schema, &tables, scenario.config.clone());
+    let mut dbz_config = postgres::cdc_config(&dbz, &schema, &tables, config());
     postgres::merge(
         &mut dbz_config,
         json!({"plugin.name": "pgoutput", "slot.drop.on.stop": "true"}),
@@ -320,6 +325,7 @@ async fn same_as_debezium(scenario: Scenario<'_>) -> std::collections::BTreeMap<
     drop(reference);
     drop(worker);
     postgres::cleanup(&mut conn, &schema, &[&weir, &dbz]).await;
+    postgres::drop_database(conn, &schema).await;
     weir_records
 }
 

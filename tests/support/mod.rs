@@ -472,23 +472,25 @@ pub async fn drop_leftover_slots(conn: &mut sqlx::PgConnection) {
         .fetch_all(&mut *conn)
         .await
         .unwrap_or_default();
-    for slot in unused {
-        // `<prefix>_<pid>_<n>`, the prefix of lowercase words (`cdc`, `weir_cdc`, `dbz_cdc`).
-        let mut parts = slot.rsplitn(3, '_');
-        let (Some(n), Some(pid), Some(prefix)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        let ours = prefix.chars().all(|c| c.is_ascii_lowercase() || c == '_') && n.chars().all(|c| c.is_ascii_digit());
-        let gone = pid
-            .parse::<u32>()
-            .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
-        if ours && gone {
-            let _ = sqlx::query("SELECT pg_drop_replication_slot($1)")
-                .bind(&slot)
-                .execute(&mut *conn)
-                .await;
-        }
+    for slot in unused.into_iter().filter(|s| owner_is_gone(s)) {
+        let _ = sqlx::query("SELECT pg_drop_replication_slot($1)")
+            .bind(&slot)
+            .execute(&mut *conn)
+            .await;
     }
+}
+
+/// Whether `name` is one of `unique`'s, `<prefix>_<pid>_<n>` with a prefix of lowercase words
+/// (`cdc`, `weir_cdc`, `dbz_cdc`), made by a test process that has exited.
+pub fn owner_is_gone(name: &str) -> bool {
+    let mut parts = name.rsplitn(3, '_');
+    let (Some(n), Some(pid), Some(prefix)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let ours = prefix.chars().all(|c| c.is_ascii_lowercase() || c == '_') && n.chars().all(|c| c.is_ascii_digit());
+    ours && pid
+        .parse::<u32>()
+        .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
 }
 
 /// A record read back from Kafka: key and value as JSON (`None` for null).

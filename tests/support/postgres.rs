@@ -1,6 +1,7 @@
 //! PostgreSQL for the CDC tests: a schema of the test's own, SQL, connector configs and cleanup.
 
 use serde_json::{Value, json};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
 use super::{pg_url, unique};
@@ -13,6 +14,44 @@ pub async fn database() -> (PgConnection, String) {
     let schema = unique("cdc").replace('-', "_");
     sql(&mut conn, &format!("CREATE SCHEMA {schema}")).await;
     (conn, schema)
+}
+
+/// A database of the test's own, with a schema of the same name in it, and a SQL connection to
+/// it. For tests that compare what two slots stream: a logical decoding message reaches every
+/// slot of its database, so another test's message would land in one slot's stream and not in
+/// the other's, depending on when each slot was created. `drop_database` removes it.
+pub async fn own_database() -> (PgConnection, String) {
+    let mut admin = PgConnection::connect(&pg_url()).await.expect("connect to PostgreSQL");
+    super::drop_leftover_slots(&mut admin).await;
+    drop_leftover_databases(&mut admin).await;
+    let name = unique("cdc").replace('-', "_");
+    sql(&mut admin, &format!("CREATE DATABASE {name}")).await;
+    let options: PgConnectOptions = pg_url().parse().expect("PG_URL");
+    let mut conn = PgConnection::connect_with(&options.database(&name))
+        .await
+        .expect("connect to the test's database");
+    sql(&mut conn, &format!("CREATE SCHEMA {name}")).await;
+    (conn, name)
+}
+
+/// Drops a database of `own_database`, its slots with it. Its connectors must have stopped.
+pub async fn drop_database(conn: PgConnection, name: &str) {
+    let _ = conn.close().await;
+    let mut admin = PgConnection::connect(&pg_url()).await.expect("connect to PostgreSQL");
+    sql(&mut admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+}
+
+/// Drops the databases of `own_database` whose test process is gone.
+async fn drop_leftover_databases(admin: &mut PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'cdc\\_%'")
+        .fetch_all(&mut *admin)
+        .await
+        .unwrap_or_default();
+    for name in names.into_iter().filter(|n| super::owner_is_gone(n)) {
+        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut *admin)
+            .await;
+    }
 }
 
 /// Runs SQL (one statement or several), panicking with the statement on failure.
