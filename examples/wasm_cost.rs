@@ -143,6 +143,7 @@ async fn run_source(mut task: Box<dyn SourceTask>, records: usize) -> Result<f64
     let context = SourceTaskContext {
         offsets: Arc::new(NoOffsets),
         metrics: Default::default(),
+        transactions: None,
     };
     task.start(&Props::new(), context).await?;
     let started = Instant::now();

@@ -86,6 +86,9 @@ pub enum Validator {
     },
     /// One of these strings, compared case-insensitively.
     OneOf(Vec<String>),
+    /// One of these strings, compared case-insensitively, refused with the message of Kafka
+    /// Connect's `CaseInsensitiveValidString`.
+    OneOfIgnoringCase(Vec<String>),
     /// A string that is not empty.
     NonEmpty,
 }
@@ -112,10 +115,15 @@ impl Validator {
         Validator::OneOf(values.iter().map(|v| v.to_string()).collect())
     }
 
+    /// One of these values, in any case, as Kafka Connect's `CaseInsensitiveValidString`.
+    pub fn one_of_ignoring_case(values: &[&str]) -> Self {
+        Validator::OneOfIgnoringCase(values.iter().map(|v| v.to_string()).collect())
+    }
+
     /// The values a tool may offer for this key.
     pub fn recommended_values(&self) -> Vec<String> {
         match self {
-            Validator::OneOf(values) => values.clone(),
+            Validator::OneOf(values) | Validator::OneOfIgnoringCase(values) => values.clone(),
             _ => Vec::new(),
         }
     }
@@ -142,6 +150,18 @@ impl Validator {
                     Ok(())
                 } else {
                     Err(format!("String must be one of: {}", allowed.join(", ")))
+                }
+            }
+            (Validator::OneOfIgnoringCase(allowed), Typed::Str(s)) => {
+                if allowed.iter().any(|a| a.eq_ignore_ascii_case(s)) {
+                    Ok(())
+                } else {
+                    let upper: Vec<String> = allowed.iter().map(|a| a.to_uppercase()).collect();
+                    let listed = crate::java::string::hash_set_order(upper.iter().map(String::as_str));
+                    Err(format!(
+                        "String must be one of (case insensitive): {}",
+                        listed.join(", ")
+                    ))
                 }
             }
             (Validator::NonEmpty, Typed::Str(s)) if s.trim().is_empty() => Err("String may not be empty".into()),

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 use crate::config::{ConfigDef, ConfigValue, Props};
 use crate::error::ConnectError;
+use crate::exactly_once::{ExactlyOnceSupport, TransactionBoundaries};
 use crate::task::{SinkTask, SourceTask};
 
 /// Whether a connector moves data into Kafka or out of it.
@@ -52,6 +53,18 @@ pub trait Connector: Send + Sync {
 pub trait SourceConnector: Connector {
     /// A new, unstarted task.
     fn create_task(&self) -> Box<dyn SourceTask>;
+
+    /// Whether the connector, with this config, can deliver exactly once; `None` (the default)
+    /// when it does not say, which `exactly.once.support=required` refuses.
+    fn exactly_once_support(&self, _props: &Props) -> Option<ExactlyOnceSupport> {
+        None
+    }
+
+    /// Whether the connector's tasks, with this config, end their own transactions, as
+    /// `transaction.boundary=connector` needs.
+    fn transaction_boundaries(&self, _props: &Props) -> TransactionBoundaries {
+        TransactionBoundaries::Unsupported
+    }
 }
 
 /// A connector whose tasks write Kafka records to an external system.

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 use crate::config::Props;
 use crate::error::ConnectError;
+use crate::exactly_once::TransactionContext;
 use crate::metrics::TaskMetrics;
 use crate::record::{SinkRecord, SourceMap, SourceRecord, TopicPartition};
 
@@ -26,6 +27,9 @@ pub struct SourceTaskContext {
     pub offsets: Arc<dyn OffsetReader>,
     /// Where the task publishes figures about its progress.
     pub metrics: TaskMetrics,
+    /// Where the task ends its transactions: only with exactly-once on and
+    /// `transaction.boundary=connector`.
+    pub transactions: Option<TransactionContext>,
 }
 
 /// A task that reads records from an external system.

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use tokio::fs::File;
 use tokio::io::{AsyncBufReadExt, AsyncSeekExt, BufReader};
 use weir_connector_api::{
-    ConfigDef, ConfigKey, ConfigType, ConnectError, Connector, Importance, Props, Schema, SourceConnector, SourceMap,
-    SourceRecord, SourceTask, SourceTaskContext, Validator, Value,
+    ConfigDef, ConfigKey, ConfigType, ConnectError, Connector, ExactlyOnceSupport, Importance, Props, Schema,
+    SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, Validator, Value,
 };
 
 use super::{VERSION, file_key};
@@ -79,6 +79,11 @@ impl Connector for FileSourceConnector {
 impl SourceConnector for FileSourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(FileSourceTask::default())
+    }
+
+    /// The offset is the byte after the last line emitted: a restart reads on from there.
+    fn exactly_once_support(&self, _props: &Props) -> Option<ExactlyOnceSupport> {
+        Some(ExactlyOnceSupport::Supported)
     }
 }
 

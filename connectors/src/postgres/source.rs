@@ -16,8 +16,9 @@ use async_trait::async_trait;
 use pgwire_replication::client::ReplicationEvent;
 use serde_json::Value as Json;
 use weir_connector_api::{
-    ConfigDef, ConfigValue, ConnectError, Connector, Field, Props, Schema, SchemaType, SourceConnector, SourceMap,
-    SourceRecord, SourceTask, SourceTaskContext, Value,
+    ConfigDef, ConfigValue, ConnectError, Connector, ExactlyOnceSupport, Field, Props, Schema, SchemaType,
+    SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, TransactionBoundaries, TransactionContext,
+    Value,
 };
 
 use super::catalog::{Catalog, check_server};
@@ -71,6 +72,17 @@ impl Connector for PostgresCdcConnector {
 impl SourceConnector for PostgresCdcConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(PostgresCdcTask::default())
+    }
+
+    /// Offsets name each change (`lsn_commit`, `txn_event`): a restart skips what Kafka holds.
+    /// A snapshot cut short is taken again from the start, as Debezium does.
+    fn exactly_once_support(&self, _props: &Props) -> Option<ExactlyOnceSupport> {
+        Some(ExactlyOnceSupport::Supported)
+    }
+
+    /// Tasks end a Kafka transaction where a Postgres transaction ends.
+    fn transaction_boundaries(&self, _props: &Props) -> TransactionBoundaries {
+        TransactionBoundaries::Supported
     }
 }
 
@@ -132,6 +144,8 @@ enum Phase {
 #[derive(Default)]
 pub struct PostgresCdcTask {
     state: Option<Running>,
+    /// With `transaction.boundary=connector`: where the task ends Kafka transactions.
+    transactions: Option<TransactionContext>,
 }
 
 /// A started task's state.
@@ -782,6 +796,7 @@ impl SourceTask for PostgresCdcTask {
         let stored = context.offsets.offset(&partition);
         tracing::info!(slot = %config.slot, offset = ?stored, "postgres-cdc starting");
         self.state = Some(start_step(config, stored, Progress::new(context.metrics)).await?);
+        self.transactions = context.transactions;
         Ok(())
     }
 
@@ -789,7 +804,16 @@ impl SourceTask for PostgresCdcTask {
         let Some(state) = self.state.as_mut() else {
             return Err(ConnectError::Fatal("polled before start".into()));
         };
-        poll_step(state).await
+        let records = poll_step(state).await?;
+        // A batch ends a Kafka transaction when it ends between Postgres transactions (every
+        // snapshot batch does): a Postgres transaction reaches consumers whole, or not at all.
+        if let Some(transactions) = &self.transactions
+            && !records.is_empty()
+            && state.transaction.is_none()
+        {
+            transactions.commit_transaction();
+        }
+        Ok(records)
     }
 
     async fn commit(&mut self, committed: &[(SourceMap, SourceMap)]) -> Result<(), ConnectError> {

@@ -11,6 +11,8 @@ use crate::config::worker::strip_prefix;
 const COMMON: &str = "Common";
 /// The group of the error-handling keys.
 const ERRORS: &str = "Error Handling";
+/// The group of a source's exactly-once keys.
+const EXACTLY_ONCE: &str = "Exactly Once Support";
 
 /// The common keys of a connector of this kind.
 pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
@@ -198,17 +200,50 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                 );
         }
         ConnectorKind::Source => {
-            def = def.define(
-                COMMON,
-                key(
-                    "exactly.once.support",
-                    ConfigType::String,
-                    Importance::Medium,
-                    "Whether the connector needs exactly-once delivery (not offered: only requested is accepted).",
+            def = def
+                .define(
+                    EXACTLY_ONCE,
+                    key(
+                        "exactly.once.support",
+                        ConfigType::String,
+                        Importance::Medium,
+                        "required refuses the connector unless the worker has exactly.once.source.support=enabled and the connector says it can deliver exactly once with this config; requested runs it either way.",
+                    )
+                    .default_value("requested")
+                    .validator(Validator::one_of_ignoring_case(&["requested", "required"])),
                 )
-                .default_value("requested")
-                .validator(Validator::one_of(&["requested", "required"])),
-            );
+                .define(
+                    EXACTLY_ONCE,
+                    key(
+                        "transaction.boundary",
+                        ConfigType::String,
+                        Importance::Medium,
+                        "With exactly-once on, where a transaction ends: poll (after each batch a task returns), interval (every transaction.boundary.interval.ms), or connector (where the task says).",
+                    )
+                    .default_value("poll")
+                    .validator(Validator::one_of_ignoring_case(&["poll", "interval", "connector"])),
+                )
+                .define(
+                    EXACTLY_ONCE,
+                    key(
+                        "transaction.boundary.interval.ms",
+                        ConfigType::Long,
+                        Importance::Low,
+                        "How long a transaction lasts with transaction.boundary=interval; the worker's offset.flush.interval.ms when unset.",
+                    )
+                    .default_null()
+                    .validator(Validator::at_least(0.0)),
+                )
+                .define(
+                    "offsets.topic",
+                    key(
+                        "offsets.storage.topic",
+                        ConfigType::String,
+                        Importance::Low,
+                        "A connector's own offsets topic, which Kafka Connect offers: Weir refuses it (the connector's offsets go to the worker's offset.storage.topic).",
+                    )
+                    .default_null(),
+                );
         }
     }
     def
@@ -251,11 +286,13 @@ pub fn validate_common(kind: ConnectorKind, props: &Props, reports: &mut [Config
                 );
             }
         }
+        // The exactly-once keys are checked by the herder, which knows the worker's setting
+        // and the plugin.
         ConnectorKind::Source => {
-            if value("exactly.once.support").eq_ignore_ascii_case("required") {
+            if !value("offsets.storage.topic").is_empty() {
                 add(
-                    "exactly.once.support",
-                    "This worker does not offer exactly-once source support; use 'requested'".into(),
+                    "offsets.storage.topic",
+                    "Weir does not support a connector's own offsets topic yet: remove offsets.storage.topic, and the connector's offsets go to the worker's offset.storage.topic".into(),
                 );
             }
         }
@@ -288,6 +325,18 @@ pub struct ErrorPolicy {
     pub dead_letter_queue: Option<DeadLetterQueue>,
 }
 
+/// Where a source task's transactions end, with exactly-once on (`transaction.boundary`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransactionBoundary {
+    /// After each batch the task returns from a poll.
+    Poll,
+    /// After the first batch past this long since the transaction began; the worker's
+    /// `offset.flush.interval.ms` when `None`.
+    Interval(Option<Duration>),
+    /// Where the task asks, through its transaction context.
+    Connector,
+}
+
 /// The common keys of a valid connector config, typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnectorConfig {
@@ -309,6 +358,8 @@ pub struct ConnectorConfig {
     pub topics: Vec<String>,
     /// For sinks: the pattern of the topics to read.
     pub topics_regex: Option<String>,
+    /// For sources: where transactions end, with exactly-once on.
+    pub transaction_boundary: TransactionBoundary,
     /// The whole config.
     pub props: Props,
 }
@@ -345,6 +396,18 @@ impl ConnectorConfig {
             },
             topics: parsed.list("topics").map(<[String]>::to_vec).unwrap_or_default(),
             topics_regex: string("topics.regex"),
+            transaction_boundary: match string("transaction.boundary")
+                .map(|b| b.to_ascii_lowercase())
+                .as_deref()
+            {
+                Some("interval") => TransactionBoundary::Interval(
+                    parsed
+                        .int("transaction.boundary.interval.ms")
+                        .map(|ms| Duration::from_millis(ms.max(0) as u64)),
+                ),
+                Some("connector") => TransactionBoundary::Connector,
+                _ => TransactionBoundary::Poll,
+            },
             props: props.clone(),
         })
     }

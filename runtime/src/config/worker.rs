@@ -78,6 +78,8 @@ pub struct WorkerConfig {
     pub offset_topic: InternalTopic,
     /// The status topic.
     pub status_topic: InternalTopic,
+    /// Whether source tasks deliver exactly once (`exactly.once.source.support=enabled`).
+    pub exactly_once_source: bool,
     /// How often source offsets and sink consumer offsets are committed.
     pub offset_flush_interval: Duration,
     /// How long a final offset commit may take at shutdown.
@@ -444,6 +446,16 @@ fn definition() -> ConfigDef {
         .merge(topic("status", "weir-status", Some("5")))
         .define(
             "Worker",
+            key(
+                "exactly.once.source.support",
+                ConfigType::String,
+                "Whether source tasks write their records and offsets in Kafka transactions, so that each record reaches Kafka once: enabled, or disabled. preparing is accepted for a rolling change of a Kafka Connect cluster and runs tasks as disabled does.",
+            )
+            .default_value("disabled")
+            .validator(Validator::one_of(&["disabled", "preparing", "enabled"])),
+        )
+        .define(
+            "Worker",
             millis("offset.flush.interval.ms", "60000", "How often offsets are committed.")
                 .validator(Validator::at_least(1.0)),
         )
@@ -597,6 +609,7 @@ impl WorkerConfig {
             config_topic: topic("config", Some(1)),
             offset_topic: topic("offset", None),
             status_topic: topic("status", None),
+            exactly_once_source: string("exactly.once.source.support").eq_ignore_ascii_case("enabled"),
             offset_flush_interval: millis("offset.flush.interval.ms"),
             offset_flush_timeout: millis("offset.flush.timeout.ms"),
             task_shutdown_timeout: millis("task.shutdown.graceful.timeout.ms"),

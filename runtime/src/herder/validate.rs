@@ -1,7 +1,9 @@
 //! Checking connector configs: against their plugin's definition and the common keys, and
 //! against what the config topic and REST paths can hold.
 
-use weir_connector_api::{PluginDescriptor, Props};
+use weir_connector_api::{
+    ConfigValue, ConnectorPlugin, ExactlyOnceSupport, PluginDescriptor, Props, SourceConnector, TransactionBoundaries,
+};
 
 use super::{Herder, HerderError};
 use crate::config::connector::{common_definition, validate_common};
@@ -51,6 +53,14 @@ impl Herder {
         }
         let (chain, chain_values) = transforms::definition(props, plugins);
         values.extend(chain_values);
+        if let ConnectorPlugin::Source(source) = &plugin.plugin {
+            exactly_once_errors(
+                source.as_ref(),
+                self.parts().config.exactly_once_source,
+                props,
+                &mut values,
+            );
+        }
         let mut own_values = own.validate(props);
         plugin.plugin.connector().validate(props, &mut own_values).await;
         values.extend(own_values);
@@ -84,6 +94,49 @@ impl Herder {
             error_count,
             infos.errors().join("\n")
         )))
+    }
+}
+
+/// Kafka Connect's checks of `exactly.once.support=required` and `transaction.boundary=connector`
+/// against the worker and what the connector says it can do, each skipped when its key
+/// already has an error.
+fn exactly_once_errors(
+    connector: &dyn SourceConnector,
+    worker_enabled: bool,
+    props: &Props,
+    values: &mut [ConfigValue],
+) {
+    let is = |key: &str, wanted: &str| props.get(key).is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted));
+    let mut report = |key: &str, errors: Vec<&str>| {
+        if let Some(value) = values.iter_mut().find(|v| v.name == key && v.errors.is_empty()) {
+            value.errors.extend(errors.into_iter().map(str::to_owned));
+        }
+    };
+    if is("exactly.once.support", "required") {
+        let mut errors = Vec::new();
+        if !worker_enabled {
+            errors.push("This worker does not have exactly-once source support enabled.");
+        }
+        match connector.exactly_once_support(props) {
+            Some(ExactlyOnceSupport::Supported) => {}
+            Some(ExactlyOnceSupport::Unsupported) => {
+                errors.push("The connector does not support exactly-once semantics with the provided configuration.")
+            }
+            None => errors.push(
+                "The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value \"requested\" for this property (which will disable this preflight check and allow the connector to be created).",
+            ),
+        }
+        report("exactly.once.support", errors);
+    }
+    if is("transaction.boundary", "connector")
+        && connector.transaction_boundaries(props) != TransactionBoundaries::Supported
+    {
+        report(
+            "transaction.boundary",
+            vec![
+                "The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.",
+            ],
+        );
     }
 }
 
@@ -142,4 +195,98 @@ pub(super) fn named(name: &str, mut props: Props) -> Result<Props, HerderError> 
         _ => props.insert("name".into(), name.to_owned()),
     };
     Ok(props)
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use weir_connector_api::{ConfigDef, ConnectError, Connector, SourceTask};
+
+    use super::*;
+    use crate::config::connector::common_definition;
+
+    /// A source that says what it was built to say about exactly-once.
+    struct Declares(Option<ExactlyOnceSupport>, TransactionBoundaries);
+
+    #[async_trait]
+    impl Connector for Declares {
+        fn version(&self) -> String {
+            "1".into()
+        }
+
+        fn config_def(&self) -> ConfigDef {
+            ConfigDef::new()
+        }
+
+        async fn task_configs(&self, _props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+            Ok(Vec::new())
+        }
+    }
+
+    impl SourceConnector for Declares {
+        fn create_task(&self) -> Box<dyn SourceTask> {
+            unreachable!("never run")
+        }
+
+        fn exactly_once_support(&self, _props: &Props) -> Option<ExactlyOnceSupport> {
+            self.0
+        }
+
+        fn transaction_boundaries(&self, _props: &Props) -> TransactionBoundaries {
+            self.1
+        }
+    }
+
+    fn errors(connector: &Declares, worker_enabled: bool, pairs: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+        let props: Props = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut values = common_definition(weir_connector_api::ConnectorKind::Source).validate(&props);
+        exactly_once_errors(connector, worker_enabled, &props, &mut values);
+        values
+            .into_iter()
+            .filter(|v| {
+                !v.errors.is_empty() && ["exactly.once.support", "transaction.boundary"].contains(&v.name.as_str())
+            })
+            .map(|v| (v.name, v.errors))
+            .collect()
+    }
+
+    #[test]
+    fn required_needs_the_worker_and_the_connector() {
+        let supported = Declares(Some(ExactlyOnceSupport::Supported), TransactionBoundaries::Unsupported);
+        let required = [("exactly.once.support", "required")];
+        assert!(errors(&supported, true, &required).is_empty());
+        assert_eq!(
+            errors(&supported, false, &required),
+            [(
+                "exactly.once.support".to_owned(),
+                vec!["This worker does not have exactly-once source support enabled.".to_owned()]
+            )]
+        );
+        let unsupported = Declares(
+            Some(ExactlyOnceSupport::Unsupported),
+            TransactionBoundaries::Unsupported,
+        );
+        let found = errors(&unsupported, false, &required);
+        assert_eq!(found[0].1.len(), 2, "{found:?}");
+        assert!(found[0].1[1].contains("does not support exactly-once semantics"));
+        let silent = Declares(None, TransactionBoundaries::Unsupported);
+        let found = errors(&silent, true, &required);
+        assert!(found[0].1[0].contains("does not implement the API required for preflight validation"));
+        assert!(errors(&silent, false, &[("exactly.once.support", "requested")]).is_empty());
+    }
+
+    #[test]
+    fn connector_boundaries_need_the_connector() {
+        let connector = [("transaction.boundary", "connector")];
+        let able = Declares(None, TransactionBoundaries::Supported);
+        assert!(errors(&able, false, &connector).is_empty());
+        let unable = Declares(None, TransactionBoundaries::Unsupported);
+        let found = errors(&unable, false, &connector);
+        assert_eq!(found[0].0, "transaction.boundary");
+        assert!(found[0].1[0].contains("does not support connector-defined transaction boundaries"));
+        let bad = [("transaction.boundary", "sometimes")];
+        let found = errors(&unable, false, &bad);
+        assert_eq!(found.len(), 1, "a bad value gets its own error only: {found:?}");
+        assert!(found[0].1[0].contains("must be one of"), "{found:?}");
+    }
 }

@@ -91,6 +91,7 @@ impl SourceTaskRunner {
         let context = SourceTaskContext {
             offsets: std::sync::Arc::new(self.offsets.reader(&self.io.id.connector)),
             metrics: self.io.metrics.clone(),
+            transactions: None,
         };
         self.task.start(&self.io.task_config, context).await?;
         let result = self.stream().await;
