@@ -609,3 +609,46 @@ pub fn read_to_end(topic: &str) -> Vec<Record> {
     }
     records
 }
+
+/// Every record of a topic a consumer with this `isolation.level` (`read_committed` or
+/// `read_uncommitted`) can read now, partition after partition. Unlike [`read_to_end`] it does
+/// not count offsets: transaction markers take offsets of their own, and a read-committed
+/// consumer stops where the first open transaction starts. None when the topic does not exist.
+pub fn read_isolated(topic: &str, isolation: &str) -> Vec<Record> {
+    use rdkafka::error::KafkaError;
+    use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .set("group.id", unique("reader"))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .set("isolation.level", isolation)
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let partitions = metadata
+        .topics()
+        .first()
+        .filter(|t| t.error().is_none())
+        .map_or(0, |t| t.partitions().len()) as i32;
+    let mut records = Vec::new();
+    for partition in 0..partitions {
+        let mut assignment = TopicPartitionList::new();
+        assignment
+            .add_partition_offset(topic, partition, Offset::Beginning)
+            .expect("partition");
+        consumer.assign(&assignment).expect("assign");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            assert!(Instant::now() < deadline, "timed out reading {topic}/{partition}");
+            match consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) => records.push(Record::of(&m)),
+                Some(Err(KafkaError::PartitionEOF(_))) => break,
+                _ => {}
+            }
+        }
+    }
+    records
+}

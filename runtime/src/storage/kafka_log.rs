@@ -90,6 +90,9 @@ impl KafkaLog {
                     ("enable.auto.commit", "false"),
                     ("enable.auto.offset.store", "false"),
                     ("group.id", "weir-internal-reader"),
+                    // Source tasks with exactly-once on write offsets in transactions: an
+                    // aborted one must never count.
+                    ("isolation.level", "read_committed"),
                 ],
             )
             .create_with_context(QuietEof)

@@ -16,6 +16,7 @@ type Offsets = BTreeMap<String, BTreeMap<String, (SourceMap, SourceMap)>>;
 /// The offsets topic, read into memory and written as tasks commit.
 #[derive(Clone)]
 pub struct OffsetStore {
+    topic: Arc<str>,
     log: Arc<dyn Log>,
     offsets: Arc<Mutex<Offsets>>,
 }
@@ -63,7 +64,11 @@ impl OffsetStore {
             })
         };
         let log = logs.open(topic, apply).await?;
-        Ok(OffsetStore { log, offsets })
+        Ok(OffsetStore {
+            topic: topic.into(),
+            log,
+            offsets,
+        })
     }
 
     /// Waits until every offset written so far is read.
@@ -83,10 +88,7 @@ impl OffsetStore {
     /// every one of them.
     pub async fn put(&self, connector: &str, offsets: &[(SourceMap, Option<SourceMap>)]) -> Result<(), StorageError> {
         let writes = offsets.iter().map(|(partition, offset)| {
-            let value = offset
-                .as_ref()
-                .map(|o| Json::Object(o.clone()).to_string().into_bytes());
-            let key = key(connector, partition);
+            let (key, value) = Self::record(connector, partition, offset.as_ref());
             async move { self.log.append(&key, value.as_deref()).await }
         });
         futures::future::try_join_all(writes).await?;
@@ -95,6 +97,28 @@ impl OffsetStore {
             apply(&mut all, connector, partition, offset.clone());
         }
         Ok(())
+    }
+
+    /// The offsets-topic record of a source partition's offset: its key, and its value (`None`,
+    /// a tombstone, forgets the partition).
+    pub fn record(connector: &str, partition: &SourceMap, offset: Option<&SourceMap>) -> (String, Option<Vec<u8>>) {
+        let value = offset.map(|o| Json::Object(o.clone()).to_string().into_bytes());
+        (key(connector, partition), value)
+    }
+
+    /// The offsets topic's name, for a source task that writes its offsets in its own
+    /// transactions (with [`OffsetStore::record`]).
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Takes offsets that a source task's transaction wrote and Kafka committed, before the
+    /// topic's reader gets to them.
+    pub fn committed(&self, connector: &str, offsets: &[(SourceMap, SourceMap)]) {
+        let mut all = lock(&self.offsets);
+        for (partition, offset) in offsets {
+            apply(&mut all, connector, partition, Some(offset.clone()));
+        }
     }
 
     /// A reader of one connector's offsets, for its tasks.
