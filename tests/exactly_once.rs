@@ -130,7 +130,10 @@ async fn required_is_refused_unless_the_worker_and_the_connector_can_give_it() {
         .await;
     assert_eq!(status, 400, "{body}");
     assert!(
-        body["message"].as_str().unwrap_or_default().contains("offsets.storage.topic"),
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("offsets.storage.topic"),
         "{body}"
     );
 
