@@ -173,14 +173,27 @@ impl Log for KafkaLog {
     async fn read_to_end(&self) -> Result<(), StorageError> {
         let consumer = self.consumer.clone();
         let (topic, partitions) = (self.topic.clone(), self.partitions);
+        // Every partition's first and end offsets in two requests (ListOffsets with the
+        // earliest and latest markers), not two per partition: each request waits on the
+        // broker behind the reader's long-polling fetch, up to fetch.wait.max.ms.
         let ends = tokio::task::spawn_blocking(move || {
-            (0..partitions)
-                .map(|p| {
-                    consumer
-                        .fetch_watermarks(&topic, p, REQUEST_TIMEOUT)
-                        .map(|(low, high)| (p, low, high))
-                })
-                .collect::<Result<Vec<_>, KafkaError>>()
+            let bound = |at: Offset| {
+                let mut list = TopicPartitionList::new();
+                for p in 0..partitions {
+                    list.add_partition_offset(&topic, p, at)?;
+                }
+                let found = consumer.offsets_for_times(list, REQUEST_TIMEOUT)?;
+                (0..partitions)
+                    .map(|p| match found.find_partition(&topic, p).map(|e| e.offset()) {
+                        Some(Offset::Offset(o)) => Ok(o),
+                        _ => Err(KafkaError::OffsetFetch(RDKafkaErrorCode::OffsetNotAvailable)),
+                    })
+                    .collect::<Result<Vec<i64>, KafkaError>>()
+            };
+            let (low, high) = (bound(Offset::Beginning)?, bound(Offset::End)?);
+            Ok((0..partitions)
+                .map(|p| (p, low[p as usize], high[p as usize]))
+                .collect::<Vec<_>>())
         })
         .await
         .unwrap_or(Err(KafkaError::Canceled))
