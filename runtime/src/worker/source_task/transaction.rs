@@ -13,7 +13,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use weir_connector_api::{Props, SourceMap, TaskMetrics, TransactionContext, TransactionRequest};
 
-use super::outbox::Outbox;
+use super::outbox::{Outbox, check_delivery};
 use crate::config::connector::TransactionBoundary;
 use crate::kafka::{KafkaClients, KafkaContext, KafkaOpError};
 use crate::model::TaskId;
@@ -202,19 +202,37 @@ impl Transactions {
             }
             self.begin()?;
         }
+        let mut written = Vec::with_capacity(reached.len());
         for (partition, offset) in &reached {
             let (key, value) = OffsetStore::record(connector, partition, Some(offset));
             let mut record = FutureRecord::<str, [u8]>::to(offsets.topic()).key(&key);
             if let Some(value) = &value {
                 record = record.payload(value.as_slice());
             }
-            self.producer
+            let delivery = self
+                .producer
                 .send_result(record)
                 .map_err(|(e, _)| e)
                 .context(|| format!("writing the offsets of {} in its transaction", self.id))?;
+            written.push(delivery);
         }
-        let commit = self.producer.clone();
-        let committed = blocking(move || commit.commit_transaction(TRANSACTION_TIMEOUT)).await;
+        // Every record of the transaction acknowledged before the commit: the client's own
+        // flush in commit_transaction would otherwise wait 100 ms for events another thread
+        // serves, on every commit.
+        let flushed = async {
+            outbox.settle_all().await?;
+            for delivery in written {
+                check_delivery(delivery.await)?;
+            }
+            Ok::<(), KafkaOpError>(())
+        };
+        let committed = match flushed.await {
+            Ok(()) => {
+                let commit = self.producer.clone();
+                blocking(move || commit.commit_transaction(TRANSACTION_TIMEOUT)).await
+            }
+            Err(e) => Err(e.source),
+        };
         if let Err(e) = committed {
             let _ = self.abort(outbox, metrics).await;
             return Err(KafkaOpError {
@@ -222,7 +240,6 @@ impl Transactions {
                 source: e,
             });
         }
-        outbox.settle_all().await?;
         outbox.take_acked();
         offsets.committed(connector, &reached);
         let records = std::mem::take(&mut self.records);
