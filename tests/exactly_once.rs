@@ -438,3 +438,60 @@ async fn a_zombie_worker_is_fenced() {
         "the fenced zombie did not take the task's status: {status}"
     );
 }
+
+/// A task whose transactional id another producer takes over is fenced: its next commit fails,
+/// the task is FAILED with the broker's reason, the worker goes on, and nothing of the
+/// transaction it had open reaches a `read_committed` consumer.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fenced_task_fails_with_the_reason() {
+    use rdkafka::ClientConfig;
+    use rdkafka::producer::{BaseProducer, Producer};
+    let worker = Worker::start_with(EXACTLY_ONCE).await;
+    let input = worker.dir.path().join("in.txt");
+    let topic = unique("eos-fenced");
+    write_lines(&input, numbered("line", 0..100));
+    worker
+        .create(
+            "source",
+            json!({"connector.class": "FileStreamSource", "file": input, "topic": topic,
+                   "transaction.boundary": "interval", "transaction.boundary.interval.ms": "600000"}),
+        )
+        .await;
+    // The 100 lines are sent in a transaction held open for the interval.
+    support::eventually("the lines to be sent", Duration::from_secs(60), || async {
+        let topic = topic.clone();
+        let sent = tokio::task::spawn_blocking(move || read_isolated(&topic, "read_uncommitted"))
+            .await
+            .expect("reader");
+        (sent.len() == 100).then_some(())
+    })
+    .await;
+    let config = std::fs::read_to_string(worker.dir.path().join("worker.yaml")).expect("worker config");
+    let group = config
+        .lines()
+        .find_map(|l| l.strip_prefix("group.id: "))
+        .expect("the worker's group.id")
+        .to_owned();
+    let usurper: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", support::bootstrap_servers())
+        .set("transactional.id", format!("{group}-source-0"))
+        .create()
+        .expect("producer");
+    tokio::task::spawn_blocking(move || usurper.init_transactions(Duration::from_secs(60)))
+        .await
+        .expect("fencing")
+        .expect("fencing the task's producer");
+    let (status, body) = worker.request("PUT", "/connectors/source/pause", None).await;
+    assert_eq!(status, 202, "{body}");
+    let task = worker.wait_for_task("source", 0, "FAILED").await;
+    let trace = task["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("committing a transaction") && trace.to_lowercase().contains("fenced"),
+        "{trace}"
+    );
+    assert!(
+        committed_values(&topic).await.is_empty(),
+        "the fenced transaction was aborted"
+    );
+    assert_eq!(worker.get("/health").await["status"], "healthy", "the worker goes on");
+}

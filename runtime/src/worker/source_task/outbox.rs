@@ -193,7 +193,7 @@ fn latest(offsets: &mut Vec<(SourceMap, SourceMap)>, partition: SourceMap, offse
 }
 
 /// Turns a delivery report into an error when the broker did not take the record.
-pub(super) fn check_delivery(
+fn check_delivery(
     result: Result<rdkafka::producer::future_producer::OwnedDeliveryResult, futures::channel::oneshot::Canceled>,
 ) -> Result<(), KafkaOpError> {
     match result {
