@@ -105,6 +105,24 @@ class Broker:
         finally:
             c.close()
 
+    def read_available(self, topic: str, start: int, quiet: float = 2.0):
+        """Yields the records of the topic's partition 0 from offset `start` on, until none
+        comes for `quiet` seconds (read_committed, librdkafka's default isolation level)."""
+        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "weir-bench-reader",
+                      "enable.auto.commit": False, "log_level": 4})
+        try:
+            c.assign([TopicPartition(topic, 0, start)])
+            while True:
+                batch = c.consume(10000, timeout=quiet)
+                if not batch:
+                    return
+                for m in batch:
+                    if m.error():
+                        raise RuntimeError(f"reading {topic}: {m.error()}")
+                    yield m
+        finally:
+            c.close()
+
     def forget_group(self, group: str):
         c = self._group_consumers.pop(group, None)
         if c is not None:

@@ -70,10 +70,17 @@ class Worker:
                            + tail(self.proc.log_path))
 
     def create_connector(self, name: str, config: dict):
-        status, body = http("POST", self.url + "/connectors", {"name": name, "config": config},
-                            timeout=60)
-        if status != 201:
-            raise RuntimeError(f"POST /connectors {name}: {status} {body}")
+        """POST /connectors, retried for up to 120 s while a group rebalances (409: no leader
+        known yet; 500 or 503 while Kafka Connect's herder starts)."""
+        deadline = time.monotonic() + 120
+        while True:
+            status, body = http("POST", self.url + "/connectors", {"name": name, "config": config},
+                                timeout=60)
+            if status == 201:
+                return
+            if status not in (409, 500, 503, 0) or time.monotonic() > deadline:
+                raise RuntimeError(f"POST /connectors {name}: {status} {body}")
+            time.sleep(0.2)
 
     def running_tasks(self) -> int:
         """How many tasks of all connectors report RUNNING."""

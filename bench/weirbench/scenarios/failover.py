@@ -48,19 +48,6 @@ def wait_until(what: str, check, timeout: float = TIMEOUT_S, poll: float = 0.1):
         time.sleep(poll)
 
 
-def create(worker, name: str, config: dict):
-    """POST /connectors, retried while the group rebalances (409: no leader known yet)."""
-    deadline = time.monotonic() + 120
-    while True:
-        status, body = http("POST", worker.url + "/connectors", {"name": name, "config": config},
-                            timeout=60)
-        if status == 201:
-            return
-        if status not in (409, 500, 503, 0) or time.monotonic() > deadline:
-            raise RuntimeError(f"POST /connectors {name}: {status} {body}")
-        time.sleep(0.2)
-
-
 class Feeder(threading.Thread):
     """Appends lines to the flowing connectors' files until stopped."""
 
@@ -131,10 +118,10 @@ one; `moved_on_join` counts the instances that moved to it."""
             return {"connector.class": SOURCE_CLASS, "tasks.max": "1", "file": path, "topic": topic,
                     **runtime.client_overrides("source")}
 
-        create(workers[0], "flow-0", source(0, paths[0], topics[0]))
+        workers[0].create_connector("flow-0", source(0, paths[0], topics[0]))
         group_s = time.monotonic() - first_spawn
         for i in range(1, FLOWING):
-            create(workers[i % WORKERS], f"flow-{i}", source(i, paths[i], topics[i]))
+            workers[i % WORKERS].create_connector(f"flow-{i}", source(i, paths[i], topics[i]))
         feeder = Feeder(paths)
         feeder.start()
         try:
@@ -174,8 +161,8 @@ one; `moved_on_join` counts the instances that moved to it."""
         for i in range(FLOWING, BUSY):
             path = os.path.join(run_dir, f"idle-{i}.txt")
             open(path, "w").close()
-            create(survivors[i % len(survivors)], f"idle-{i}",
-                   source(i, path, f"bench-{self.ctx.run_id}-{tag}-{i}"))
+            survivors[i % len(survivors)].create_connector(
+                f"idle-{i}", source(i, path, f"bench-{self.ctx.run_id}-{tag}-{i}"))
         before, _ = wait_until(f"all {BUSY} connectors to run",
                                lambda: all_running(survivors[0], 2 * BUSY, live), poll=0.5)
         d = os.path.join(run_dir, "newcomer")

@@ -168,6 +168,49 @@ original one must stay empty. No ceiling: kcat does not transform."""
 
 
 @register
+class FileSourceExactlyOnce(FileSource):
+    name = "file-source-eos"
+    title = "File source with exactly-once: file → topic, a transaction per poll"
+    has_ceiling = False
+    contenders = ("weir", "connect")
+    description = """\
+As file-source, with exactly-once on: each worker runs in distributed mode (a group of one, as
+exactly-once needs) with `exactly.once.source.support=enabled`, and the connector is created over
+REST once the worker answers, with `exactly.once.support=required` and
+`transaction.boundary=poll` (one transaction per batch of up to {batch_size} lines, its records
+and offsets committed together). The same figures as file-source are taken the same way; the
+topic's end offset also counts one transaction marker per commit, so the clock stops when records
+and markers reach {lines:,}, at most one commit's worth early. The run then checks, as a
+`read_committed` consumer, that the topic holds every line once. Set beside file-source's figures
+(at-least-once, the same invocation), this is what exactly-once costs each runtime. No ceiling:
+kcat has no transactions."""
+
+    def run(self, runtime, rep, run_dir):
+        topic = self._topic(runtime.key, rep)
+        tag = f"eos-{rep}"
+        worker = runtime.start(run_dir, [], tag=tag, group={"exactly.once.source.support": "enabled"})
+        self.ctx.track(worker, runtime, tag)
+        startup = worker.wait_ready()
+        worker.create_connector("bench-file-source", {
+            "connector.class": SOURCE_CLASS, "tasks.max": "1", "file": self.input, "topic": topic,
+            "batch.size": str(self.s.batch_size), "exactly.once.support": "required",
+            "transaction.boundary": "poll", **runtime.client_overrides("source")})
+        broker = self.ctx.broker
+        prog = watch(lambda: broker.end_offset(topic), self.s.lines, worker.proc,
+                     self.s.poll_ms / 1000, self.timeout(), failed=worker.failed)
+        out = self._finish(worker, prog, self.s.lines, self.s.line_bytes)
+        out["startup_s"] = startup
+        out["first_record_s"] = prog.t_first - worker.proc.started
+        # The worker has stopped, committing its last transaction: a read_committed consumer
+        # must read every line once.
+        read = sum(1 for _ in broker.read_available(topic, 0))
+        if read != self.s.lines:
+            raise RuntimeError(f"a read_committed consumer reads {read:,} records, not {self.s.lines:,}")
+        self.ctx.drop_topics([topic])
+        return out
+
+
+@register
 class FileSink(_FileScenario):
     name = "file-sink"
     title = "File sink: topic → file"

@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use serde_json::json;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{
-    ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectError, Connector, Importance, OffsetReader, Props,
-    SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, Validator,
+    ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectError, Connector, ExactlyOnceSupport, Importance,
+    OffsetReader, Props, SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, Validator,
 };
 
 use super::format::{self, Format};
@@ -110,6 +110,11 @@ impl Connector for S3SourceConnector {
 impl SourceConnector for S3SourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(S3SourceTask::default())
+    }
+
+    /// The offset names the object and how many of its records are in Kafka.
+    fn exactly_once_support(&self, _props: &Props) -> Option<ExactlyOnceSupport> {
+        Some(ExactlyOnceSupport::Supported)
     }
 }
 
