@@ -25,10 +25,6 @@ use crate::storage::OffsetStore;
 /// `transaction.timeout.ms`, past which it aborts the transaction itself.
 const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The producer settings a transactional task cannot override (Kafka Connect overwrites them
-/// too, with a warning).
-const FORCED: [&str; 2] = ["transactional.id", "enable.idempotence"];
-
 /// Where the open transaction ends.
 enum Boundary {
     Poll,
@@ -78,11 +74,17 @@ impl Transactions {
         flush_interval: Duration,
     ) -> Result<Self, KafkaOpError> {
         let id = format!("{group_id}-{}-{}", task.connector, task.task);
-        for key in FORCED.iter().filter(|k| overrides.contains_key(**k)) {
-            tracing::warn!(
-                key,
-                "producer.override.{key} is ignored: a source task with exactly-once on sets it itself"
-            );
+        // What the task sets whatever a connector overrides (Kafka Connect overwrites these
+        // too, with a warning).
+        let forced = [("transactional.id", id.as_str()), ("enable.idempotence", "true")];
+        for (key, value) in forced {
+            if overrides.get(key).is_some_and(|v| !v.eq_ignore_ascii_case(value)) {
+                tracing::warn!(
+                    key,
+                    value,
+                    "producer.override.{key} is ignored: a source task with exactly-once on sets it itself"
+                );
+            }
         }
         let producer: FutureProducer = clients
             .producer_config(
@@ -92,7 +94,7 @@ impl Transactions {
                     ("transaction.timeout.ms", "60000"),
                 ],
                 overrides,
-                &[("transactional.id", &id), ("enable.idempotence", "true")],
+                &forced,
             )
             .create()
             .context(|| {
