@@ -48,6 +48,29 @@ async fn committed_values(topic: &str) -> Vec<String> {
         .collect()
 }
 
+/// A plugin directory holding the datagen WebAssembly source, and the worker config lines (with
+/// exactly-once on) that use it.
+fn with_datagen() -> (tempfile::TempDir, String) {
+    let plugins = tempfile::tempdir().expect("plugin dir");
+    std::fs::copy(support::built_plugin("datagen"), plugins.path().join("datagen.wasm")).expect("copy plugin");
+    let extra = format!(
+        "{EXACTLY_ONCE}plugin.path: {}\nplugin.cache.dir: {}\n",
+        plugins.path().display(),
+        support::plugin_cache().display()
+    );
+    (plugins, extra)
+}
+
+/// Creating connector `name` with `config` is refused with a 400 whose message says `why`.
+async fn refused(worker: &Worker, name: &str, config: Value, why: &str) {
+    let (status, body) = worker
+        .request("POST", "/connectors", Some(json!({"name": name, "config": config})))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains(why), "{why} in {message}");
+}
+
 /// The exactly-once keys' errors for a config, from the validate endpoint at `base`.
 async fn exactly_once_errors(base: &str, config: &Value) -> Vec<(String, Vec<String>)> {
     let (status, infos) = reference::request_to(
@@ -94,9 +117,9 @@ async fn validation_is_kafka_connects() {
     }
 }
 
-/// `required` is refused with a 400 naming the key where the worker cannot give it, and taken
-/// where it can; a connector boundary on a connector that cannot set one is refused too, and so
-/// is a connector's own offsets topic.
+/// `required` is refused with a 400 naming the key where the worker or the connector cannot
+/// give it, and taken where they can; a connector boundary on a connector that cannot set one is
+/// refused too, and so is a connector's own offsets topic.
 #[tokio::test(flavor = "multi_thread")]
 async fn required_is_refused_unless_the_worker_and_the_connector_can_give_it() {
     let config = |extra: Value| {
@@ -105,57 +128,42 @@ async fn required_is_refused_unless_the_worker_and_the_connector_can_give_it() {
         config
     };
     let plain = Worker::start().await;
-    let (status, body) = plain
-        .request(
-            "POST",
-            "/connectors",
-            Some(json!({"name": "eos", "config": config(json!({"exactly.once.support": "required"}))})),
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
-    let message = body["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("exactly.once.support")
-            && message.contains("does not have exactly-once source support enabled"),
-        "{message}"
-    );
-
+    let required = config(json!({"exactly.once.support": "required"}));
+    refused(
+        &plain,
+        "eos",
+        required.clone(),
+        "does not have exactly-once source support enabled",
+    )
+    .await;
+    refused(&plain, "eos", required.clone(), "exactly.once.support").await;
     // A connector's own offsets topic is refused rather than ignored.
-    let (status, body) = plain
-        .request(
-            "POST",
-            "/connectors",
-            Some(json!({"name": "own", "config": config(json!({"offsets.storage.topic": "own-offsets"}))})),
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("offsets.storage.topic"),
-        "{body}"
-    );
+    let own = config(json!({"offsets.storage.topic": "own-offsets"}));
+    refused(&plain, "own", own, "offsets.storage.topic").await;
 
-    let enabled = Worker::start_with(EXACTLY_ONCE).await;
-    enabled
-        .create("eos", config(json!({"exactly.once.support": "required"})))
-        .await;
-    let (status, body) = enabled
-        .request(
-            "POST",
-            "/connectors",
-            Some(json!({"name": "bounded", "config": config(json!({"transaction.boundary": "connector"}))})),
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("does not support connector-defined transaction boundaries"),
-        "{body}"
-    );
+    let (_plugins, extra) = with_datagen();
+    let enabled = Worker::start_with(&extra).await;
+    enabled.create("eos", required).await;
+    // A connector that does not say whether it can (a WebAssembly source) is refused under
+    // required, and runs under requested.
+    let datagen = |support: &str| json!({"connector.class": "datagen", "kafka.topic": unique("datagen"), "exactly.once.support": support});
+    refused(
+        &enabled,
+        "silent",
+        datagen("required"),
+        "does not implement the API required for preflight validation",
+    )
+    .await;
+    enabled.create("silent", datagen("requested")).await;
+    enabled.wait_for_state("silent", "RUNNING", 1).await;
+    let bounded = config(json!({"transaction.boundary": "connector"}));
+    refused(
+        &enabled,
+        "bounded",
+        bounded,
+        "does not support connector-defined transaction boundaries",
+    )
+    .await;
 }
 
 /// A file source under `exactly.once.support=required`, its worker SIGKILLed again and again
@@ -494,4 +502,75 @@ async fn a_fenced_task_fails_with_the_reason() {
         "the fenced transaction was aborted"
     );
     assert_eq!(worker.get("/health").await["status"], "healthy", "the worker goes on");
+}
+
+/// When a connector's task count shrinks, the leader fences the producers of every task id of
+/// the generation before, before the new tasks start, and records the new count as Kafka
+/// Connect does (`tasks-fencing-<name>`): a zombie still holding a dropped id cannot commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_smaller_generation_fences_the_task_ids_it_drops() {
+    use rdkafka::ClientConfig;
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let id = unique("eos-fence");
+    let (_plugins, extra) = with_datagen();
+    let workers = [Worker::start_in(&id, &extra).await, Worker::start_in(&id, &extra).await];
+    let config = |tasks: usize| {
+        json!({"connector.class": "datagen", "kafka.topic": format!("{id}-data"), "tasks.max": tasks.to_string(),
+               "records.per.second": "50"})
+    };
+    workers[0].create("dg", config(2)).await;
+    workers[0].wait_for_state("dg", "RUNNING", 2).await;
+    let task_count = || async {
+        let topic = format!("{id}-configs");
+        let records = tokio::task::spawn_blocking(move || support::read_to_end(&topic))
+            .await
+            .expect("reader");
+        records
+            .iter()
+            .rev()
+            .find(|r| r.key == Some(Value::String("tasks-fencing-dg".into())))
+            .and_then(|r| r.value.clone())
+    };
+    support::eventually("the task count record of 2", Duration::from_secs(60), || async {
+        (task_count().await == Some(json!({"task-count": 2}))).then_some(())
+    })
+    .await;
+
+    // A zombie of task 1: a producer of its transactional id, with a transaction open.
+    let zombie_topic = format!("{id}-zombie");
+    let zombie: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", support::bootstrap_servers())
+        .set("transactional.id", format!("{id}-dg-1"))
+        .create()
+        .expect("producer");
+    let zombie = tokio::task::spawn_blocking(move || {
+        zombie.init_transactions(Duration::from_secs(60)).expect("init");
+        zombie.begin_transaction().expect("begin");
+        zombie
+            .send(BaseRecord::<str, str>::to(&zombie_topic).payload("from a zombie"))
+            .map_err(|(e, _)| e)
+            .expect("send");
+        zombie.flush(Duration::from_secs(30)).expect("flush");
+        zombie
+    })
+    .await
+    .expect("zombie");
+
+    let (status, body) = workers[1]
+        .request("PUT", "/connectors/dg/config", Some(config(1)))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    support::eventually("the task count record of 1", Duration::from_secs(60), || async {
+        (task_count().await == Some(json!({"task-count": 1}))).then_some(())
+    })
+    .await;
+    workers[0].wait_for_state("dg", "RUNNING", 1).await;
+    let committed = tokio::task::spawn_blocking(move || zombie.commit_transaction(Duration::from_secs(30)))
+        .await
+        .expect("commit");
+    assert!(committed.is_err(), "the zombie of a dropped task id was fenced");
+    assert!(
+        committed_values(&format!("{id}-zombie")).await.is_empty(),
+        "nothing of the zombie's transaction is visible"
+    );
 }

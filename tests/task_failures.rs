@@ -137,6 +137,7 @@ async fn a_panicking_or_failing_task_fails_alone() {
             offsets: offsets.clone(),
             plugins: plugins.clone(),
             metrics: Default::default(),
+            fences: tokio::sync::mpsc::unbounded_channel().0,
         }),
         tokio::sync::mpsc::unbounded_channel().0,
     );

@@ -156,6 +156,7 @@ pub async fn run(
     let (leave_tx, leave_rx) = watch::channel(false);
     let (group, group_events, member) =
         group::start(member_config(&config), configs.clone(), metrics.group(), leave_rx);
+    let (fences_tx, fences) = tokio::sync::mpsc::unbounded_channel();
     let context = WorkerContext {
         config: config.clone(),
         clients: clients.clone(),
@@ -163,6 +164,7 @@ pub async fn run(
         statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
         plugins: plugins.clone(),
         metrics,
+        fences: fences_tx,
     };
     let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
     let (herder, event_loop) = Herder::new(HerderParts {
@@ -180,6 +182,7 @@ pub async fn run(
     let running = tokio::spawn(event_loop.run(LoopInputs {
         restarts,
         generated,
+        fences,
         group: group_events,
         shutdown: stop_rx,
     }));

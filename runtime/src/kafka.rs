@@ -193,6 +193,29 @@ impl KafkaClients {
     }
 }
 
+/// Fences the transactional producers of these ids (Kafka Connect's `Admin.fenceProducers`):
+/// a producer of each id is started, which bumps the id's epoch on its transaction
+/// coordinator, aborts what an older producer of that id left open, and makes anything it
+/// tries next fail. All at once, each on a thread of its own (starting a producer blocks).
+pub async fn fence_producers(clients: &KafkaClients, ids: &[String]) -> Result<(), KafkaOpError> {
+    use rdkafka::producer::{BaseProducer, Producer};
+    let fences = ids.iter().map(|id| {
+        let config = clients.producer_config(&[], &Props::new(), &[("transactional.id", id)]);
+        let id = id.clone();
+        async move {
+            let fenced = tokio::task::spawn_blocking(move || {
+                let producer: BaseProducer = config.create()?;
+                producer.init_transactions(REQUEST_TIMEOUT)
+            })
+            .await
+            .unwrap_or(Err(KafkaError::Canceled));
+            fenced.context(|| format!("fencing the producers of transactional id {id}"))
+        }
+    });
+    futures::future::try_join_all(fences).await?;
+    Ok(())
+}
+
 /// Creates a topic if it does not exist.
 pub async fn create_topic_if_missing(
     clients: &KafkaClients,

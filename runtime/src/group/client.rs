@@ -1,6 +1,7 @@
 //! Requests between the workers of a group, over their REST APIs: a request forwarded to the
-//! worker that must take it (the leader, for writes), and the task configs a connector asked for,
-//! sent to the leader to write. A request the group must trust is signed with the session key
+//! worker that must take it (the leader, for writes), the task configs a connector asked for,
+//! sent to the leader to write, and a request for the leader to fence a connector's older
+//! exactly-once tasks. A request the group must trust is signed with the session key
 //! (`X-Connect-Authorization`, Kafka Connect's `InternalRequestSignature`).
 
 use std::time::Duration;
@@ -139,12 +140,40 @@ impl WorkerClient {
         configs: &[Props],
         signer: Option<Signer<'_>>,
     ) -> Result<(), ClientError> {
+        let body = Bytes::from(serde_json::to_vec(configs).unwrap_or_default());
+        self.signed(Method::POST, leader_url, connector, "tasks", body, signer)
+            .await
+    }
+
+    /// Asks the leader at `leader_url` to fence a connector's older exactly-once tasks, signed
+    /// when `signer` is given (`PUT /connectors/{name}/fence`, no body), and returns once it
+    /// has.
+    pub async fn fence(
+        &self,
+        leader_url: &str,
+        connector: &str,
+        signer: Option<Signer<'_>>,
+    ) -> Result<(), ClientError> {
+        self.signed(Method::PUT, leader_url, connector, "fence", Bytes::new(), signer)
+            .await
+    }
+
+    /// Sends `method <leader_url>/connectors/<connector>/<action>` with a JSON `body`, signed
+    /// when `signer` is given; an answer other than a success is an error with its message.
+    async fn signed(
+        &self,
+        method: Method,
+        leader_url: &str,
+        connector: &str,
+        action: &str,
+        body: Bytes,
+        signer: Option<Signer<'_>>,
+    ) -> Result<(), ClientError> {
         let url = format!(
-            "{}/connectors/{}/tasks?forward=true",
+            "{}/connectors/{}/{action}?forward=true",
             leader_url.trim_end_matches('/'),
             encode_segment(connector)
         );
-        let body = Bytes::from(serde_json::to_vec(configs).unwrap_or_default());
         let mut headers = HeaderMap::new();
         headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(signer) = signer {
@@ -155,7 +184,7 @@ impl WorkerClient {
                 }
             }
         }
-        let answer = self.forward(Method::POST, &url, &headers, body).await?;
+        let answer = self.forward(method, &url, &headers, body).await?;
         if answer.status.is_success() {
             return Ok(());
         }

@@ -15,7 +15,7 @@ use super::plan::{Plan, plan};
 use super::{Command, Herder};
 use crate::group::{ConfigSnapshot, GroupEvent, GroupView};
 use crate::model::{ClusterConfig, RestartRequest, State};
-use crate::worker::{ConnectorSpec, TaskConfigsGenerated};
+use crate::worker::{ConnectorSpec, FenceRequest, TaskConfigsGenerated};
 
 /// How often the loop reconciles even without a change, to retry what failed.
 const RECONCILE_INTERVAL: Duration = Duration::from_secs(30);
@@ -30,6 +30,7 @@ enum Event {
     GroupGone,
     Restart(RestartRequest),
     TaskConfigs(TaskConfigsGenerated),
+    Fence(FenceRequest),
     Command(Command),
 }
 
@@ -39,6 +40,8 @@ pub struct LoopInputs {
     pub restarts: mpsc::UnboundedReceiver<RestartRequest>,
     /// The task configs connectors running here ask for.
     pub generated: mpsc::UnboundedReceiver<TaskConfigsGenerated>,
+    /// The fencing exactly-once source tasks starting here ask for.
+    pub fences: mpsc::UnboundedReceiver<FenceRequest>,
     /// The group's rebalances.
     pub group: mpsc::UnboundedReceiver<GroupEvent>,
     /// Turns true when the worker stops.
@@ -85,6 +88,7 @@ impl HerderLoop {
                 _ = periodic.tick() => Event::Tick,
                 Some(request) = inputs.restarts.recv() => Event::Restart(request),
                 Some(task_configs) = inputs.generated.recv() => Event::TaskConfigs(task_configs),
+                Some(request) = inputs.fences.recv() => Event::Fence(request),
                 Some(command) = self.commands.recv() => Event::Command(command),
             };
             match event {
@@ -119,6 +123,14 @@ impl HerderLoop {
                     self.reconcile().await;
                 }
                 Event::TaskConfigs(task_configs) => self.write_task_configs(task_configs).await,
+                Event::Fence(FenceRequest { connector, done }) => {
+                    // Fencing takes as long as the coordinators (or the leader) do: the loop goes
+                    // on meanwhile.
+                    let herder = self.herder.clone();
+                    tokio::spawn(async move {
+                        let _ = done.send(herder.ensure_fenced(&connector).await);
+                    });
+                }
                 Event::Command(Command::RestartTask { id, done }) => {
                     self.herder.stop_task_for_restart(&id).await;
                     self.reconcile().await;

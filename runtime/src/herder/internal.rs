@@ -39,16 +39,7 @@ impl Herder {
         body: &[u8],
         signature: Option<RequestSignature>,
     ) -> Result<(), HerderError> {
-        // One view for both checks: read twice, the first could say "not joined" (no
-        // signature needed) and the second "leader".
-        let view = self.group_view();
-        if view
-            .as_deref()
-            .is_none_or(|view| view.protocol == ConnectProtocol::Sessioned)
-        {
-            self.verify(body, signature)?;
-        }
-        super::leader_in(view.as_deref(), "write task configurations")?;
+        self.internal_to_leader(body, signature, "write task configurations")?;
         self.connector_config(name)?;
         let configs: Vec<Props> = serde_json::from_slice(body)
             .map_err(|e| HerderError::BadRequest(format!("Task configs must be a list of string maps: {e}")))?;
@@ -59,6 +50,26 @@ impl Herder {
             "task configs written for another worker"
         );
         Ok(())
+    }
+
+    /// Checks a request another worker sent this one as the leader: its signature when the
+    /// group signs its requests, then that this worker leads (to `what` otherwise).
+    pub(super) fn internal_to_leader(
+        &self,
+        body: &[u8],
+        signature: Option<RequestSignature>,
+        what: &str,
+    ) -> Result<(), HerderError> {
+        // One view for both checks: read twice, the first could say "not joined" (no
+        // signature needed) and the second "leader".
+        let view = self.group_view();
+        if view
+            .as_deref()
+            .is_none_or(|view| view.protocol == ConnectProtocol::Sessioned)
+        {
+            self.verify(body, signature)?;
+        }
+        super::leader_in(view.as_deref(), what)
     }
 
     /// Checks a request's signature against the session key.
@@ -100,21 +111,30 @@ impl Herder {
         name: &str,
         configs: &[Props],
     ) -> Result<(), String> {
-        let parts = self.parts();
-        let key = parts.configs.snapshot().session_key;
-        let signer = match (&key, view.protocol) {
-            (Some(key), ConnectProtocol::Sessioned) => Some(Signer {
-                key,
-                algorithm: parts.config.inter_worker.signature_algorithm,
-            }),
-            (None, ConnectProtocol::Sessioned) => return Err("no session key has been read yet".into()),
-            _ => None,
-        };
-        parts
+        let key = self.parts().configs.snapshot().session_key;
+        let signer = self.signer(view, key.as_ref())?;
+        self.parts()
             .client
             .put_task_configs(&view.leader_url, name, configs, signer)
             .await
             .map_err(|e| e.to_string())
+    }
+
+    /// What signs a request to the leader: the session key in a `sessioned` group (an error
+    /// before one is read), nothing in a `compatible` one.
+    pub(super) fn signer<'k>(
+        &self,
+        view: &GroupView,
+        key: Option<&'k SessionKey>,
+    ) -> Result<Option<Signer<'k>>, String> {
+        match (key, view.protocol) {
+            (Some(key), ConnectProtocol::Sessioned) => Ok(Some(Signer {
+                key,
+                algorithm: self.parts().config.inter_worker.signature_algorithm,
+            })),
+            (None, ConnectProtocol::Sessioned) => Err("no session key has been read yet".into()),
+            _ => Ok(None),
+        }
     }
 
     /// As the leader of a `sessioned` group, writes a new session key when there is none, it

@@ -5,7 +5,7 @@
 //! Connect's distributed herder. The herder is a cheap handle ([`Herder`], which REST calls) and
 //! one event loop ([`HerderLoop`], which owns what runs): the loop wakes on config-topic
 //! changes, the group's rebalances, restart requests, the task configs connectors ask for, and
-//! commands from the handle, and reconciles by carrying out a [`plan`] computed from the topic,
+//! commands from the handle, the fencing exactly-once tasks ask for, and reconciles by carrying out a [`plan`] computed from the topic,
 //! this worker's share of it ([`assignment`], from the group's leader) and what runs.
 //!
 //! Only the group's leader writes configs: a write that reaches another worker answers
@@ -13,10 +13,12 @@
 //!
 //! - [`validate`]: checking configs; [`queries`]: what REST reads; [`restarts`]: restarts;
 //!   [`offsets`]: reading and editing offsets; [`internal`]: the requests workers send each
-//!   other, and the session key that signs them.
+//!   other, and the session key that signs them; [`fencing`]: fencing the older tasks of an
+//!   exactly-once source before its new ones start.
 
 pub mod assignment;
 mod event_loop;
+mod fencing;
 mod internal;
 mod offsets;
 pub mod plan;

@@ -76,6 +76,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         plugin: ConnectorPlugin::Source(Arc::new(Idle)),
     }]);
     let plugins = Arc::new(plugins.with_converters(weir_converters::builtin()));
+    let (fences_tx, fences) = tokio::sync::mpsc::unbounded_channel();
     let context = WorkerContext {
         statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
         config: Arc::new(config),
@@ -83,6 +84,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         offsets: offsets.clone(),
         plugins: plugins.clone(),
         metrics: Default::default(),
+        fences: fences_tx,
     };
     let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
     let (group, group_events) = solo::start(configs.clone());
@@ -102,6 +104,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
     let running = tokio::spawn(event_loop.run(LoopInputs {
         restarts,
         generated,
+        fences,
         group: group_events,
         shutdown: stop_rx,
     }));

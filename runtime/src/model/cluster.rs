@@ -1,6 +1,6 @@
 //! The desired state of the cluster: what the config topic says, up to the offset read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use weir_connector_api::Props;
 
@@ -62,6 +62,12 @@ pub struct ClusterConfig {
     pub offset: i64,
     /// The session key the leader last wrote, if any.
     pub session_key: Option<SessionKey>,
+    /// By connector, the task count of its last `tasks-fencing-<name>` record: how many task
+    /// ids its exactly-once producers used when it was last fenced.
+    pub task_counts: BTreeMap<String, usize>,
+    /// Connectors whose task configs were committed since their last `tasks-fencing-<name>`
+    /// record: their exactly-once tasks may not start until the older ones are fenced.
+    pub pending_fencing: BTreeSet<String>,
 }
 
 impl Default for ClusterConfig {
@@ -72,6 +78,8 @@ impl Default for ClusterConfig {
             tasks: BTreeMap::new(),
             offset: -1,
             session_key: None,
+            task_counts: BTreeMap::new(),
+            pending_fencing: BTreeSet::new(),
         }
     }
 }

@@ -166,13 +166,36 @@ pub async fn put_tasks(
     headers: axum::http::HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<StatusCode, RestError> {
+    state
+        .herder()?
+        .put_task_configs(&name, &body, signature_of(&headers))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /connectors/{name}/fence`: another worker's request that the leader fence the
+/// connector's older exactly-once tasks before its new ones start (signed with the session key
+/// in a `sessioned` group). Answers once they are.
+pub async fn fence(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<StatusCode, RestError> {
+    state
+        .herder()?
+        .fence_zombies(&name, &body, signature_of(&headers))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The internal-request signature the headers carry, if any.
+fn signature_of(headers: &axum::http::HeaderMap) -> Option<RequestSignature> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let signature = match (header(SIGNATURE_ALGORITHM_HEADER), header(SIGNATURE_HEADER)) {
+    match (header(SIGNATURE_ALGORITHM_HEADER), header(SIGNATURE_HEADER)) {
         (Some(algorithm), Some(signature)) => Some(RequestSignature { algorithm, signature }),
         _ => None,
-    };
-    state.herder()?.put_task_configs(&name, &body, signature).await?;
-    Ok(StatusCode::NO_CONTENT)
+    }
 }
 
 /// `GET /connectors/{name}/tasks/{task}/status`.

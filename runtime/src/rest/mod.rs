@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
             "/connectors/{name}/tasks",
             get(connectors::tasks).post(connectors::put_tasks),
         )
+        .route("/connectors/{name}/fence", put(connectors::fence))
         .route("/connectors/{name}/tasks/{task}/status", get(connectors::task_status))
         .route(
             "/connectors/{name}/tasks/{task}/restart",

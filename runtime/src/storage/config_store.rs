@@ -1,6 +1,7 @@
-//! Connector configs, task configs, target states and the session key on the config topic, in
-//! Kafka Connect's record format (`connector-<name>`, `task-<name>-<n>`, `commit-<name>`,
-//! `target-state-<name>`, `restart-connector-<name>`, `session-key`).
+//! Connector configs, task configs, target states, the session key and exactly-once fencing on
+//! the config topic, in Kafka Connect's record format (`connector-<name>`, `task-<name>-<n>`,
+//! `commit-<name>`, `target-state-<name>`, `restart-connector-<name>`, `session-key`,
+//! `tasks-fencing-<name>`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -77,12 +78,18 @@ impl Reader {
             match configs {
                 Some(configs) => {
                     config.tasks.insert(name.to_owned(), configs);
+                    config.pending_fencing.insert(name.to_owned());
                 }
                 None => tracing::warn!(
                     connector = name,
                     count,
                     "task configs commit refers to task configs never written; ignored"
                 ),
+            }
+        } else if let Some(name) = key.strip_prefix(TASK_COUNT_PREFIX) {
+            if let Some(count) = value.and_then(|v| v.get("task-count")).and_then(Json::as_u64) {
+                config.task_counts.insert(name.to_owned(), count as usize);
+                config.pending_fencing.remove(name);
             }
         } else if key == SESSION_KEY {
             match value.map(session_key) {
@@ -101,6 +108,10 @@ impl Reader {
         None
     }
 }
+
+/// The key prefix of a connector's task count record, written once its older exactly-once
+/// tasks are fenced.
+const TASK_COUNT_PREFIX: &str = "tasks-fencing-";
 
 /// The key of the session key's record.
 const SESSION_KEY: &str = "session-key";
@@ -227,6 +238,16 @@ impl ConfigStore {
         self.write(SESSION_KEY, Some(value)).await
     }
 
+    /// Writes a connector's task count record (`{"task-count": n}`): its tasks' producers
+    /// before this generation are fenced.
+    pub async fn put_task_count(&self, name: &str, count: usize) -> Result<(), StorageError> {
+        self.write(
+            &format!("{TASK_COUNT_PREFIX}{name}"),
+            Some(json!({ "task-count": count })),
+        )
+        .await
+    }
+
     /// Writes a restart request.
     pub async fn put_restart_request(&self, request: &RestartRequest) -> Result<(), StorageError> {
         let value = json!({ "include-tasks": request.include_tasks, "only-failed": request.only_failed });
@@ -269,6 +290,22 @@ mod tests {
         );
         apply(&mut reader, "commit-my-conn", json!({"tasks": 0}));
         assert!(reader.config.task_configs("my-conn").is_empty());
+    }
+
+    #[test]
+    fn task_configs_await_fencing_until_a_task_count_record() {
+        let mut reader = Reader::default();
+        apply(&mut reader, "task-c-0", json!({"properties": {}}));
+        apply(&mut reader, "commit-c", json!({"tasks": 1}));
+        assert!(reader.config.pending_fencing.contains("c"));
+        apply(&mut reader, "tasks-fencing-c", json!({"task-count": 1}));
+        assert!(!reader.config.pending_fencing.contains("c"));
+        assert_eq!(reader.config.task_counts.get("c"), Some(&1));
+        apply(&mut reader, "commit-c", json!({"tasks": 0}));
+        assert!(
+            reader.config.pending_fencing.contains("c"),
+            "a new generation awaits fencing again"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{AbortHandle, JoinHandle};
 use tracing::Instrument;
 use weir_connector_api::{ConnectError, ConnectorPlugin, Props};
@@ -73,6 +73,9 @@ pub struct WorkerContext {
     pub plugins: Arc<Plugins>,
     /// The tasks' figures.
     pub metrics: MetricsRegistry,
+    /// Where an exactly-once source task asks, before it starts, for its connector's older
+    /// tasks to be fenced.
+    pub fences: mpsc::UnboundedSender<FenceRequest>,
 }
 
 /// A running (or finished) task.
@@ -103,6 +106,16 @@ pub struct TaskConfigsGenerated {
     pub config: Props,
     /// What it asked for (none when stopped).
     pub task_configs: Vec<Props>,
+}
+
+/// An exactly-once source task's request, before it starts, for the producers of its
+/// connector's older tasks to be fenced (Kafka Connect's zombie fencing); answered once they
+/// are, or with why not.
+pub struct FenceRequest {
+    /// The connector.
+    pub connector: String,
+    /// Where the answer goes.
+    pub done: oneshot::Sender<Result<(), String>>,
 }
 
 /// The connectors started on this worker.

@@ -7,6 +7,7 @@ mod transaction;
 
 use std::time::{Duration, Instant};
 
+use tokio::sync::{mpsc, oneshot};
 use weir_connector_api::{SourceRecord, SourceTask, SourceTaskContext};
 
 use outbox::Outbox;
@@ -14,7 +15,7 @@ use transaction::{End, Transactions};
 
 use super::errors::{ErrorHandler, FailedRecord};
 use super::pipeline::{DROPPED_METRIC, Processed, SourceOutcome, SourcePipeline};
-use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
+use super::{Backoff, Directive, FenceRequest, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::model::State;
 use crate::storage::OffsetStore;
@@ -29,6 +30,8 @@ pub(super) struct SourceTaskRunner {
     offsets: OffsetStore,
     /// With exactly-once on: the task's transactions, which then commit its offsets.
     transactions: Option<Transactions>,
+    /// Where the task asks for its connector's older tasks to be fenced before it starts.
+    fences: mpsc::UnboundedSender<FenceRequest>,
     retry_delay_max: Duration,
     flush_interval: Duration,
     flush_timeout: Duration,
@@ -82,6 +85,7 @@ impl SourceTaskRunner {
             errors,
             offsets: worker.offsets.clone(),
             transactions,
+            fences: worker.fences.clone(),
             retry_delay_max: config.errors.retry_delay_max,
             flush_interval: worker.config.offset_flush_interval,
             flush_timeout: worker.config.offset_flush_timeout,
@@ -92,6 +96,9 @@ impl SourceTaskRunner {
     /// acknowledged are committed (with exactly-once on: the open transaction is committed on
     /// a stop, aborted on a failure), and the task is stopped.
     pub(super) async fn run(mut self) -> Result<(), TaskError> {
+        if self.transactions.is_some() {
+            self.fence_older_tasks().await?;
+        }
         if let Some(transactions) = &self.transactions {
             transactions.start().await?;
             // What the task's earlier instances committed, up to the fencing just done: the
@@ -127,6 +134,34 @@ impl SourceTaskRunner {
         result?;
         committed?;
         Ok(stopped?)
+    }
+
+    /// Has the producers of the connector's older tasks fenced, by the group's leader, before
+    /// this one starts. While the group rebalances there may be no leader to ask: asked again
+    /// for up to a minute, then the task fails.
+    async fn fence_older_tasks(&mut self) -> Result<(), TaskError> {
+        let mut backoff = Backoff::new(Duration::from_secs(5));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (done, answer) = oneshot::channel();
+            let request = FenceRequest {
+                connector: self.io.id.connector.clone(),
+                done,
+            };
+            let answer = match self.fences.send(request) {
+                Ok(()) => answer.await.unwrap_or_else(|_| Err("the worker is stopping".into())),
+                Err(_) => Err("the worker is stopping".into()),
+            };
+            match answer {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() < deadline && self.io.directive() != Directive::Stop => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %e, ?delay, "could not have the older tasks fenced; retrying");
+                    self.io.sleep_unless_directed(delay).await;
+                }
+                Err(e) => return Err(TaskError::Setup(format!("fencing the connector's older tasks: {e}"))),
+            }
+        }
     }
 
     /// Polls, converts and sends, committing offsets as they are acknowledged.

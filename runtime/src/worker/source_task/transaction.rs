@@ -343,3 +343,63 @@ impl Stats {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WorkerConfig;
+
+    /// A task's transactions, not started (no broker is contacted).
+    fn transactions(boundary: TransactionBoundary) -> Transactions {
+        let config = WorkerConfig::from_yaml("bootstrap.servers: 127.0.0.1:1\ngroup.id: g\n").expect("config");
+        Transactions::new(
+            &KafkaClients::new(&config),
+            "g",
+            &TaskId::new("c", 2),
+            &Props::new(),
+            boundary,
+            Duration::from_secs(3600),
+        )
+        .expect("producer")
+    }
+
+    #[test]
+    fn transactional_ids_are_kafka_connects() {
+        assert_eq!(transactions(TransactionBoundary::Poll).id, "g-c-2");
+    }
+
+    #[test]
+    fn poll_ends_every_open_transaction_and_interval_waits() {
+        let mut poll = transactions(TransactionBoundary::Poll);
+        assert_eq!(poll.due(), None, "nothing open, nothing to end");
+        poll.open_since = Some(Instant::now());
+        assert_eq!(poll.due(), Some(End::Commit));
+
+        let mut interval = transactions(TransactionBoundary::Interval(Some(Duration::from_secs(60))));
+        interval.open_since = Some(Instant::now());
+        assert_eq!(interval.due(), None, "the interval has not passed");
+        interval.last_commit = Instant::now() - Duration::from_secs(61);
+        assert_eq!(interval.due(), Some(End::Commit));
+        let default = transactions(TransactionBoundary::Interval(None));
+        assert!(matches!(default.boundary, Boundary::Interval(d) if d == Duration::from_secs(3600)));
+        assert_eq!(poll.final_end(), Some(End::Commit));
+    }
+
+    #[test]
+    fn connector_boundaries_end_where_the_task_asks() {
+        let connector = transactions(TransactionBoundary::Connector);
+        let context = connector.context().expect("a context for the task");
+        assert_eq!(connector.due(), None);
+        context.commit_transaction();
+        assert_eq!(connector.due(), Some(End::Commit));
+        assert_eq!(connector.due(), None, "a request is acted on once");
+        context.abort_transaction();
+        assert_eq!(connector.final_end(), Some(End::Abort));
+        assert_eq!(
+            connector.final_end(),
+            None,
+            "unasked at a stop: abort, committing nothing"
+        );
+        assert!(transactions(TransactionBoundary::Poll).context().is_none());
+    }
+}
