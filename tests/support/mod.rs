@@ -152,7 +152,13 @@ impl Worker {
             config,
             child: None,
             args: Vec::new(),
-            http: reqwest::Client::new(),
+            // Every request bounded, so a worker that stops answering fails the test, never
+            // hangs it.
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(120))
+                .build()
+                .expect("HTTP client"),
         };
         worker.spawn().await;
         worker
@@ -179,7 +185,9 @@ impl Worker {
         let url = format!("{}/health", self.url);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(response) = http.get(&url).send().await
+            // Bounded: a connection the previous process of this port took with it must not
+            // hold the wait.
+            if let Ok(response) = http.get(&url).timeout(Duration::from_secs(2)).send().await
                 && response.status() == 200
             {
                 return;
