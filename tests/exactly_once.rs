@@ -222,7 +222,6 @@ async fn file_source_killed_again_and_again_writes_each_line_once() {
 /// Postgres transactions.
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_cdc_killed_again_and_again_writes_each_change_once() {
-    use sqlx::Connection;
     let (mut conn, schema) = support::postgres::database().await;
     support::postgres::sql(
         &mut conn,
@@ -244,23 +243,7 @@ async fn postgres_cdc_killed_again_and_again_writes_each_change_once() {
         )
         .await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;
-    let writer = {
-        let schema = schema.clone();
-        tokio::spawn(async move {
-            let mut conn = sqlx::PgConnection::connect(&support::pg_url()).await.expect("connect");
-            for t in 0..transactions {
-                let (from, to) = (t * rows + 1, (t + 1) * rows);
-                let insert =
-                    format!("INSERT INTO {schema}.events SELECT g, 'v' || g FROM generate_series({from}, {to}) g");
-                sqlx::query(&insert)
-                    .persistent(false)
-                    .execute(&mut conn)
-                    .await
-                    .expect("insert");
-                tokio::time::sleep(Duration::from_millis(80)).await;
-            }
-        })
-    };
+    let writer = support::postgres::insert_events(&schema, transactions, rows, Duration::from_millis(80));
     let mut random = Random::new();
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(random.within(300..1500))).await;

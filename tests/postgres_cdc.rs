@@ -153,23 +153,7 @@ async fn sigkill_mid_stream_loses_nothing_and_the_slot_never_passes_the_offsets(
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // 40 transactions of 500 rows, written while the worker is killed and restarted.
-    let writer = {
-        let schema = schema.clone();
-        tokio::spawn(async move {
-            let mut conn = PgConnection::connect(&pg_url()).await.expect("connect");
-            for t in 0..40 {
-                let (from, to) = (t * 500 + 1, t * 500 + 500);
-                let insert =
-                    format!("INSERT INTO {schema}.events SELECT g, 'v' || g FROM generate_series({from}, {to}) g");
-                sqlx::query(&insert)
-                    .persistent(false)
-                    .execute(&mut conn)
-                    .await
-                    .expect("insert");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-    };
+    let writer = postgres::insert_events(&schema, 40, 500, Duration::from_millis(100));
     let mut checks = 0;
     for _ in 0..20 {
         tokio::time::sleep(Duration::from_millis(150)).await;

@@ -578,14 +578,7 @@ pub fn read_to_end(topic: &str) -> Vec<Record> {
         .set("enable.auto.commit", "false")
         .create()
         .expect("consumer");
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .expect("metadata");
-    let partitions = metadata
-        .topics()
-        .first()
-        .filter(|t| t.error().is_none())
-        .map_or(0, |t| t.partitions().len()) as i32;
+    let partitions = partition_count(&consumer, topic);
     let mut records = Vec::new();
     for partition in 0..partitions {
         // Right after a topic is created its partitions may have no leader yet
@@ -618,6 +611,18 @@ pub fn read_to_end(topic: &str) -> Vec<Record> {
     records
 }
 
+/// How many partitions `topic` has (0 when it does not exist).
+fn partition_count(consumer: &BaseConsumer, topic: &str) -> i32 {
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    metadata
+        .topics()
+        .first()
+        .filter(|t| t.error().is_none())
+        .map_or(0, |t| t.partitions().len()) as i32
+}
+
 /// Every record of a topic a consumer with this `isolation.level` (`read_committed` or
 /// `read_uncommitted`) can read now, partition after partition. Unlike [`read_to_end`] it does
 /// not count offsets: transaction markers take offsets of their own, and a read-committed
@@ -633,14 +638,7 @@ pub fn read_isolated(topic: &str, isolation: &str) -> Vec<Record> {
         .set("isolation.level", isolation)
         .create()
         .expect("consumer");
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .expect("metadata");
-    let partitions = metadata
-        .topics()
-        .first()
-        .filter(|t| t.error().is_none())
-        .map_or(0, |t| t.partitions().len()) as i32;
+    let partitions = partition_count(&consumer, topic);
     let mut records = Vec::new();
     for partition in 0..partitions {
         let mut assignment = TopicPartitionList::new();

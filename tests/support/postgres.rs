@@ -54,6 +54,31 @@ async fn drop_leftover_databases(admin: &mut PgConnection) {
     }
 }
 
+/// Inserts rows `1..=transactions * rows` into `<schema>.events (id, v)` on a connection of its
+/// own, `rows` per transaction, waiting `pause` after each: a writer to run while workers are
+/// killed.
+pub fn insert_events(
+    schema: &str,
+    transactions: usize,
+    rows: usize,
+    pause: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    let schema = schema.to_owned();
+    tokio::spawn(async move {
+        let mut conn = PgConnection::connect(&pg_url()).await.expect("connect");
+        for t in 0..transactions {
+            let (from, to) = (t * rows + 1, (t + 1) * rows);
+            let insert = format!("INSERT INTO {schema}.events SELECT g, 'v' || g FROM generate_series({from}, {to}) g");
+            sqlx::query(&insert)
+                .persistent(false)
+                .execute(&mut conn)
+                .await
+                .expect("insert");
+            tokio::time::sleep(pause).await;
+        }
+    })
+}
+
 /// Runs SQL (one statement or several), panicking with the statement on failure.
 pub async fn sql(conn: &mut PgConnection, statement: &str) {
     sqlx::raw_sql(statement)

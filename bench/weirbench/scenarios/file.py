@@ -94,17 +94,14 @@ the same producer settings, measured the same way."""
         if topic != source_topic:
             self.ctx.broker.create_topic(topic, 1)
             self.topics.append(topic)
-        connector = {"name": "bench-file-source", "config": {
-            "connector.class": SOURCE_CLASS, "tasks.max": "1", "file": self.input,
-            "topic": source_topic, "batch.size": str(self.s.batch_size),
-            **self.transforms, **runtime.client_overrides("source")}}
+        connector = {"name": "bench-file-source",
+                     "config": self._config(runtime, source_topic, self.transforms)}
         worker = runtime.start(run_dir, [connector], tag=f"src-{rep}")
         self.ctx.track(worker, runtime, f"src-{rep}")
         ready = ReadyWatcher(worker)
         ready.start()
         broker = self.ctx.broker
-        prog = watch(lambda: broker.end_offset(topic), self.s.lines, worker.proc,
-                     self.s.poll_ms / 1000, self.timeout(), failed=worker.failed)
+        prog = self._watch(worker, topic)
         startup = ready.result()
         out = self._finish(worker, prog, self.s.lines, self.s.line_bytes)
         out["startup_s"] = startup
@@ -114,6 +111,19 @@ the same producer settings, measured the same way."""
             raise RuntimeError(f"the topic holds {end:,} records, not {self.s.lines:,}")
         self.ctx.drop_topics([source_topic, topic])
         return out
+
+    def _config(self, runtime, topic: str, extra: dict) -> dict:
+        """The connector's config: the input file into `topic`, `extra`, and the shared producer
+        settings."""
+        return {"connector.class": SOURCE_CLASS, "tasks.max": "1", "file": self.input,
+                "topic": topic, "batch.size": str(self.s.batch_size), **extra,
+                **runtime.client_overrides("source")}
+
+    def _watch(self, worker, topic: str):
+        """Polls `topic`'s end offset until it reaches the input's line count."""
+        broker = self.ctx.broker
+        return watch(lambda: broker.end_offset(topic), self.s.lines, worker.proc,
+                     self.s.poll_ms / 1000, self.timeout(), failed=worker.failed)
 
     def run_ceiling(self, rep, run_dir):
         topic = self._topic("kcat", rep)
@@ -191,13 +201,10 @@ kcat has no transactions."""
         worker = runtime.start(run_dir, [], tag=tag, group={"exactly.once.source.support": "enabled"})
         self.ctx.track(worker, runtime, tag)
         startup = worker.wait_ready()
-        worker.create_connector("bench-file-source", {
-            "connector.class": SOURCE_CLASS, "tasks.max": "1", "file": self.input, "topic": topic,
-            "batch.size": str(self.s.batch_size), "exactly.once.support": "required",
-            "transaction.boundary": "poll", **runtime.client_overrides("source")})
+        worker.create_connector("bench-file-source", self._config(
+            runtime, topic, {"exactly.once.support": "required", "transaction.boundary": "poll"}))
         broker = self.ctx.broker
-        prog = watch(lambda: broker.end_offset(topic), self.s.lines, worker.proc,
-                     self.s.poll_ms / 1000, self.timeout(), failed=worker.failed)
+        prog = self._watch(worker, topic)
         out = self._finish(worker, prog, self.s.lines, self.s.line_bytes)
         out["startup_s"] = startup
         out["first_record_s"] = prog.t_first - worker.proc.started
