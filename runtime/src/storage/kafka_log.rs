@@ -2,13 +2,13 @@
 //! writes acknowledged by the broker (Kafka Connect's `KafkaBasedLog`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::ClientContext;
 use rdkafka::Offset;
 use rdkafka::TopicPartitionList;
-use rdkafka::consumer::{Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use super::StorageError;
 use super::log::{Apply, Log, LogRecord, Logs, Position};
 use crate::kafka::{KafkaClients, KafkaContext, REQUEST_TIMEOUT};
+use crate::sync::lock;
 
 /// How long a write may wait to be acknowledged and read back.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -41,19 +42,44 @@ impl ConsumerContext for QuietEof {}
 /// Opens logs on the worker's Kafka cluster.
 pub struct KafkaLogs {
     clients: KafkaClients,
+    /// The client that asks for the logs' bounds, made with the first log.
+    bounds: Mutex<Option<Arc<BaseConsumer>>>,
 }
 
 impl KafkaLogs {
     /// Logs read and written with these clients' settings.
     pub fn new(clients: KafkaClients) -> Self {
-        KafkaLogs { clients }
+        KafkaLogs {
+            clients,
+            bounds: Mutex::new(None),
+        }
+    }
+
+    /// The client every log asks for its partitions' bounds. It never fetches: a ListOffsets
+    /// request sent on a reader's own connection waits on the broker behind that reader's
+    /// long-polling fetch, up to `fetch.wait.max.ms`, and each read to the end (at start, at
+    /// every rebalance, at each exactly-once task's start) paid that twice.
+    fn bounds(&self) -> Result<Arc<BaseConsumer>, StorageError> {
+        let mut bounds = lock(&self.bounds);
+        if let Some(client) = bounds.as_ref() {
+            return Ok(client.clone());
+        }
+        let client: BaseConsumer = self
+            .clients
+            .consumer_config(&[], &Props::new(), &[("isolation.level", "read_committed")])
+            .create()
+            .context(|| "creating the internal topics' offsets client".into())?;
+        let client = Arc::new(client);
+        *bounds = Some(client.clone());
+        Ok(client)
     }
 }
 
 #[async_trait]
 impl Logs for KafkaLogs {
     async fn open(&self, topic: &str, apply: Apply) -> Result<Arc<dyn Log>, StorageError> {
-        Ok(Arc::new(KafkaLog::start(&self.clients, topic, apply).await?))
+        let bounds = self.bounds()?;
+        Ok(Arc::new(KafkaLog::start(&self.clients, bounds, topic, apply).await?))
     }
 }
 
@@ -61,7 +87,8 @@ impl Logs for KafkaLogs {
 struct KafkaLog {
     topic: String,
     producer: FutureProducer,
-    consumer: Arc<StreamConsumer<QuietEof>>,
+    /// Asks for the partitions' first and end offsets (see [`KafkaLogs::bounds`]).
+    bounds: Arc<BaseConsumer>,
     partitions: i32,
     /// The next offset to read, per partition.
     position: watch::Receiver<HashMap<i32, i64>>,
@@ -70,7 +97,12 @@ struct KafkaLog {
 
 impl KafkaLog {
     /// Starts reading `topic` from its beginning, applying each record with `apply`.
-    async fn start(clients: &KafkaClients, topic: &str, mut apply: Apply) -> Result<Self, StorageError> {
+    async fn start(
+        clients: &KafkaClients,
+        bounds: Arc<BaseConsumer>,
+        topic: &str,
+        mut apply: Apply,
+    ) -> Result<Self, StorageError> {
         // One producer serves every internal topic: acknowledged by all replicas, never
         // duplicated, and partitioned as Kafka Connect's Java producer does (murmur2 of the key).
         let producer = clients.shared_producer(
@@ -105,10 +137,8 @@ impl KafkaLog {
                 .context(|| format!("assigning {topic}"))?;
         }
         consumer.assign(&assignment).context(|| format!("assigning {topic}"))?;
-        let consumer = Arc::new(consumer);
         let (position_tx, position) = watch::channel(HashMap::new());
         let reader = {
-            let consumer = consumer.clone();
             let topic = topic.to_owned();
             tokio::spawn(async move {
                 loop {
@@ -152,7 +182,7 @@ impl KafkaLog {
         Ok(KafkaLog {
             topic: topic.to_owned(),
             producer,
-            consumer,
+            bounds,
             partitions,
             position,
             reader,
@@ -171,11 +201,11 @@ impl KafkaLog {
 #[async_trait]
 impl Log for KafkaLog {
     async fn read_to_end(&self) -> Result<(), StorageError> {
-        let consumer = self.consumer.clone();
+        let consumer = self.bounds.clone();
         let (topic, partitions) = (self.topic.clone(), self.partitions);
         // Every partition's first and end offsets in two requests (ListOffsets with the
-        // earliest and latest markers), not two per partition: each request waits on the
-        // broker behind the reader's long-polling fetch, up to fetch.wait.max.ms.
+        // earliest and latest markers), not two per partition. The end is the last stable
+        // offset, as the reader reads committed records only.
         let ends = tokio::task::spawn_blocking(move || {
             let bound = |at: Offset| {
                 let mut list = TopicPartitionList::new();
