@@ -34,7 +34,8 @@ async fn server_info_health_and_plugins() {
         .map(|p| (p["class"].as_str().unwrap(), p["type"].as_str().unwrap()))
         .collect();
     assert!(
-        classes.contains(&("file-source", "source")) && classes.contains(&("file-sink", "sink")),
+        classes.contains(&("org.apache.kafka.connect.file.FileStreamSourceConnector", "source"))
+            && classes.contains(&("org.apache.kafka.connect.file.FileStreamSinkConnector", "sink")),
         "{plugins}"
     );
     assert!(classes.iter().all(|(_, t)| *t == "source" || *t == "sink"));
@@ -79,7 +80,7 @@ async fn validate_reports_every_error_in_config_infos() {
         .request("PUT", "/connector-plugins/FileStreamSource/config/validate", Some(body))
         .await;
     assert_eq!(status, 200, "{infos}");
-    assert_eq!(infos["name"], "file-source");
+    assert_eq!(infos["name"], "FileStreamSource");
     for key in ["name", "file", "topic", "batch.size", "tasks.max", "errors.tolerance"] {
         assert_eq!(
             support::config_errors(&infos, key).len(),
@@ -98,7 +99,7 @@ async fn validate_reports_every_error_in_config_infos() {
         "importance",
         "documentation",
         "group",
-        "order",
+        "order_in_group",
         "width",
         "display_name",
         "dependents",

@@ -95,6 +95,7 @@ fn plugin(class: &str, behaviour: Behaviour) -> PluginDescriptor {
     PluginDescriptor {
         class: class.into(),
         aliases: Vec::new(),
+        task_class: format!("{class}Task"),
         plugin: ConnectorPlugin::Source(Arc::new(TestConnector(behaviour))),
     }
 }

@@ -372,6 +372,17 @@ impl ConfigDef {
         self
     }
 
+    /// Sets how the defined key `name` is shown: its position in its group, its width and its
+    /// human name (for a layout that must match another's, such as Kafka Connect's own keys).
+    pub fn shown(mut self, name: &str, order: i32, width: Width, display_name: &str) -> Self {
+        if let Some(key) = self.keys.iter_mut().find(|k| k.name == name) {
+            key.order = order;
+            key.width = width;
+            key.display_name = display_name.to_owned();
+        }
+        self
+    }
+
     /// Appends every key of `other`.
     pub fn merge(mut self, other: ConfigDef) -> Self {
         self.keys.extend(other.keys);

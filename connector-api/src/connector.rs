@@ -100,14 +100,17 @@ impl ConnectorPlugin {
     }
 }
 
-/// A plugin as the runtime registers it: its class name, the other names it answers to, and
-/// the connector itself.
+/// A plugin as the runtime registers it: its class name, the other names it answers to, its
+/// task class, and the connector itself.
 #[derive(Clone)]
 pub struct PluginDescriptor {
     /// The canonical class name, as `GET /connector-plugins` lists it.
     pub class: String,
-    /// Other names accepted in `connector.class` (e.g. Kafka Connect's class names).
+    /// Other names accepted in `connector.class` (Weir's short names, the bare class name).
     pub aliases: Vec<String>,
+    /// The task class, which task configs carry as `task.class` (Kafka Connect's
+    /// `Connector.taskClass()`).
+    pub task_class: String,
     /// The connector.
     pub plugin: ConnectorPlugin,
 }

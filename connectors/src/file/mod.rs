@@ -19,30 +19,30 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The `file` key, shared by source and sink.
 fn file_key(documentation: &str) -> ConfigKey {
-    ConfigKey::new("file", ConfigType::String, Importance::High, documentation)
-        .validator(Validator::NonEmpty)
-        .display_name("File")
+    ConfigKey::new("file", ConfigType::String, Importance::High, documentation).validator(Validator::NonEmpty)
 }
 
 /// The file connectors' plugin descriptors.
 pub fn plugins() -> Vec<PluginDescriptor> {
     vec![
         PluginDescriptor {
-            class: "file-source".into(),
+            class: "org.apache.kafka.connect.file.FileStreamSourceConnector".into(),
             aliases: vec![
-                "org.apache.kafka.connect.file.FileStreamSourceConnector".into(),
+                "file-source".into(),
                 "FileStreamSourceConnector".into(),
                 "FileStreamSource".into(),
             ],
+            task_class: "org.apache.kafka.connect.file.FileStreamSourceTask".into(),
             plugin: ConnectorPlugin::Source(Arc::new(FileSourceConnector)),
         },
         PluginDescriptor {
-            class: "file-sink".into(),
+            class: "org.apache.kafka.connect.file.FileStreamSinkConnector".into(),
             aliases: vec![
-                "org.apache.kafka.connect.file.FileStreamSinkConnector".into(),
+                "file-sink".into(),
                 "FileStreamSinkConnector".into(),
                 "FileStreamSink".into(),
             ],
+            task_class: "org.apache.kafka.connect.file.FileStreamSinkTask".into(),
             plugin: ConnectorPlugin::Sink(Arc::new(FileSinkConnector)),
         },
     ]

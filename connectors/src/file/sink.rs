@@ -28,18 +28,13 @@ impl Connector for FileSinkConnector {
     }
 
     fn config_def(&self) -> ConfigDef {
-        ConfigDef::new().define("File", file_key("The file to append record values to, one per line."))
+        ConfigDef::new().define_key(file_key("The file to append record values to, one per line."))
     }
 
     async fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
-        // One writer per file keeps lines whole and in order.
-        Ok(vec![
-            props
-                .iter()
-                .filter(|(k, _)| *k == "file")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ])
+        // One writer per file keeps lines whole and in order; it gets the connector's whole
+        // config, as Kafka Connect's do.
+        Ok(vec![props.clone()])
     }
 }
 

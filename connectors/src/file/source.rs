@@ -33,24 +33,21 @@ impl Connector for FileSourceConnector {
     }
 
     fn config_def(&self) -> ConfigDef {
+        // Ungrouped, as Kafka Connect's FileStream connectors declare their keys.
         ConfigDef::new()
-            .define(
-                "File",
-                file_key("The file to read. Lines appended later are read as they arrive."),
-            )
-            .define(
-                "File",
+            .define_key(file_key(
+                "The file to read. Lines appended later are read as they arrive.",
+            ))
+            .define_key(
                 ConfigKey::new(
                     "topic",
                     ConfigType::String,
                     Importance::High,
                     "The topic to write lines to.",
                 )
-                .validator(Validator::NonEmpty)
-                .display_name("Topic"),
+                .validator(Validator::NonEmpty),
             )
-            .define(
-                "File",
+            .define_key(
                 ConfigKey::new(
                     "batch.size",
                     ConfigType::Int,
@@ -58,21 +55,14 @@ impl Connector for FileSourceConnector {
                     "The most lines returned by one poll.",
                 )
                 .default_value("2000")
-                .validator(Validator::at_least(1.0))
-                .display_name("Batch size"),
+                .validator(Validator::at_least(1.0)),
             )
     }
 
     async fn task_configs(&self, props: &Props, _max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
-        // A file is read in order by one task, whatever tasks.max says (as in Kafka Connect).
-        let keep = ["file", "topic", "batch.size"];
-        Ok(vec![
-            props
-                .iter()
-                .filter(|(k, _)| keep.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ])
+        // A file is read in order by one task, whatever tasks.max says, with the connector's
+        // whole config (as in Kafka Connect).
+        Ok(vec![props.clone()])
     }
 }
 

@@ -28,11 +28,9 @@ pub use source::{PostgresCdcConnector, PostgresCdcTask};
 /// The connector's plugin descriptor.
 pub fn plugins() -> Vec<PluginDescriptor> {
     vec![PluginDescriptor {
-        class: "postgres-cdc".into(),
-        aliases: vec![
-            "io.debezium.connector.postgresql.PostgresConnector".into(),
-            "PostgresConnector".into(),
-        ],
+        class: "io.debezium.connector.postgresql.PostgresConnector".into(),
+        aliases: vec!["postgres-cdc".into(), "PostgresConnector".into()],
+        task_class: "io.debezium.connector.postgresql.PostgresConnectorTask".into(),
         plugin: ConnectorPlugin::Source(Arc::new(PostgresCdcConnector)),
     }]
 }

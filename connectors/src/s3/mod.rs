@@ -26,19 +26,15 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub fn plugins() -> Vec<PluginDescriptor> {
     vec![
         PluginDescriptor {
-            class: "s3-sink".into(),
-            aliases: vec![
-                "io.confluent.connect.s3.S3SinkConnector".into(),
-                "S3SinkConnector".into(),
-            ],
+            class: "io.confluent.connect.s3.S3SinkConnector".into(),
+            aliases: vec!["s3-sink".into(), "S3SinkConnector".into()],
+            task_class: "io.confluent.connect.s3.S3SinkTask".into(),
             plugin: ConnectorPlugin::Sink(Arc::new(S3SinkConnector)),
         },
         PluginDescriptor {
-            class: "s3-source".into(),
-            aliases: vec![
-                "io.confluent.connect.s3.source.S3SourceConnector".into(),
-                "S3SourceConnector".into(),
-            ],
+            class: "io.confluent.connect.s3.source.S3SourceConnector".into(),
+            aliases: vec!["s3-source".into(), "S3SourceConnector".into()],
+            task_class: "io.confluent.connect.s3.source.S3SourceTask".into(),
             plugin: ConnectorPlugin::Source(Arc::new(S3SourceConnector)),
         },
     ]

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, Importance, Props, Validator};
+use weir_connector_api::{
+    ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, Importance, Props, Validator, Width,
+};
 
 use crate::config::worker::strip_prefix;
 
@@ -13,6 +15,59 @@ const COMMON: &str = "Common";
 const ERRORS: &str = "Error Handling";
 /// The group of a source's exactly-once keys.
 const EXACTLY_ONCE: &str = "Exactly Once Support";
+
+/// How Kafka Connect 4.x shows the common keys Weir defines: position in the group (its
+/// numbering counts keys Weir lacks, such as `connector.plugin.version`), width and human
+/// name. Tools that lay out forms from `GET /connector-plugins/{p}/config` see the same.
+const KAFKA_CONNECT_LAYOUT: &[(&str, i32, Width, &str)] = &[
+    ("name", 1, Width::Medium, "Connector name"),
+    ("connector.class", 2, Width::Long, "Connector class"),
+    ("tasks.max", 4, Width::Short, "Tasks max"),
+    ("key.converter", 6, Width::Short, "Key converter class"),
+    ("value.converter", 8, Width::Short, "Value converter class"),
+    ("header.converter", 10, Width::Short, "Header converter class"),
+    ("transforms", 12, Width::Long, "Transforms"),
+    ("predicates", 13, Width::Long, "Predicates"),
+    ("errors.retry.timeout", 1, Width::Medium, "Retry Timeout for Errors"),
+    (
+        "errors.retry.delay.max.ms",
+        2,
+        Width::Medium,
+        "Maximum Delay Between Retries for Errors",
+    ),
+    ("errors.tolerance", 3, Width::Short, "Error Tolerance"),
+    ("errors.log.enable", 4, Width::Short, "Log Errors"),
+    ("errors.log.include.messages", 5, Width::Short, "Log Error Details"),
+    ("topics", 4, Width::Long, "Topics"),
+    ("topics.regex", 4, Width::Long, "Topics regex"),
+    (
+        "errors.deadletterqueue.topic.name",
+        6,
+        Width::Medium,
+        "Dead Letter Queue Topic Name",
+    ),
+    (
+        "errors.deadletterqueue.topic.replication.factor",
+        7,
+        Width::Medium,
+        "Dead Letter Queue Topic Replication Factor",
+    ),
+    (
+        "errors.deadletterqueue.context.headers.enable",
+        8,
+        Width::Medium,
+        "Enable Error Context Headers",
+    ),
+    ("exactly.once.support", 2, Width::Short, "Exactly once support"),
+    ("transaction.boundary", 3, Width::Short, "Transaction Boundary"),
+    (
+        "transaction.boundary.interval.ms",
+        4,
+        Width::Short,
+        "Transaction boundary interval",
+    ),
+    ("offsets.storage.topic", 1, Width::Long, "Offsets topic"),
+];
 
 /// The common keys of a connector of this kind.
 pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
@@ -182,7 +237,7 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                     key(
                         "errors.deadletterqueue.topic.replication.factor",
                         ConfigType::Short,
-                        Importance::Low,
+                        Importance::Medium,
                         "Replication factor of the dead letter queue topic when it is created.",
                     )
                     .default_value("3")
@@ -193,7 +248,7 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                     key(
                         "errors.deadletterqueue.context.headers.enable",
                         ConfigType::Boolean,
-                        Importance::Low,
+                        Importance::Medium,
                         "Add __connect.errors.* headers to dead-lettered records.",
                     )
                     .default_value("false"),
@@ -246,7 +301,11 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                 );
         }
     }
-    def
+    KAFKA_CONNECT_LAYOUT
+        .iter()
+        .fold(def, |def, (name, order, width, display_name)| {
+            def.shown(name, *order, *width, display_name)
+        })
 }
 
 /// Checks across the common keys, adding errors to their reports (the classes they name are

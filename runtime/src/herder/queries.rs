@@ -66,17 +66,19 @@ impl Herder {
             .collect())
     }
 
-    fn instance_status(&self, status: Option<Status>) -> InstanceStatus {
+    fn instance_status(&self, status: Option<Status>, version: Option<String>) -> InstanceStatus {
         match status {
             Some(s) => InstanceStatus {
                 state: s.state,
                 worker_id: s.worker_id,
                 trace: s.trace,
+                version,
             },
             None => InstanceStatus {
                 state: State::Unassigned,
                 worker_id: self.parts().worker_id.clone(),
                 trace: None,
+                version,
             },
         }
     }
@@ -89,15 +91,20 @@ impl Herder {
             .get(name)
             .ok_or_else(|| HerderError::NotFound(format!("No status found for connector {name}")))?;
         let statuses = &self.parts().statuses;
+        // Kafka Connect (4.1+) shows the running plugin's version in each status.
+        let version = config
+            .get("connector.class")
+            .and_then(|class| self.parts().plugins.connector(class))
+            .map(|p| p.plugin.connector().version());
         let tasks = (0..snapshot.task_configs(name).len())
             .map(|id| TaskStatus {
                 id,
-                status: self.instance_status(statuses.task(name, id)),
+                status: self.instance_status(statuses.task(name, id), version.clone()),
             })
             .collect();
         Ok(ConnectorStatus {
             name: name.to_owned(),
-            connector: self.instance_status(statuses.connector(name)),
+            connector: self.instance_status(statuses.connector(name), version),
             tasks,
             kind: self.kind_of(config),
         })

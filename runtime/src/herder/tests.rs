@@ -73,6 +73,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
     let plugins = Plugins::new(vec![PluginDescriptor {
         class: "idle".into(),
         aliases: Vec::new(),
+        task_class: "IdleTask".into(),
         plugin: ConnectorPlugin::Source(Arc::new(Idle)),
     }]);
     let plugins = Arc::new(plugins.with_converters(weir_converters::builtin()));

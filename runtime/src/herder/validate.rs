@@ -72,7 +72,8 @@ impl Herder {
         }
         let definition = common.merge(chain).merge(own);
         Ok(Validation {
-            class: plugin.class.clone(),
+            // As the config names it, alias or not (Kafka Connect's answer does the same).
+            class: class.to_owned(),
             groups,
             keys: definition.keys().to_vec(),
             values,

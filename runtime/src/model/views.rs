@@ -27,6 +27,8 @@ pub struct InstanceStatus {
     pub worker_id: String,
     /// The error of a failed instance.
     pub trace: Option<String>,
+    /// The version of the connector's plugin on this worker (`None` when none is installed).
+    pub version: Option<String>,
 }
 
 /// The state of one task.

@@ -86,6 +86,9 @@ pub struct InstanceState {
     pub state: State,
     /// The worker running it.
     pub worker_id: String,
+    /// The version of the plugin running it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// The error of a failed instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
@@ -97,6 +100,7 @@ impl InstanceState {
             id,
             state: status.state,
             worker_id: status.worker_id,
+            version: status.version,
             trace: status.trace,
         }
     }
@@ -241,8 +245,8 @@ pub struct ConfigKeyInfo {
     pub documentation: String,
     /// Its group.
     pub group: Option<String>,
-    /// Its order within the group.
-    pub order: i32,
+    /// Its position within the group.
+    pub order_in_group: i32,
     /// Display width.
     pub width: String,
     /// Human name.
@@ -261,7 +265,7 @@ impl From<&ConfigKey> for ConfigKeyInfo {
             importance: key.importance.to_string(),
             documentation: key.documentation.clone(),
             group: key.group.clone(),
-            order: key.order,
+            order_in_group: key.order,
             width: key.width.to_string(),
             display_name: key.display_name.clone(),
             dependents: Vec::new(),

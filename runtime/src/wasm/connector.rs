@@ -32,6 +32,8 @@ impl WasmConnector {
         PluginDescriptor {
             class: plugin.name.clone(),
             aliases: Vec::new(),
+            // One component is connector and task alike.
+            task_class: plugin.name.clone(),
             plugin: match kind {
                 ConnectorKind::Source => ConnectorPlugin::Source(connector),
                 ConnectorKind::Sink => ConnectorPlugin::Sink(connector),

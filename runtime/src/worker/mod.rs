@@ -379,18 +379,29 @@ async fn ask_task_configs(
     }
 }
 
-/// The task configs a connector asks for under its spec and target (none when stopped).
+/// The task configs a connector asks for under its spec and target (none when stopped). As in
+/// Kafka Connect, each names the task class (`task.class`) and carries the connector's `topics`
+/// and `topics.regex`, whatever the connector put in it.
 async fn task_configs(spec: &ConnectorSpec, target: TargetState) -> Result<Vec<Props>, String> {
     let Resolved { plugin, config, .. } = spec.resolved().map_err(str::to_owned)?;
     if target == TargetState::Stopped {
         return Ok(Vec::new());
     }
-    plugin
+    let mut task_configs = plugin
         .plugin
         .connector()
         .task_configs(&spec.props, config.tasks_max)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    for task in &mut task_configs {
+        task.insert("task.class".into(), plugin.task_class.clone());
+        for key in ["topics", "topics.regex"] {
+            if let Some(value) = spec.props.get(key) {
+                task.insert(key.into(), value.clone());
+            }
+        }
+    }
+    Ok(task_configs)
 }
 
 /// The text of a panic's payload.
