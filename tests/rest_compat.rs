@@ -1,0 +1,157 @@
+//! The same REST calls against Kafka Connect (the reference of `scripts/dev-env`) and Weir, on
+//! the same broker and input: the status codes and the JSON fields of the answers must agree.
+//! Values that name the worker or the plugin's version differ by nature; their shapes may not.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+use support::reference::{self, ReferenceConnector};
+use support::{Worker, unique, write_lines};
+
+/// A JSON value with every scalar replaced by its type's name: what two answers must share.
+fn shape(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        Value::String(_) => json!("string"),
+        Value::Number(_) => json!("number"),
+        Value::Bool(_) => json!("bool"),
+        Value::Null => Value::Null,
+    }
+}
+
+/// The definitions of a validate answer by key name.
+fn definitions(infos: &Value) -> BTreeMap<String, Value> {
+    infos["configs"]
+        .as_array()
+        .expect("configs")
+        .iter()
+        .map(|c| {
+            (
+                c["definition"]["name"].as_str().expect("name").to_owned(),
+                c["definition"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Validates `config` as `plugin` on both; every key both define is laid out alike.
+async fn same_definitions(weir: &Worker, plugin: &str, config: Value) {
+    let path = format!("/connector-plugins/{plugin}/config/validate");
+    let (theirs_status, theirs) = reference::request("PUT", &path, Some(config.clone())).await;
+    let (ours_status, ours) = weir.request("PUT", &path, Some(config)).await;
+    assert_eq!((ours_status, theirs_status), (200, 200), "{ours}\n{theirs}");
+    assert_eq!(ours["name"], theirs["name"], "the connector class as given");
+    let (theirs, ours) = (definitions(&theirs), definitions(&ours));
+    let shared: Vec<&String> = ours.keys().filter(|k| theirs.contains_key(*k)).collect();
+    assert!(shared.len() >= 15, "most keys are Kafka Connect's: {shared:?}");
+    for key in shared {
+        let (t, o) = (&theirs[key], &ours[key]);
+        assert_eq!(
+            o.as_object().map(|m| m.keys().collect::<BTreeSet<_>>()),
+            t.as_object().map(|m| m.keys().collect::<BTreeSet<_>>()),
+            "{plugin} {key}: the definition's fields"
+        );
+        for field in ["type", "importance", "group", "order_in_group", "width", "display_name"] {
+            assert_eq!(o[field], t[field], "{plugin} {key}: {field}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rest_api_answers_as_kafka_connects_does() {
+    let weir = Worker::start().await;
+
+    // The built-in file connectors are listed by Kafka Connect's class names.
+    let plugins = |list: &Value| -> BTreeSet<(String, String)> {
+        list.as_array()
+            .expect("plugins")
+            .iter()
+            .map(|p| {
+                (
+                    p["class"].as_str().unwrap_or_default().to_owned(),
+                    p["type"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .filter(|(class, _)| class.starts_with("org.apache.kafka.connect.file."))
+            .collect()
+    };
+    let (_, theirs) = reference::request("GET", "/connector-plugins", None).await;
+    let ours = weir.get("/connector-plugins").await;
+    assert_eq!(plugins(&ours), plugins(&theirs));
+    assert_eq!(plugins(&ours).len(), 2);
+
+    same_definitions(
+        &weir,
+        "FileStreamSourceConnector",
+        json!({"connector.class": "FileStreamSource", "name": "n", "file": "/tmp/in", "topic": "t"}),
+    )
+    .await;
+    same_definitions(
+        &weir,
+        "FileStreamSinkConnector",
+        json!({"connector.class": "FileStreamSink", "name": "n", "file": "/tmp/out", "topics": "t"}),
+    )
+    .await;
+
+    // One file source on each, on one input.
+    let input = weir.dir.path().join("in.txt");
+    write_lines(&input, ["a".to_owned(), "b".to_owned()].into_iter());
+    let name = unique("compat");
+    let config =
+        |topic: &str| json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": "1"});
+    let _reference = ReferenceConnector::create(&name, config(&unique("compat-kc"))).await;
+    weir.create(&name, config(&unique("compat-weir"))).await;
+    weir.wait_for_state(&name, "RUNNING", 1).await;
+
+    let same = |what: &str, ours: &Value, theirs: &Value| {
+        assert_eq!(shape(ours), shape(theirs), "{what}:\n weir: {ours}\n   kc: {theirs}");
+    };
+    for path in [
+        format!("/connectors/{name}/status"),
+        format!("/connectors/{name}/tasks/0/status"),
+        format!("/connectors/{name}"),
+        format!("/connectors/{name}/config"),
+        "/connectors?expand=info".to_owned(),
+    ] {
+        let (theirs_status, theirs) = reference::request("GET", &path, None).await;
+        let (ours_status, ours) = weir.request("GET", &path, None).await;
+        assert_eq!(ours_status, theirs_status, "GET {path}");
+        let pick = |v: &Value| {
+            if path.starts_with("/connectors?") {
+                v[&name].clone()
+            } else {
+                v.clone()
+            }
+        };
+        same(&format!("GET {path}"), &pick(&ours), &pick(&theirs));
+    }
+    let status = weir.get(&format!("/connectors/{name}/status")).await;
+    assert!(status["connector"]["version"].is_string() && status["tasks"][0]["version"].is_string());
+
+    // Task configs: the connector's keys, and the task's class.
+    let (_, theirs) = reference::request("GET", &format!("/connectors/{name}/tasks"), None).await;
+    let ours = weir.get(&format!("/connectors/{name}/tasks")).await;
+    let keys = |tasks: &Value| -> BTreeSet<String> {
+        tasks[0]["config"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        keys(&ours),
+        keys(&theirs),
+        "task config keys:\n weir: {ours}\n   kc: {theirs}"
+    );
+    assert_eq!(ours[0]["config"]["task.class"], theirs[0]["config"]["task.class"]);
+    assert_eq!(ours[0]["id"], json!({"connector": name, "task": 0}));
+
+    // A restart's answer.
+    let path = format!("/connectors/{name}/restart?includeTasks=true");
+    let (theirs_status, theirs) = reference::request("POST", &path, None).await;
+    let (ours_status, ours) = weir.request("POST", &path, None).await;
+    assert_eq!((ours_status, theirs_status), (202, 202));
+    same("POST restart", &ours, &theirs);
+}
