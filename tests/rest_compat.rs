@@ -5,6 +5,7 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::reference::{self, ReferenceConnector};
@@ -102,8 +103,9 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
     let name = unique("compat");
     let config =
         |topic: &str| json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": "1"});
-    let _reference = ReferenceConnector::create(&name, config(&unique("compat-kc"))).await;
-    weir.create(&name, config(&unique("compat-weir"))).await;
+    let (theirs_topic, ours_topic) = (unique("compat-kc"), unique("compat-weir"));
+    let _reference = ReferenceConnector::create(&name, config(&theirs_topic)).await;
+    weir.create(&name, config(&ours_topic)).await;
     weir.wait_for_state(&name, "RUNNING", 1).await;
 
     let same = |what: &str, ours: &Value, theirs: &Value| {
@@ -147,6 +149,42 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
     );
     assert_eq!(ours[0]["config"]["task.class"], theirs[0]["config"]["task.class"]);
     assert_eq!(ours[0]["id"], json!({"connector": name, "task": 0}));
+
+    // Topic tracking (KIP-558): each answers with the topic its own task wrote to, and forgets
+    // it on a reset; a name never created used no topic.
+    let topics_path = format!("/connectors/{name}/topics");
+    for (what, topic) in [("kc", &theirs_topic), ("weir", &ours_topic)] {
+        let topic = topic.clone();
+        support::eventually(&format!("{what} to record its topic"), Duration::from_secs(60), || {
+            let (path, topic, name) = (topics_path.clone(), topic.clone(), name.clone());
+            let weir = &weir;
+            async move {
+                let (_, body) = if what == "kc" {
+                    reference::request("GET", &path, None).await
+                } else {
+                    weir.request("GET", &path, None).await
+                };
+                (body[&name]["topics"] == json!([topic])).then_some(())
+            }
+        })
+        .await;
+    }
+    let reset = format!("/connectors/{name}/topics/reset");
+    let (theirs_status, theirs) = reference::request("PUT", &reset, None).await;
+    let (ours_status, ours) = weir.request("PUT", &reset, None).await;
+    assert_eq!((ours_status, theirs_status), (202, 202));
+    same("PUT topics/reset", &ours, &theirs);
+    // Kafka Connect forgets the topics once it reads its tombstones back.
+    let forgotten = || async {
+        let (_, body) = reference::request("GET", &format!("/connectors/{name}/topics"), None).await;
+        (body[&name]["topics"] == json!([])).then_some(())
+    };
+    support::eventually("kc to forget the topics", Duration::from_secs(30), forgotten).await;
+    for path in [topics_path, "/connectors/never-created/topics".to_owned()] {
+        let (theirs_status, theirs) = reference::request("GET", &path, None).await;
+        let (ours_status, ours) = weir.request("GET", &path, None).await;
+        assert_eq!((ours_status, ours.clone()), (theirs_status, theirs), "GET {path}");
+    }
 
     // A restart's answer.
     let path = format!("/connectors/{name}/restart?includeTasks=true");

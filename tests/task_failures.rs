@@ -132,7 +132,7 @@ async fn a_panicking_or_failing_task_fails_alone() {
     let plugins = Arc::new(plugins.with_converters(weir_converters::builtin()));
     let worker = Worker::new(
         Arc::new(WorkerContext {
-            statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
+            statuses: StatusWriter::new(statuses.clone(), &config),
             config: Arc::new(config),
             clients,
             offsets: offsets.clone(),

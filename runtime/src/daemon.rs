@@ -161,7 +161,7 @@ pub async fn run(
         config: config.clone(),
         clients: clients.clone(),
         offsets: offsets.clone(),
-        statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
+        statuses: StatusWriter::new(statuses.clone(), &config),
         plugins: plugins.clone(),
         metrics,
         fences: fences_tx,

@@ -80,6 +80,10 @@ pub struct WorkerConfig {
     pub status_topic: InternalTopic,
     /// Whether source tasks deliver exactly once (`exactly.once.source.support=enabled`).
     pub exactly_once_source: bool,
+    /// Whether the topics tasks use are recorded (`topic.tracking.enable`).
+    pub topic_tracking: bool,
+    /// Whether a connector's recorded topics may be reset (`topic.tracking.allow.reset`).
+    pub topic_tracking_reset: bool,
     /// How often source offsets and sink consumer offsets are committed.
     pub offset_flush_interval: Duration,
     /// How long a final offset commit may take at shutdown.
@@ -456,6 +460,24 @@ fn definition() -> ConfigDef {
         )
         .define(
             "Worker",
+            key(
+                "topic.tracking.enable",
+                ConfigType::Boolean,
+                "Whether the topics each connector's tasks use are recorded on the status topic and shown by GET /connectors/{c}/topics.",
+            )
+            .default_value("true"),
+        )
+        .define(
+            "Worker",
+            key(
+                "topic.tracking.allow.reset",
+                ConfigType::Boolean,
+                "Whether PUT /connectors/{c}/topics/reset may forget a connector's topics.",
+            )
+            .default_value("true"),
+        )
+        .define(
+            "Worker",
             millis("offset.flush.interval.ms", "60000", "How often offsets are committed.")
                 .validator(Validator::at_least(1.0)),
         )
@@ -610,6 +632,8 @@ impl WorkerConfig {
             offset_topic: topic("offset", None),
             status_topic: topic("status", None),
             exactly_once_source: string("exactly.once.source.support").eq_ignore_ascii_case("enabled"),
+            topic_tracking: parsed.bool("topic.tracking.enable").unwrap_or(true),
+            topic_tracking_reset: parsed.bool("topic.tracking.allow.reset").unwrap_or(true),
             offset_flush_interval: millis("offset.flush.interval.ms"),
             offset_flush_timeout: millis("offset.flush.timeout.ms"),
             task_shutdown_timeout: millis("task.shutdown.graceful.timeout.ms"),

@@ -110,6 +110,28 @@ impl Herder {
         })
     }
 
+    /// The topics a connector's tasks used. Kafka Connect answers for any name, known or not
+    /// (an unknown one used none).
+    pub fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {
+        if !self.parts().config.topic_tracking {
+            return Err(HerderError::Forbidden("Topic tracking is disabled.".into()));
+        }
+        Ok(self.parts().statuses.active_topics(name))
+    }
+
+    /// Forgets the topics a connector's tasks used; they are recorded again as tasks use them.
+    pub async fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
+        let config = &self.parts().config;
+        if !config.topic_tracking {
+            return Err(HerderError::Forbidden("Topic tracking is disabled.".into()));
+        }
+        if !config.topic_tracking_reset {
+            return Err(HerderError::Forbidden("Topic tracking reset is disabled.".into()));
+        }
+        self.parts().statuses.reset_topics(name).await;
+        Ok(())
+    }
+
     /// One task's state.
     pub fn task_status(&self, name: &str, task: usize) -> Result<TaskStatus, HerderError> {
         let status = self.connector_status(name)?;

@@ -79,7 +79,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
     let plugins = Arc::new(plugins.with_converters(weir_converters::builtin()));
     let (fences_tx, fences) = tokio::sync::mpsc::unbounded_channel();
     let context = WorkerContext {
-        statuses: StatusWriter::new(statuses.clone(), &config.worker_id),
+        statuses: StatusWriter::new(statuses.clone(), &config),
         config: Arc::new(config),
         clients: clients.clone(),
         offsets: offsets.clone(),

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use serde_json::Value as JsonValue;
 
 use super::body::{Body, RawBody, config_map, config_patch};
-use super::entities::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, InstanceState, Message, TaskInfo};
+use super::entities::{
+    ActiveTopicsInfo, ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, InstanceState, Message, TaskInfo,
+};
 use super::{AppState, RestError};
 use crate::group::{SIGNATURE_ALGORITHM_HEADER, SIGNATURE_HEADER};
 use crate::herder::RequestSignature;
@@ -150,6 +152,18 @@ pub async fn patch_config(
 /// `GET /connectors/{name}/status`.
 pub async fn status(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
     Ok(Json(ConnectorStateInfo::from(state.herder()?.connector_status(&name)?)).into_response())
+}
+
+/// `GET /connectors/{name}/topics`: `{name: {"topics": [...]}}`.
+pub async fn topics(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
+    let topics = state.herder()?.active_topics(&name)?;
+    Ok(Json(BTreeMap::from([(name, ActiveTopicsInfo { topics })])).into_response())
+}
+
+/// `PUT /connectors/{name}/topics/reset`: 202.
+pub async fn reset_topics(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
+    state.herder()?.reset_active_topics(&name).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
 }
 
 /// `GET /connectors/{name}/tasks`.

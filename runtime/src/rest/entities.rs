@@ -137,6 +137,13 @@ impl From<model::ConnectorStatus> for ConnectorStateInfo {
     }
 }
 
+/// `GET /connectors/{c}/topics`: the topics a connector's tasks used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ActiveTopicsInfo {
+    /// Their names.
+    pub topics: Vec<String>,
+}
+
 /// A task's config.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskInfo {

@@ -82,6 +82,8 @@ pub fn router(state: AppState) -> Router {
                 .patch(connectors::patch_config),
         )
         .route("/connectors/{name}/status", get(connectors::status))
+        .route("/connectors/{name}/topics", get(connectors::topics))
+        .route("/connectors/{name}/topics/reset", put(connectors::reset_topics))
         .route(
             "/connectors/{name}/tasks",
             get(connectors::tasks).post(connectors::put_tasks),

@@ -327,6 +327,7 @@ impl SinkTaskRunner {
             }
         }
         for message in messages {
+            self.io.status.used_topic(message.topic()).await;
             let tp = TopicPartition {
                 topic: message.topic().to_owned(),
                 partition: message.partition(),

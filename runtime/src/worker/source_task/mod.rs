@@ -241,6 +241,7 @@ impl SourceTaskRunner {
         match outcome {
             SourceOutcome::Send(record) => {
                 self.outbox.send(&record, source_partition, source_offset).await?;
+                self.io.status.used_topic(&record.topic).await;
                 if let Some(transactions) = self.transactions.as_mut() {
                     transactions.sent();
                 }
