@@ -9,7 +9,7 @@
 //! one is newer than the group itself (the group was recreated and counts from 1 again).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -59,6 +59,8 @@ pub struct StatusStore {
     log: Arc<dyn Log>,
     statuses: Arc<Mutex<BTreeMap<String, Status>>>,
     topics: Arc<Mutex<ActiveTopics>>,
+    /// How many times a recorded topic was forgotten (reset here, or a tombstone read).
+    topic_resets: Arc<AtomicU64>,
     /// The group generation this worker last joined (-1 before).
     generation: Arc<AtomicI64>,
 }
@@ -76,10 +78,12 @@ impl StatusStore {
     pub async fn start(logs: &dyn Logs, topic: &str) -> Result<Self, StorageError> {
         let statuses: Arc<Mutex<BTreeMap<String, Status>>> = Arc::default();
         let topics: Arc<Mutex<ActiveTopics>> = Arc::default();
+        let topic_resets: Arc<AtomicU64> = Arc::default();
         let generation = Arc::new(AtomicI64::new(-1));
         let apply = {
             let statuses = statuses.clone();
             let topics = topics.clone();
+            let topic_resets = topic_resets.clone();
             let generation = generation.clone();
             Box::new(move |record: LogRecord<'_>| {
                 let Some(key) = record.key.and_then(|k| std::str::from_utf8(k).ok()) else {
@@ -98,6 +102,7 @@ impl StatusStore {
                             if let Some(used) = topics.get_mut(connector) {
                                 used.remove(topic);
                             }
+                            topic_resets.fetch_add(1, Ordering::Relaxed);
                         }
                     }
                     return;
@@ -126,6 +131,7 @@ impl StatusStore {
             log,
             statuses,
             topics,
+            topic_resets,
             generation,
         })
     }
@@ -206,9 +212,16 @@ impl StatusStore {
         self.append(&topic_key(connector, topic), value.as_deref()).await;
     }
 
+    /// How many times a recorded topic was forgotten: a task's own record of the topics it
+    /// used holds while this stays the same.
+    pub fn topic_resets(&self) -> u64 {
+        self.topic_resets.load(Ordering::Relaxed)
+    }
+
     /// Forgets the topics a connector's tasks used (tombstones on the topic).
     pub async fn reset_topics(&self, connector: &str) {
         let used = lock(&self.topics).remove(connector).unwrap_or_default();
+        self.topic_resets.fetch_add(1, Ordering::Relaxed);
         for topic in used.keys() {
             self.append(&topic_key(connector, topic), None).await;
         }

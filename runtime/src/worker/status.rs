@@ -1,6 +1,8 @@
 //! The one writer of statuses: every state a connector or task reports goes through here, to the
 //! status topic, stamped with this worker's id and the group generation it runs under.
 
+use std::collections::HashSet;
+
 use crate::config::WorkerConfig;
 use crate::model::{State, Status, TaskId};
 use crate::storage::StatusStore;
@@ -59,6 +61,8 @@ impl StatusWriter {
         TaskStatusWriter {
             writer: self.clone(),
             id,
+            topics_seen: HashSet::new(),
+            topic_resets_seen: 0,
         }
     }
 }
@@ -68,6 +72,10 @@ impl StatusWriter {
 pub struct TaskStatusWriter {
     writer: StatusWriter,
     id: TaskId,
+    /// The topics this task has recorded, so that each record costs no lock on the store.
+    topics_seen: HashSet<String>,
+    /// The store's reset count when `topics_seen` was last valid: a reset empties it.
+    topic_resets_seen: u64,
 }
 
 impl TaskStatusWriter {
@@ -77,13 +85,24 @@ impl TaskStatusWriter {
     }
 
     /// Records that the task produced to or consumed from `topic`, the first time it does
-    /// (Kafka Connect's topic tracking); a lookup in memory after that.
-    pub async fn used_topic(&self, topic: &str) {
-        if self.writer.topic_tracking {
-            self.writer
-                .store
-                .record_topic(&self.id.connector, topic, self.id.task)
-                .await;
+    /// (Kafka Connect's topic tracking), and again after a reset; a lookup in the task's own
+    /// set otherwise.
+    pub async fn used_topic(&mut self, topic: &str) {
+        if !self.writer.topic_tracking {
+            return;
         }
+        let resets = self.writer.store.topic_resets();
+        if resets != self.topic_resets_seen {
+            self.topics_seen.clear();
+            self.topic_resets_seen = resets;
+        }
+        if self.topics_seen.contains(topic) {
+            return;
+        }
+        self.writer
+            .store
+            .record_topic(&self.id.connector, topic, self.id.task)
+            .await;
+        self.topics_seen.insert(topic.to_owned());
     }
 }
