@@ -194,7 +194,14 @@ impl HerderLoop {
     /// removes tasks).
     fn rebalance_on_new_work(&mut self, cluster: &ClusterConfig) {
         let counts = ConfigSnapshot::from(cluster).task_counts;
-        if self.task_counts.as_ref().is_some_and(|before| *before != counts) && self.herder.group_view().is_some() {
+        let view = self.herder.group_view();
+        let new_work = match &self.task_counts {
+            Some(before) => *before != counts,
+            // The first reconciliation may come after configs written since the assignment was
+            // made (at the view's config offset): what they add has no worker yet.
+            None => view.as_ref().is_some_and(|view| cluster.offset > view.config_offset),
+        };
+        if new_work && view.is_some() {
             self.herder.parts().group.request_rejoin();
         }
         self.task_counts = Some(counts);
