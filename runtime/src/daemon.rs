@@ -118,7 +118,9 @@ pub async fn run(
         .map(|p| read_connector_file(p))
         .collect::<Result<Vec<_>, _>>()?;
     let config = Arc::new(config);
-    let metrics = MetricsRegistry::default();
+    let metrics = MetricsRegistry::new(config.history);
+    // Sampling ends with this function, whichever way it returns.
+    let _history = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(metrics.clone().keep_history()));
     let client = WorkerClient::new();
     let state = AppState::starting(metrics.clone(), config.rest.body, client.clone());
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
@@ -130,7 +132,7 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let server = {
         let mut stop = stop_rx.clone();
-        let app = rest::router(state.clone());
+        let app = rest::router(state.clone(), config.console);
         tokio::spawn(rest::serve(listener, app, config.rest.connections, async move {
             let _ = stop.wait_for(|s| *s).await;
         }))

@@ -9,6 +9,7 @@
 //! - [`rest`] is the API, [`metrics`] its `GET /metrics`.
 
 pub mod config;
+pub mod console;
 pub mod daemon;
 pub mod group;
 pub mod herder;

@@ -13,6 +13,7 @@ use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
 
 use crate::group::ConnectProtocol;
+use crate::metrics::history::HistorySettings;
 use crate::model::MacAlgorithm;
 
 /// Why a worker config cannot be used.
@@ -110,6 +111,10 @@ pub struct WorkerConfig {
     pub rest: RestLimits,
     /// The most a WebAssembly connector's config may grant itself.
     pub wasm: WasmLimits,
+    /// Whether the web console is served (`console.enable`).
+    pub console: bool,
+    /// How each task's throughput is sampled and kept for the console (`console.history.*`).
+    pub history: HistorySettings,
 }
 
 /// How a worker takes part in its group: Kafka Connect's distributed-mode keys.
@@ -445,6 +450,42 @@ fn definition() -> ConfigDef {
             .default_value("1073741824")
             .validator(Validator::at_least(1_048_576.0)),
         )
+        .define(
+            "Console",
+            key(
+                "console.enable",
+                ConfigType::Boolean,
+                "Whether the worker serves its web console at /ui/.",
+            )
+            .default_value("true"),
+        )
+        .define(
+            "Console",
+            millis(
+                "console.history.interval.ms",
+                "5000",
+                "How often each task's throughput is sampled for the console's graphs.",
+            )
+            .validator(Validator::at_least(100.0)),
+        )
+        .define(
+            "Console",
+            millis(
+                "console.history.retention.ms",
+                "3600000",
+                "How far back each task's samples reach while console.history.max.samples allows.",
+            ),
+        )
+        .define(
+            "Console",
+            key(
+                "console.history.max.samples",
+                ConfigType::Int,
+                "The most samples kept over every task (32 bytes each); with many tasks, each keeps a shorter past.",
+            )
+            .default_value("200000")
+            .validator(Validator::at_least(2.0)),
+        )
         .merge(topic("config", "weir-configs", None))
         .merge(topic("offset", "weir-offsets", Some("25")))
         .merge(topic("status", "weir-status", Some("5")))
@@ -666,6 +707,12 @@ impl WorkerConfig {
             wasm: WasmLimits {
                 max_call_timeout: millis("wasm.call.timeout.max.ms"),
                 max_memory_bytes: int("wasm.memory.max.bytes.limit").max(0) as u64,
+            },
+            console: parsed.bool("console.enable").unwrap_or(true),
+            history: HistorySettings {
+                interval: millis("console.history.interval.ms"),
+                retention: millis("console.history.retention.ms"),
+                max_samples: usize::try_from(int("console.history.max.samples")).unwrap_or(2),
             },
         })
     }

@@ -20,7 +20,7 @@ use crate::herder::RequestSignature;
 use crate::model::TargetState;
 
 /// The values of a query parameter, in order (repeated keys allowed).
-fn query_values(query: &Option<String>, key: &str) -> Vec<String> {
+pub(super) fn query_values(query: &Option<String>, key: &str) -> Vec<String> {
     query
         .as_deref()
         .unwrap_or_default()

@@ -6,6 +6,7 @@ mod connectors;
 pub mod entities;
 mod error;
 mod forward;
+mod history;
 mod plugins;
 mod server;
 
@@ -67,9 +68,14 @@ impl AppState {
     }
 }
 
-/// The API's routes.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// The API's routes, with the web console's when `console` is set.
+pub fn router(state: AppState, console: bool) -> Router {
+    let router = if console {
+        crate::console::routes()
+    } else {
+        Router::new()
+    };
+    router
         .route("/", get(server_info))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -107,6 +113,8 @@ pub fn router(state: AppState) -> Router {
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
+        .route("/weir/v1/history", get(history::all))
+        .route("/weir/v1/connectors/{name}/history", get(history::connector))
         .fallback(|| async { RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found") })
         .method_not_allowed_fallback(|| async {
             RestError::new(StatusCode::METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed")

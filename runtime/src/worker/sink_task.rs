@@ -277,6 +277,15 @@ impl SinkTaskRunner {
             "Records read from Kafka.",
             messages.len() as u64,
         );
+        let bytes = messages
+            .iter()
+            .map(|m| (m.key().map_or(0, <[u8]>::len) + m.payload().map_or(0, <[u8]>::len)) as u64)
+            .sum();
+        self.io.metrics.add(
+            "sink_bytes_read_total",
+            "Bytes of the keys and values read from Kafka.",
+            bytes,
+        );
         let mut records = Vec::with_capacity(messages.len());
         let mut dropped = 0;
         for message in messages {

@@ -266,10 +266,18 @@ impl SourceTaskRunner {
     /// once per record.
     fn publish_settled(&mut self) {
         let written = self.outbox.take_written();
-        if written > 0 {
-            self.io
-                .metrics
-                .add("source_records_written_total", "Records Kafka acknowledged.", written);
+        if written.records > 0 {
+            let metrics = &self.io.metrics;
+            metrics.add(
+                "source_records_written_total",
+                "Records Kafka acknowledged.",
+                written.records,
+            );
+            metrics.add(
+                "source_bytes_written_total",
+                "Bytes of the keys and values Kafka acknowledged.",
+                written.bytes,
+            );
         }
     }
 

@@ -19,8 +19,19 @@ struct InFlight {
     /// `None` for a record left out (dropped by a transform, or skipped by
     /// `errors.tolerance=all`): nothing to wait for.
     delivery: Option<DeliveryFuture>,
+    /// The bytes of its key and value.
+    bytes: u64,
     partition: SourceMap,
     offset: SourceMap,
+}
+
+/// What Kafka acknowledged since it was last taken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Written {
+    /// Records.
+    pub(super) records: u64,
+    /// Their keys' and values' bytes.
+    pub(super) bytes: u64,
 }
 
 /// Records sent, oldest first, and the offsets acknowledged so far.
@@ -29,8 +40,8 @@ pub(super) struct Outbox {
     in_flight: VecDeque<InFlight>,
     /// The latest acknowledged offset per source partition, not yet taken.
     acked: Vec<(SourceMap, SourceMap)>,
-    /// Records acknowledged since [`Outbox::take_written`].
-    written: u64,
+    /// What was acknowledged since [`Outbox::take_written`].
+    written: Written,
 }
 
 impl Outbox {
@@ -40,7 +51,7 @@ impl Outbox {
             producer,
             in_flight: VecDeque::new(),
             acked: Vec::new(),
-            written: 0,
+            written: Written::default(),
         }
     }
 
@@ -72,11 +83,16 @@ impl Outbox {
         if let Some(timestamp) = record.timestamp {
             message = message.timestamp(timestamp);
         }
+        let bytes = [&record.key, &record.value]
+            .iter()
+            .map(|part| part.as_ref().map_or(0, |part| part.len() as u64))
+            .sum();
         loop {
             match self.producer.send_result(message) {
                 Ok(delivery) => {
                     self.in_flight.push_back(InFlight {
                         delivery: Some(delivery),
+                        bytes,
                         partition,
                         offset,
                     });
@@ -104,6 +120,7 @@ impl Outbox {
     pub(super) fn skip(&mut self, partition: SourceMap, offset: SourceMap) {
         self.in_flight.push_back(InFlight {
             delivery: None,
+            bytes: 0,
             partition,
             offset,
         });
@@ -147,7 +164,8 @@ impl Outbox {
 
     fn ack(&mut self, record: InFlight) {
         if record.delivery.is_some() {
-            self.written += 1;
+            self.written.records += 1;
+            self.written.bytes += record.bytes;
         }
         latest(&mut self.acked, record.partition, record.offset);
     }
@@ -178,8 +196,8 @@ impl Outbox {
         self.acked.clear();
     }
 
-    /// Takes the count of records acknowledged since last time.
-    pub(super) fn take_written(&mut self) -> u64 {
+    /// Takes what was acknowledged since last time.
+    pub(super) fn take_written(&mut self) -> Written {
         std::mem::take(&mut self.written)
     }
 }

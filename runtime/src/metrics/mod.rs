@@ -1,17 +1,21 @@
 //! The figures of this worker, in Prometheus' text format for `GET /metrics`: the worker's own
 //! (its group membership), unlabelled, and those of each task running here, labelled with its
 //! connector and task: the runtime's (records polled, written, put) and those the connectors
-//! publish (a snapshot's progress).
+//! publish (a snapshot's progress). A bounded [`history`] of each task's throughput feeds the
+//! console's graphs.
+
+pub mod history;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use weir_connector_api::{Metric, MetricKind, TaskMetrics};
 
 use crate::model::TaskId;
 use crate::sync::lock;
+use history::{History, HistorySettings, Sample};
 
 /// Every metric name starts with this.
 const PREFIX: &str = "weir_";
@@ -19,11 +23,18 @@ const PREFIX: &str = "weir_";
 /// The media type of Prometheus' text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The figures of this worker and of each task on it.
-#[derive(Clone, Default)]
+/// The figures of this worker and of each task on it, and the history of the tasks'.
+#[derive(Clone)]
 pub struct MetricsRegistry {
     worker: TaskMetrics,
     tasks: Arc<Mutex<BTreeMap<TaskId, TaskMetrics>>>,
+    history: Arc<Mutex<History>>,
+}
+
+impl Default for MetricsRegistry {
+    fn default() -> Self {
+        MetricsRegistry::new(HistorySettings::default())
+    }
 }
 
 /// The figures of this worker's group membership.
@@ -62,6 +73,45 @@ impl GroupMetrics {
 }
 
 impl MetricsRegistry {
+    /// A registry with no task yet, keeping a history by `settings`.
+    pub fn new(settings: HistorySettings) -> Self {
+        MetricsRegistry {
+            worker: TaskMetrics::default(),
+            tasks: Arc::default(),
+            history: Arc::new(Mutex::new(History::new(settings))),
+        }
+    }
+
+    /// Samples every task's figures into the history at its interval, until dropped.
+    pub async fn keep_history(self) {
+        let interval = lock(&self.history).settings().interval;
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is immediate: it only marks where the first interval starts.
+        ticker.tick().await;
+        let mut last = Instant::now();
+        loop {
+            ticker.tick().await;
+            let now = Instant::now();
+            let at = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX));
+            let tasks = lock(&self.tasks).clone();
+            lock(&self.history).sample(at, now - last, &tasks);
+            last = now;
+        }
+    }
+
+    /// The history's settings.
+    pub fn history_settings(&self) -> HistorySettings {
+        lock(&self.history).settings()
+    }
+
+    /// The last `count` samples of each task `wanted` accepts, oldest first.
+    pub fn recent_history(&self, count: usize, wanted: impl Fn(&TaskId) -> bool) -> Vec<(TaskId, Vec<Sample>)> {
+        lock(&self.history).recent(count, wanted)
+    }
+
     /// The figures of this worker's group membership.
     pub fn group(&self) -> GroupMetrics {
         GroupMetrics {
