@@ -139,6 +139,7 @@ async fn a_panicking_or_failing_task_fails_alone() {
             plugins: plugins.clone(),
             metrics: Default::default(),
             fences: tokio::sync::mpsc::unbounded_channel().0,
+            auto_restarts: tokio::sync::mpsc::unbounded_channel().0,
         }),
         tokio::sync::mpsc::unbounded_channel().0,
     );

@@ -159,6 +159,7 @@ pub async fn run(
     let (group, group_events, member) =
         group::start(member_config(&config), configs.clone(), metrics.group(), leave_rx);
     let (fences_tx, fences) = tokio::sync::mpsc::unbounded_channel();
+    let (auto_restarts_tx, auto_restarts) = tokio::sync::mpsc::unbounded_channel();
     let context = WorkerContext {
         config: config.clone(),
         clients: clients.clone(),
@@ -167,6 +168,7 @@ pub async fn run(
         plugins: plugins.clone(),
         metrics,
         fences: fences_tx,
+        auto_restarts: auto_restarts_tx,
     };
     let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
     let (herder, event_loop) = Herder::new(HerderParts {
@@ -185,6 +187,7 @@ pub async fn run(
         restarts,
         generated,
         fences,
+        auto_restarts,
         group: group_events,
         shutdown: stop_rx,
     }));

@@ -7,6 +7,7 @@ use weir_connector_api::{
     ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, Importance, Props, Validator, Width,
 };
 
+use crate::config::restart::RestartPolicy;
 use crate::config::worker::strip_prefix;
 
 /// The group of the common keys, as Kafka Connect names it.
@@ -301,6 +302,7 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                 );
         }
     }
+    let def = RestartPolicy::define(def, false);
     KAFKA_CONNECT_LAYOUT
         .iter()
         .fold(def, |def, (name, order, width, display_name)| {

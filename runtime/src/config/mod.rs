@@ -1,6 +1,8 @@
-//! Configuration: the worker's own, the keys every connector config shares, and its transforms.
+//! Configuration: the worker's own, the keys every connector config shares, its transforms, and
+//! the automatic restart of failed tasks.
 
 pub mod connector;
+pub mod restart;
 pub mod transforms;
 pub mod worker;
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
 
+use crate::config::restart::RestartPolicy;
 use crate::group::ConnectProtocol;
 use crate::metrics::history::HistorySettings;
 use crate::model::MacAlgorithm;
@@ -115,6 +116,8 @@ pub struct WorkerConfig {
     pub console: bool,
     /// How each task's throughput is sampled and kept for the console (`console.history.*`).
     pub history: HistorySettings,
+    /// Whether and when failed tasks are restarted (`task.restart.*`).
+    pub restart: RestartPolicy,
 }
 
 /// How a worker takes part in its group: Kafka Connect's distributed-mode keys.
@@ -241,7 +244,7 @@ fn definition() -> ConfigDef {
             .default_value(default)
             .validator(Validator::at_least(0.0))
     };
-    ConfigDef::new()
+    let def = ConfigDef::new()
         .define(
             "Worker",
             key(
@@ -569,7 +572,8 @@ fn definition() -> ConfigDef {
                 "Where compiled WebAssembly plugins are cached; empty for $XDG_CACHE_HOME/weir/plugins or ~/.cache/weir/plugins.",
             )
             .default_value(""),
-        )
+        );
+    RestartPolicy::define(def, true)
 }
 
 /// The default cache of compiled plugins, if the environment names a home for it.
@@ -714,6 +718,7 @@ impl WorkerConfig {
                 retention: millis("console.history.retention.ms"),
                 max_samples: usize::try_from(int("console.history.max.samples")).unwrap_or(2),
             },
+            restart: RestartPolicy::default().overridden_by(&props),
         })
     }
 }

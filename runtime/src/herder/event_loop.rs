@@ -14,7 +14,7 @@ use super::assignment::Assignment;
 use super::plan::{Plan, plan};
 use super::{Command, Herder};
 use crate::group::{ConfigSnapshot, GroupEvent, GroupView};
-use crate::model::{ClusterConfig, RestartRequest, State};
+use crate::model::{ClusterConfig, RestartRequest, State, TaskId};
 use crate::worker::{ConnectorSpec, FenceRequest, TaskConfigsGenerated};
 
 /// How often the loop reconciles even without a change, to retry what failed.
@@ -31,6 +31,7 @@ enum Event {
     Restart(RestartRequest),
     TaskConfigs(TaskConfigsGenerated),
     Fence(FenceRequest),
+    AutoRestart(TaskId),
     Command(Command),
 }
 
@@ -42,6 +43,8 @@ pub struct LoopInputs {
     pub generated: mpsc::UnboundedReceiver<TaskConfigsGenerated>,
     /// The fencing exactly-once source tasks starting here ask for.
     pub fences: mpsc::UnboundedReceiver<FenceRequest>,
+    /// Failed tasks whose automatic restart is due.
+    pub auto_restarts: mpsc::UnboundedReceiver<TaskId>,
     /// The group's rebalances.
     pub group: mpsc::UnboundedReceiver<GroupEvent>,
     /// Turns true when the worker stops.
@@ -89,6 +92,7 @@ impl HerderLoop {
                 Some(request) = inputs.restarts.recv() => Event::Restart(request),
                 Some(task_configs) = inputs.generated.recv() => Event::TaskConfigs(task_configs),
                 Some(request) = inputs.fences.recv() => Event::Fence(request),
+                Some(id) = inputs.auto_restarts.recv() => Event::AutoRestart(id),
                 Some(command) = self.commands.recv() => Event::Command(command),
             };
             match event {
@@ -130,6 +134,11 @@ impl HerderLoop {
                     tokio::spawn(async move {
                         let _ = done.send(herder.ensure_fenced(&connector).await);
                     });
+                }
+                Event::AutoRestart(id) => {
+                    if self.herder.stop_for_auto_restart(&id).await {
+                        self.reconcile().await;
+                    }
                 }
                 Event::Command(Command::RestartTask { id, done }) => {
                     self.herder.stop_task_for_restart(&id).await;

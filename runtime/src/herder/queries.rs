@@ -73,12 +73,14 @@ impl Herder {
                 worker_id: s.worker_id,
                 trace: s.trace,
                 version,
+                auto_restart: s.auto_restart,
             },
             None => InstanceStatus {
                 state: State::Unassigned,
                 worker_id: self.parts().worker_id.clone(),
                 trace: None,
                 version,
+                auto_restart: None,
             },
         }
     }

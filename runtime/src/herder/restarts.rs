@@ -109,8 +109,32 @@ impl Herder {
         tracing::info!(connector = %request.connector, include_tasks = request.include_tasks, only_failed = request.only_failed, "restarting");
     }
 
-    /// Stops a task this worker runs, marking it RESTARTING.
+    /// Stops a task this worker runs, marking it RESTARTING, at a person's request: its
+    /// automatic restarts start again from zero.
     pub(super) async fn stop_task_for_restart(&self, id: &TaskId) {
+        self.parts().worker.reset_auto_restarts(id);
+        self.stop_and_mark_restarting(id).await;
+    }
+
+    /// Stops a failed task whose automatic restart is due, marking it RESTARTING; the next
+    /// reconciliation starts it again. Nothing happens if the task no longer runs here or is
+    /// no longer FAILED (restarted by hand meanwhile). Returns whether it was stopped.
+    pub(super) async fn stop_for_auto_restart(&self, id: &TaskId) -> bool {
+        let parts = self.parts();
+        let failed_here = parts
+            .statuses
+            .task(&id.connector, id.task)
+            .is_some_and(|s| s.state == State::Failed && s.worker_id == parts.worker_id);
+        if !failed_here || !parts.worker.runs_task(id) {
+            return false;
+        }
+        tracing::info!(connector = %id.connector, task = id.task, "restarting a failed task (task.restart.policy)");
+        parts.worker.count_auto_restart();
+        self.stop_and_mark_restarting(id).await;
+        true
+    }
+
+    async fn stop_and_mark_restarting(&self, id: &TaskId) {
         let worker = &self.parts().worker;
         if worker.runs_task(id) {
             worker.statuses().task(id, State::Restarting, None).await;

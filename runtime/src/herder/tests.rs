@@ -78,6 +78,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
     }]);
     let plugins = Arc::new(plugins.with_converters(weir_converters::builtin()));
     let (fences_tx, fences) = tokio::sync::mpsc::unbounded_channel();
+    let (auto_restarts_tx, auto_restarts) = tokio::sync::mpsc::unbounded_channel();
     let context = WorkerContext {
         statuses: StatusWriter::new(statuses.clone(), &config),
         config: Arc::new(config),
@@ -86,6 +87,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         plugins: plugins.clone(),
         metrics: Default::default(),
         fences: fences_tx,
+        auto_restarts: auto_restarts_tx,
     };
     let (generated_tx, generated) = tokio::sync::mpsc::unbounded_channel();
     let (group, group_events) = solo::start(configs.clone());
@@ -106,6 +108,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         restarts,
         generated,
         fences,
+        auto_restarts,
         group: group_events,
         shutdown: stop_rx,
     }));

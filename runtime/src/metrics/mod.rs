@@ -112,6 +112,15 @@ impl MetricsRegistry {
         lock(&self.history).recent(count, wanted)
     }
 
+    /// Counts a failed task restarted by the automatic restart policy.
+    pub fn count_auto_restart(&self) {
+        self.worker.add(
+            "task_auto_restarts_total",
+            "Failed tasks this worker restarted by task.restart.policy.",
+            1,
+        );
+    }
+
     /// The figures of this worker's group membership.
     pub fn group(&self) -> GroupMetrics {
         GroupMetrics {

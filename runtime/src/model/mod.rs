@@ -15,7 +15,7 @@ mod views;
 pub use cluster::{ClusterConfig, RestartRequest, TargetState};
 pub use running::{Running, RunningTask};
 pub use session_key::{MacAlgorithm, SessionKey};
-pub use status::{State, Status};
+pub use status::{AutoRestart, State, Status};
 pub use task_id::TaskId;
 pub use views::{
     ConnectorInfo, ConnectorStatus, InstanceStatus, PartitionOffset, PluginKind, PluginSummary, TaskConfig, TaskStatus,

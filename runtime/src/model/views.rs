@@ -3,7 +3,7 @@
 
 use weir_connector_api::{ConfigKey, ConfigValue, ConnectorKind, Props, SourceMap};
 
-use super::{State, TaskId};
+use super::{AutoRestart, State, TaskId};
 
 /// A connector's config and tasks.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +29,8 @@ pub struct InstanceStatus {
     pub trace: Option<String>,
     /// The version of the connector's plugin on this worker (`None` when none is installed).
     pub version: Option<String>,
+    /// Where a failed task stands in its automatic restarts.
+    pub auto_restart: Option<AutoRestart>,
 }
 
 /// The state of one task.

@@ -92,6 +92,9 @@ pub struct InstanceState {
     /// The error of a failed instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
+    /// Weir's: where a failed task stands in its automatic restarts (`task.restart.policy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_restart: Option<model::AutoRestart>,
 }
 
 impl InstanceState {
@@ -102,6 +105,7 @@ impl InstanceState {
             worker_id: status.worker_id,
             version: status.version,
             trace: status.trace,
+            auto_restart: status.auto_restart,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! (FAILED, with the error as its trace) and nothing else. A connector's task configs are asked
 //! of its plugin on a tokio task of its own, so no plugin call holds the herder.
 
+mod auto_restart;
 mod dead_letter;
 mod errors;
 mod pipeline;
@@ -32,6 +33,7 @@ use crate::model::{Running, RunningTask, State, TargetState, TaskId};
 use crate::plugins::Plugins;
 use crate::storage::OffsetStore;
 use crate::sync::lock;
+use auto_restart::RestartCounts;
 use retry::Backoff;
 pub use sink_task::consumer_group;
 pub use spec::{ConnectorSpec, Resolved, converter_errors};
@@ -76,6 +78,8 @@ pub struct WorkerContext {
     /// Where an exactly-once source task asks, before it starts, for its connector's older
     /// tasks to be fenced.
     pub fences: mpsc::UnboundedSender<FenceRequest>,
+    /// Where a failed task goes, once its automatic restart is due, for the herder to restart.
+    pub auto_restarts: mpsc::UnboundedSender<TaskId>,
 }
 
 /// A running (or finished) task.
@@ -128,6 +132,7 @@ pub struct Worker {
     starts: AtomicU64,
     generated: mpsc::UnboundedSender<TaskConfigsGenerated>,
     tasks: Mutex<HashMap<TaskId, TaskHandle>>,
+    restart_counts: Arc<RestartCounts>,
 }
 
 impl Worker {
@@ -140,6 +145,7 @@ impl Worker {
             starts: AtomicU64::new(0),
             generated,
             tasks: Mutex::default(),
+            restart_counts: Arc::default(),
         }
     }
 
@@ -264,6 +270,12 @@ impl Worker {
         };
         let runner = tokio::spawn(runner.instrument(span.clone()));
         let abort = runner.abort_handle();
+        let policy = self.context.config.restart.overridden_by(&spec.props);
+        let counts = self.restart_counts.clone();
+        let due = self.context.auto_restarts.clone();
+        let mut directives = directive.subscribe();
+        let started = std::time::Instant::now();
+        let failed = id.clone();
         let supervisor = tokio::spawn(
             async move {
                 let trace = match runner.await {
@@ -272,8 +284,19 @@ impl Worker {
                     Err(join) if join.is_panic() => format!("task panicked: {}", panic_message(join.into_panic())),
                     Err(_) => return,
                 };
-                tracing::error!(error = %trace, "task failed");
-                reporter.report(State::Failed, Some(trace)).await;
+                let decision = counts.failed(&failed, started.elapsed(), &policy);
+                tracing::error!(error = %trace, restart_in = ?decision.wait, "task failed");
+                reporter.report_failure(trace, decision.status).await;
+                let Some(wait) = decision.wait else {
+                    return;
+                };
+                // Told to stop meanwhile (deleted, reassigned, restarted by hand): no restart.
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {
+                        let _ = due.send(failed);
+                    }
+                    _ = directives.wait_for(|d| *d == Directive::Stop) => {}
+                }
             }
             .instrument(span),
         );
@@ -325,6 +348,16 @@ impl Worker {
             task.runner.abort();
         }
         self.context.metrics.remove(id);
+    }
+
+    /// Gives a task its automatic restarts back: a person restarted it.
+    pub fn reset_auto_restarts(&self, id: &TaskId) {
+        self.restart_counts.reset(id);
+    }
+
+    /// Counts an automatic restart in the worker's figures.
+    pub fn count_auto_restart(&self) {
+        self.context.metrics.count_auto_restart();
     }
 
     /// Stops every task, all at once, and marks them and the connectors UNASSIGNED.

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::config::WorkerConfig;
-use crate::model::{State, Status, TaskId};
+use crate::model::{AutoRestart, State, Status, TaskId};
 use crate::storage::StatusStore;
 
 /// Writes the statuses of the connectors and tasks this worker runs, and the topics they use.
@@ -45,6 +45,15 @@ impl StatusWriter {
             .await;
     }
 
+    /// Records a task's failure, and where it stands in its automatic restarts.
+    pub async fn failed_task(&self, id: &TaskId, trace: String, auto_restart: Option<AutoRestart>) {
+        let status = Status {
+            auto_restart,
+            ..self.status(State::Failed, Some(trace))
+        };
+        self.store.put_task(&id.connector, id.task, status).await;
+    }
+
     /// Forgets a deleted connector's status, and the topics it used (as Kafka Connect does).
     pub async fn forget_connector(&self, name: &str) {
         self.store.remove_connector(name).await;
@@ -82,6 +91,11 @@ impl TaskStatusWriter {
     /// Records the task's state, with a trace for failures.
     pub async fn report(&self, state: State, trace: Option<String>) {
         self.writer.task(&self.id, state, trace).await;
+    }
+
+    /// Records the task's failure, and where it stands in its automatic restarts.
+    pub async fn report_failure(&self, trace: String, auto_restart: Option<AutoRestart>) {
+        self.writer.failed_task(&self.id, trace, auto_restart).await;
     }
 
     /// Records that the task produced to or consumed from `topic`, the first time it does

@@ -265,7 +265,7 @@ async function connectorPage(name) {
     fill(tasks, h('h2', {}, 'Tasks'), h('div', { class: 'scroll' }, h('table', {},
       h('thead', {}, h('tr', {}, ['Task', 'Worker', 'State', 'Trace', ''].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, status.tasks.map((t) => h('tr', {},
-        h('td', {}, String(t.id)), h('td', {}, t.worker_id), h('td', {}, badge(t.state)),
+        h('td', {}, String(t.id)), h('td', {}, t.worker_id), h('td', {}, badge(t.state), autoRestart(t.auto_restart)),
         h('td', {}, t.trace ? h('details', {}, h('summary', {}, firstLine(t.trace)), h('pre', {}, t.trace)) : ''),
         h('td', {}, button(`Restart task ${t.id}`, 'POST', `${base}/tasks/${t.id}/restart`))))))));
     fill(figures, ...connectorFigures(metrics, name));
@@ -275,6 +275,16 @@ async function connectorPage(name) {
     }
     fill(config, h('h2', {}, 'Config'), h('pre', { class: 'config' }, JSON.stringify(info.config, null, 2)));
   });
+}
+
+/** Where a failed task stands in its automatic restarts (task.restart.policy), if anywhere. */
+function autoRestart(restart) {
+  if (!restart) return null;
+  const of = restart.max_attempts === null ? '' : ` of ${restart.max_attempts}`;
+  const text = restart.next_attempt_ms === null
+    ? `gave up after ${restart.attempt} automatic restart${restart.attempt === 1 ? '' : 's'}`
+    : `automatic restart ${restart.attempt}${of} at ${new Date(restart.next_attempt_ms).toLocaleTimeString()}`;
+  return h('div', { class: 'small muted' }, text);
 }
 
 /** The connector's own figures from /metrics (a snapshot's progress, lag behind the source). */
