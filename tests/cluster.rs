@@ -49,7 +49,7 @@ impl Cluster {
     /// Starts one more worker in the group.
     async fn add(&mut self) -> usize {
         let extra = format!(
-            "{GROUP_TIMINGS}plugin.path: {}\nplugin.cache.dir: {}\n",
+            "{GROUP_TIMINGS}console.history.interval.ms: 500\nplugin.path: {}\nplugin.cache.dir: {}\n",
             self.plugins.path().display(),
             plugin_cache().display()
         );
@@ -157,6 +157,30 @@ async fn work_spreads_and_every_worker_answers_alike() {
         counts.values().all(|n| (4..=7).contains(n)),
         "16 instances spread evenly: {counts:?}"
     );
+
+    // The console's history of a connector holds its tasks from every worker, whichever is asked.
+    let expected: BTreeMap<String, String> = placement
+        .iter()
+        .filter(|(instance, _)| instance.starts_with("gen0-"))
+        .map(|(instance, worker)| (instance.clone(), worker.clone()))
+        .collect();
+    eventually("gen0's history to come from every worker", WAIT, || async {
+        let history = cluster.workers[follower]
+            .get("/weir/v1/connectors/gen0/history?samples=2")
+            .await;
+        let gathered: BTreeMap<String, String> = history["tasks"]
+            .as_array()?
+            .iter()
+            .map(|t| {
+                (
+                    format!("gen0-{}", t["task"]),
+                    t["worker_id"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        (gathered == expected && history["unreachable"].as_array()?.is_empty()).then_some(())
+    })
+    .await;
 
     // Every worker answers every read alike.
     for path in [

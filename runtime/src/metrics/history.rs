@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use weir_connector_api::TaskMetrics;
 
 use crate::model::TaskId;
@@ -46,7 +46,7 @@ impl HistorySettings {
 }
 
 /// What a task did over one interval, as rates: the figures the console draws.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// When the interval ended, in milliseconds since the Unix epoch.
     pub at: u64,

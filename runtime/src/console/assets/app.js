@@ -261,7 +261,8 @@ async function connectorPage(name) {
         chart(series, ['read', 'written'], { label: 'Records/s', unit: '/s' }),
         chart(series, ['bytes'], { label: 'Bytes/s', unit: 'B/s' }),
         chart(series, ['failed', 'dropped'], { label: 'Failed and dropped per interval' }))
-        : h('p', { class: 'muted' }, 'No samples yet from this worker (its tasks may run on another).'));
+        : h('p', { class: 'muted' }, 'No samples yet.'),
+      history.unreachable && history.unreachable.length ? h('p', { class: 'small error' }, `No figures from ${history.unreachable.join(', ')}.`) : null);
     fill(tasks, h('h2', {}, 'Tasks'), h('div', { class: 'scroll' }, h('table', {},
       h('thead', {}, h('tr', {}, ['Task', 'Worker', 'State', 'Trace', ''].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, status.tasks.map((t) => h('tr', {},
