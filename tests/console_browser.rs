@@ -337,11 +337,33 @@ async fn offsets_are_edited_while_stopped_and_a_failed_task_is_restarted() {
     worker.wait_for_state("out", "RUNNING", 1).await;
     support::wait_for_lines(&output, 20, Duration::from_secs(30)).await;
 
+    // How far each is behind: the sink's committed offsets reach the end of its topic, and the
+    // source has read its whole file.
+    let lag = eventually("the sink's lag to reach 0", Duration::from_secs(30), || async {
+        let lag = worker.get("/weir/v1/connectors/out/lag").await;
+        let partitions = lag["partitions"].as_array()?.clone();
+        let end: i64 = partitions.iter().filter_map(|p| p["end"].as_i64()).sum();
+        (end == 20 && partitions.iter().all(|p| p["lag"] == 0)).then_some(lag)
+    })
+    .await;
+    assert!(
+        lag["partitions"]
+            .as_array()
+            .is_some_and(|p| p.iter().all(|p| p["topic"] == topic.as_str())),
+        "{lag}"
+    );
+    browser.wait_for_text("main", "0 records behind").await;
+    browser.wait_for_text("table.lag", &topic).await;
+    let (status, body) = worker.request("GET", "/weir/v1/connectors/lines/lag", None).await;
+    assert_eq!(status, 400, "a source has no consumer lag: {body}");
+    assert_eq!(worker.metric("file_bytes_remaining", "lines", 0).await, Some(0.0));
+
     client
         .goto(&format!("{}/ui/#/connectors/lines", worker.url))
         .await
         .expect("source page");
     browser.wait_for_text("main h1", "RUNNING").await;
+    browser.wait_for_text("main", "0B of the file left to read").await;
     browser.click_and_confirm("Stop").await;
     worker.wait_for_state("lines", "STOPPED", 0).await;
     let editor = browser.find("#offsets-editor").await;

@@ -3,14 +3,14 @@
 use std::io::SeekFrom;
 use std::os::unix::fs::MetadataExt;
 use std::sync::{Arc, LazyLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::fs::File;
 use tokio::io::{AsyncBufReadExt, AsyncSeekExt, BufReader};
 use weir_connector_api::{
     ConfigDef, ConfigKey, ConfigType, ConnectError, Connector, ExactlyOnceSupport, Importance, Props, Schema,
-    SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, Validator, Value,
+    SourceConnector, SourceMap, SourceRecord, SourceTask, SourceTaskContext, TaskMetrics, Validator, Value,
 };
 
 use super::{VERSION, file_key};
@@ -20,6 +20,8 @@ static LINE_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| Arc::new(Schema::st
 
 /// How long a poll waits when the file has no new complete line.
 const IDLE_WAIT: Duration = Duration::from_secs(1);
+/// How often, at most, the bytes left to read are published while lines come.
+const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
 /// The read buffer size.
 const READ_BUFFER: usize = 256 * 1024;
 
@@ -93,6 +95,13 @@ pub struct FileSourceTask {
     inode: u64,
     /// Bytes of an unfinished last line, read past `position`.
     pending: Vec<u8>,
+    /// Where the bytes left to read are published.
+    metrics: TaskMetrics,
+    /// When they were last published: at most once a second while lines come, and once more
+    /// when the end of the file is reached.
+    published: Option<Instant>,
+    /// Whether lines were read since.
+    unpublished: bool,
 }
 
 impl FileSourceTask {
@@ -130,6 +139,27 @@ impl FileSourceTask {
         }
     }
 
+    /// Publishes how many bytes of the file are left to read, after a batch (once a second at
+    /// most, unless `at_end`).
+    async fn publish_remaining(&mut self, at_end: bool) {
+        self.unpublished = !at_end;
+        if !at_end && self.published.is_some_and(|at| at.elapsed() < PUBLISH_INTERVAL) {
+            return;
+        }
+        self.unpublished = false;
+        let Some(reader) = self.reader.as_ref() else {
+            return;
+        };
+        self.published = Some(Instant::now());
+        if let Ok(meta) = reader.get_ref().metadata().await {
+            self.metrics.set(
+                "file_bytes_remaining",
+                "Bytes of the file after the last line read.",
+                meta.len().saturating_sub(self.position) as f64,
+            );
+        }
+    }
+
     fn record(&self, line: &[u8]) -> SourceRecord {
         let mut offset = SourceMap::new();
         offset.insert("position".into(), self.position.into());
@@ -157,6 +187,7 @@ impl SourceTask for FileSourceTask {
             .offset(&self.partition)
             .and_then(|o| o.get("position").and_then(serde_json::Value::as_u64))
             .unwrap_or(0);
+        self.metrics = context.metrics;
         tracing::info!(file = %self.path, position = self.position, "file source starting");
         Ok(())
     }
@@ -183,6 +214,9 @@ impl SourceTask for FileSourceTask {
             }
             records.push(self.record(line));
             self.pending.clear();
+        }
+        if !records.is_empty() || self.unpublished {
+            self.publish_remaining(records.is_empty()).await;
         }
         if records.is_empty() {
             if self.replaced_or_truncated().await {

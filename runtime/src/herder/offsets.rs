@@ -5,7 +5,7 @@ use weir_connector_api::ConnectorKind;
 
 use super::{Herder, HerderError, sink_offsets};
 use crate::config::ConnectorConfig;
-use crate::model::{PartitionOffset, TargetState};
+use crate::model::{PartitionLag, PartitionOffset, TargetState};
 
 impl Herder {
     /// A connector's offsets: source offsets from the offsets topic, sink offsets from its
@@ -30,6 +30,19 @@ impl Herder {
                 .collect(),
         };
         Ok(offsets)
+    }
+
+    /// How far a sink connector's consumer group is behind each partition it reads.
+    pub async fn sink_lag(&self, name: &str) -> Result<Vec<PartitionLag>, HerderError> {
+        let props = self.connector_config(name)?;
+        if self.kind_of(&props) != Some(ConnectorKind::Sink) {
+            return Err(HerderError::BadRequest(format!(
+                "{name} is not a sink connector: only a sink's consumer group has a lag"
+            )));
+        }
+        let config =
+            ConnectorConfig::parse(ConnectorKind::Sink, &props).map_err(|e| HerderError::BadRequest(e.to_string()))?;
+        sink_offsets::lag(&self.parts().clients, &config).await
     }
 
     /// Checks that a connector exists and is stopped, with no task left running; returns its kind.

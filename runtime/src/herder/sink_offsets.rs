@@ -14,7 +14,7 @@ use weir_connector_api::Props;
 use super::HerderError;
 use crate::config::ConnectorConfig;
 use crate::kafka::{KafkaClients, KafkaContext, REQUEST_TIMEOUT};
-use crate::model::PartitionOffset;
+use crate::model::{PartitionLag, PartitionOffset};
 use crate::worker::consumer_group;
 
 fn group_consumer(clients: &KafkaClients, connector: &str) -> Result<BaseConsumer, HerderError> {
@@ -64,6 +64,46 @@ pub async fn read(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Ve
                 offset: json!({"kafka_offset": offset}).as_object().cloned(),
             }),
             _ => None,
+        })
+        .collect())
+}
+
+/// How far the sink's committed offsets are behind the end of each partition it reads: the
+/// committed and end offsets of every partition in two requests.
+pub async fn lag(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Vec<PartitionLag>, HerderError> {
+    let mut list = TopicPartitionList::new();
+    for (topic, partitions) in topics(clients, config).await? {
+        for p in 0..partitions {
+            list.add_partition_offset(&topic, p, Offset::End)
+                .context(|| format!("listing {topic}-{p}"))?;
+        }
+    }
+    let consumer = group_consumer(clients, &config.name)?;
+    let (committed, ends) = tokio::task::spawn_blocking(move || {
+        let committed = consumer.committed_offsets(list.clone(), REQUEST_TIMEOUT)?;
+        let ends = consumer.offsets_for_times(list, REQUEST_TIMEOUT)?;
+        Ok((committed, ends))
+    })
+    .await
+    .unwrap_or(Err(KafkaError::Canceled))
+    .context(|| format!("reading the lag of group {}", consumer_group(&config.name)))?;
+    Ok(ends
+        .elements()
+        .iter()
+        .filter_map(|e| {
+            let Offset::Offset(end) = e.offset() else {
+                return None;
+            };
+            let committed = match committed.find_partition(e.topic(), e.partition()).map(|c| c.offset()) {
+                Some(Offset::Offset(offset)) => Some(offset),
+                _ => None,
+            };
+            Some(PartitionLag {
+                topic: e.topic().to_owned(),
+                partition: e.partition(),
+                committed,
+                end,
+            })
         })
         .collect())
 }

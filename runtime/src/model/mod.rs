@@ -18,6 +18,6 @@ pub use session_key::{MacAlgorithm, SessionKey};
 pub use status::{AutoRestart, State, Status};
 pub use task_id::TaskId;
 pub use views::{
-    ConnectorInfo, ConnectorStatus, InstanceStatus, PartitionOffset, PluginKind, PluginSummary, TaskConfig, TaskStatus,
-    Validation,
+    ConnectorInfo, ConnectorStatus, InstanceStatus, PartitionLag, PartitionOffset, PluginKind, PluginSummary,
+    TaskConfig, TaskStatus, Validation,
 };

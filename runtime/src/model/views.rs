@@ -73,6 +73,19 @@ pub struct PartitionOffset {
     pub offset: Option<SourceMap>,
 }
 
+/// How far a sink's consumer group is behind the end of one partition it reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionLag {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: i32,
+    /// The group's committed offset; `None` before its first commit.
+    pub committed: Option<i64>,
+    /// The partition's end offset (of committed records).
+    pub end: i64,
+}
+
 /// What a plugin is, as `GET /connector-plugins` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PluginKind {

@@ -6,7 +6,7 @@ mod connectors;
 pub mod entities;
 mod error;
 mod forward;
-mod history;
+mod live;
 mod plugins;
 mod server;
 
@@ -113,8 +113,9 @@ pub fn router(state: AppState, console: bool) -> Router {
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
-        .route("/weir/v1/history", get(history::all))
-        .route("/weir/v1/connectors/{name}/history", get(history::connector))
+        .route("/weir/v1/history", get(live::history))
+        .route("/weir/v1/connectors/{name}/history", get(live::connector_history))
+        .route("/weir/v1/connectors/{name}/lag", get(live::lag))
         .fallback(|| async { RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found") })
         .method_not_allowed_fallback(|| async {
             RestError::new(StatusCode::METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed")

@@ -223,11 +223,12 @@ async function connectorPage(name) {
   const header = h('div');
   const actions = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Actions' });
   const tasks = h('section');
+  const behind = h('section', { 'aria-live': 'polite' });
   const graphs = h('section', { class: 'graphs' });
   const figures = h('section');
   const offsets = h('section');
   const config = h('section');
-  fill(view, header, actions, graphs, tasks, figures, offsets, config);
+  fill(view, header, actions, behind, graphs, tasks, figures, offsets, config);
   const refresh = () => route();
   const button = (label, method, path, question) =>
     h('button', { type: 'button', onclick: async () => { if (await act(label, method, path, question)) refresh(); } }, label);
@@ -269,7 +270,9 @@ async function connectorPage(name) {
         h('td', {}, String(t.id)), h('td', {}, t.worker_id), h('td', {}, badge(t.state), autoRestart(t.auto_restart)),
         h('td', {}, t.trace ? h('details', {}, h('summary', {}, firstLine(t.trace)), h('pre', {}, t.trace)) : ''),
         h('td', {}, button(`Restart task ${t.id}`, 'POST', `${base}/tasks/${t.id}/restart`))))))));
-    fill(figures, ...connectorFigures(metrics, name));
+    const own = connectorFigures(metrics, name);
+    fill(figures, ...figuresTable(own));
+    fill(behind, ...(info.type === 'sink' ? await sinkLag(name) : sourceProgress(own)));
     if (drawnOffsetsFor !== state) {
       drawnOffsetsFor = state;
       fill(offsets, ...await offsetsSection(base, state));
@@ -288,17 +291,57 @@ function autoRestart(restart) {
   return h('div', { class: 'small muted' }, text);
 }
 
-/** The connector's own figures from /metrics (a snapshot's progress, lag behind the source). */
+/** The connector's tasks' figures from this worker's /metrics: `[{name, task, value}]`. */
 function connectorFigures(text, name) {
-  const rows = [];
+  const figures = [];
   const quoted = JSON.stringify(name).slice(1, -1);
   for (const line of text.split('\n')) {
     const match = line.match(/^weir_(\w+)\{connector="((?:[^"\\]|\\.)*)",task="(\d+)"\} (\S+)$/);
-    if (match && match[2] === quoted) rows.push(h('tr', {}, h('td', {}, match[1]), h('td', {}, match[3]), h('td', { class: 'num' }, number(Number(match[4])))));
+    if (match && match[2] === quoted) figures.push({ name: match[1], task: match[3], value: Number(match[4]) });
   }
-  if (!rows.length) return [];
-  return [h('h2', {}, 'Figures'), h('details', {}, h('summary', {}, `${rows.length} figures from this worker's tasks`),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Figure', 'Task', 'Value'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)))];
+  return figures;
+}
+
+function figuresTable(figures) {
+  if (!figures.length) return [];
+  return [h('h2', {}, 'Figures'), h('details', {}, h('summary', {}, `${figures.length} figures from this worker's tasks`),
+    h('table', {}, h('thead', {}, h('tr', {}, ['Figure', 'Task', 'Value'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, figures.map((f) => h('tr', {}, h('td', {}, f.name), h('td', {}, f.task), h('td', { class: 'num' }, number(f.value)))))))];
+}
+
+/** How far a source is behind, where it knows: a Postgres snapshot's progress and streaming
+ * delay, a file's bytes left. */
+function sourceProgress(figures) {
+  const sum = (name) => figures.filter((f) => f.name === name).reduce((total, f) => total + f.value, 0);
+  const has = (name) => figures.some((f) => f.name === name);
+  const lines = [];
+  if (has('postgres_snapshot_running') && sum('postgres_snapshot_running') > 0) {
+    const total = sum('postgres_snapshot_tables_total');
+    const left = sum('postgres_snapshot_tables_remaining');
+    lines.push(`Snapshot running: ${number(sum('postgres_snapshot_rows_scanned'))} rows read, ${total - left} of ${total} tables done.`);
+  }
+  if (has('postgres_streaming_milliseconds_behind_source')) {
+    lines.push(`Streaming ${number(sum('postgres_streaming_milliseconds_behind_source'))} ms behind the source.`);
+  }
+  if (has('file_bytes_remaining')) lines.push(`${number(sum('file_bytes_remaining'), 'B')} of the file left to read.`);
+  return lines.length ? [h('h2', {}, 'Behind the source'), ...lines.map((l) => h('p', { class: 'behind' }, l))] : [];
+}
+
+/** A sink's consumer lag per partition, by its committed offsets. */
+async function sinkLag(name) {
+  let answer;
+  try {
+    answer = await api('GET', `weir/v1/connectors/${enc(name)}/lag`);
+  } catch (e) {
+    return [h('h2', {}, 'Consumer lag'), h('p', { class: 'muted' }, e.message)];
+  }
+  const partitions = answer.partitions || [];
+  const total = partitions.reduce((sum, p) => sum + (p.lag || 0), 0);
+  return [h('h2', {}, 'Consumer lag'), h('p', { class: 'behind' }, `${number(total)} records behind, by the committed offsets.`),
+    h('div', { class: 'scroll' }, h('table', { class: 'lag' }, h('thead', {}, h('tr', {}, ['Topic', 'Partition', 'Committed', 'End', 'Lag'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, partitions.map((p) => h('tr', {}, h('td', {}, p.topic), h('td', { class: 'num' }, String(p.partition)),
+        h('td', { class: 'num' }, p.committed === null ? 'none' : String(p.committed)), h('td', { class: 'num' }, String(p.end)),
+        h('td', { class: 'num' }, p.lag === null ? '–' : String(p.lag)))))))];
 }
 
 /** Offsets per partition; editable once the connector is STOPPED (KIP-875). */

@@ -1,6 +1,6 @@
 //! `/weir/v1/...`: the live figures Kafka Connect's API has no place for, which the console
-//! draws: each task's recent throughput. Under a path of Weir's own, so that it cannot clash
-//! with one Kafka Connect adds.
+//! draws: each task's recent throughput, and how far a sink is behind. Under a path of Weir's
+//! own, so that it cannot clash with one Kafka Connect adds.
 //!
 //! Each worker samples the tasks it runs; the worker asked gathers the samples of the others in
 //! its group (`?scope=local` asks for one worker's own), so that the console shows every task
@@ -40,13 +40,13 @@ struct TaskHistory {
 }
 
 /// `GET /weir/v1/history?samples=N`: every task's last N samples.
-pub async fn all(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, RestError> {
+pub async fn history(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, RestError> {
     answer(&state, &query, "weir/v1/history", None).await
 }
 
 /// `GET /weir/v1/connectors/{name}/history?samples=N`: the last N samples of one connector's
 /// tasks.
-pub async fn connector(
+pub async fn connector_history(
     State(state): State<AppState>,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
@@ -131,4 +131,35 @@ async fn answer(
 fn same_worker(url: &str, worker_id: &str) -> bool {
     let host_port = url.split_once("://").map_or(url, |(_, rest)| rest);
     host_port.trim_end_matches('/') == worker_id
+}
+
+/// One partition of `GET /weir/v1/connectors/{name}/lag`.
+#[derive(Serialize)]
+struct PartitionLagInfo {
+    topic: String,
+    partition: i32,
+    committed: Option<i64>,
+    end: i64,
+    /// Records between the committed offset and the end; null before the group's first
+    /// commit.
+    lag: Option<i64>,
+}
+
+/// `GET /weir/v1/connectors/{name}/lag`: how far a sink's consumer group is behind the end of
+/// each partition it reads, by its committed offsets.
+pub async fn lag(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, RestError> {
+    let partitions: Vec<PartitionLagInfo> = state
+        .herder()?
+        .sink_lag(&name)
+        .await?
+        .into_iter()
+        .map(|p| PartitionLagInfo {
+            lag: p.committed.map(|c| (p.end - c).max(0)),
+            topic: p.topic,
+            partition: p.partition,
+            committed: p.committed,
+            end: p.end,
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "partitions": partitions })).into_response())
 }
