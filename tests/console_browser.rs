@@ -233,6 +233,30 @@ async fn a_cdc_connector_is_created_through_the_form_watched_and_deleted() {
         .expect("a port")
         .to_owned();
     browser.set_field("database.port", &port).await;
+    // The text editor holds the same config, as YAML too; a key added there reaches the form.
+    browser
+        .find("#config-format")
+        .await
+        .select_by_value("yaml")
+        .await
+        .expect("pick YAML");
+    let editor = browser.find("#config-json").await;
+    let yaml = editor.prop("value").await.expect("value").unwrap_or_default();
+    assert!(yaml.contains(&format!("database.port: \"{port}\"")), "{yaml}");
+    editor.clear().await.expect("clear");
+    editor
+        .send_keys(&format!("{yaml}snapshot.mode: no_data\n\t"))
+        .await
+        .expect("type YAML");
+    eventually(
+        "snapshot.mode from the YAML in the form",
+        Duration::from_secs(20),
+        || async {
+            let field = browser.client.find(Locator::Css("#key-snapshot_mode")).await.ok()?;
+            (field.prop("value").await.ok()?? == "no_data").then_some(())
+        },
+    )
+    .await;
     browser.click_button("Validate").await;
     browser.wait_for_text("#validation", "The config is valid").await;
     browser.click_button("Create").await;

@@ -408,11 +408,13 @@ async function editor(existing) {
     h('option', { value: '' }, 'Choose a plugin…'),
     pluginsList.map((p) => h('option', { value: p.class }, `${shortClass(p.class)} (${p.type}${p.version ? `, ${p.version}` : ''})`)));
   const form = h('form', { id: 'config-form', novalidate: true });
-  const json = h('textarea', { id: 'config-json', rows: 18, spellcheck: 'false', 'aria-label': 'Config as JSON' });
+  const json = h('textarea', { id: 'config-json', rows: 18, spellcheck: 'false', 'aria-label': 'Config as text' });
+  const format = h('select', { id: 'config-format', 'aria-label': 'Text format' }, h('option', { value: 'json' }, 'JSON'), h('option', { value: 'yaml' }, 'YAML'));
   const summary = h('p', { id: 'validation', 'aria-live': 'polite' });
   let definitions = [];
 
-  const setJson = () => { json.value = JSON.stringify(config, null, 2); };
+  const setJson = () => { json.value = format.value === 'yaml' ? toYaml(config) : JSON.stringify(config, null, 2); };
+  format.addEventListener('change', setJson);
   const fieldId = (name) => `key-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
   const render = (validation) => {
@@ -481,13 +483,18 @@ async function editor(existing) {
   });
   json.addEventListener('change', () => {
     try {
-      config = JSON.parse(json.value);
+      const parsed = format.value === 'yaml' ? fromYaml(json.value) : JSON.parse(json.value);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('a config is a map of keys to values');
+      config = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+      if (existing) config.name = existing;
       if (config['connector.class']) pluginSelect.value = config['connector.class'];
+      nameInput.value = config.name || '';
       json.removeAttribute('aria-invalid');
+      notice('');
       load();
     } catch (e) {
       json.setAttribute('aria-invalid', 'true');
-      notice(`The JSON does not parse: ${e.message}`, 'error');
+      notice(`The ${format.value.toUpperCase()} does not parse: ${e.message}`, 'error');
     }
   });
   const validateButton = h('button', { type: 'button', id: 'validate', onclick: async () => {
@@ -522,11 +529,63 @@ async function editor(existing) {
   fill(view, heading,
     h('div', { class: 'field' }, h('label', { for: 'connector-name' }, 'Name'), nameInput),
     h('div', { class: 'field' }, h('label', { for: 'plugin' }, 'Plugin'), pluginSelect),
-    h('div', { class: 'editor' }, h('div', {}, form), h('div', {}, h('label', { for: 'config-json' }, 'Config as JSON (edits here update the form)'), json)),
+    h('div', { class: 'editor' }, h('div', {}, form), h('div', {},
+      h('div', { class: 'toolbar' }, h('label', { for: 'config-json' }, 'The config as text (edits here update the form)'), format), json)),
     h('div', { class: 'toolbar sticky' }, validateButton, saveButton, summary));
   if (config['connector.class']) pluginSelect.value = config['connector.class'];
   setJson();
   if (pluginSelect.value) await load();
+}
+
+// ---- YAML, as connector configs use it ----------------------------------------------------
+
+const PLAIN_KEY = /^[A-Za-z0-9_.\-/]+$/;
+
+/** A flat config as YAML: one `key: "value"` line per key (double quotes are JSON's). */
+function toYaml(config) {
+  return Object.entries(config)
+    .map(([k, v]) => `${PLAIN_KEY.test(k) ? k : JSON.stringify(k)}: ${JSON.stringify(String(v))}`)
+    .join('\n') + '\n';
+}
+
+/** One YAML scalar: double-quoted (JSON's escapes), single-quoted ('' for '), or plain. */
+function yamlScalar(text) {
+  const t = text.trim();
+  if (t.startsWith('"')) return JSON.parse(t);
+  if (t.startsWith("'")) {
+    if (!t.endsWith("'") || t.length < 2) throw new Error(`unterminated quote: ${t}`);
+    return t.slice(1, -1).replace(/''/g, "'");
+  }
+  return t.replace(/\s+#.*$/, '');
+}
+
+/** Parses what connector configs are written as in YAML: a flat map, or a map with `name` and
+ * a `config` map indented under it (as in `weir worker --connector FILE`). */
+function fromYaml(text) {
+  const top = {};
+  let block = null;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    if (!line.trim() || line.trim().startsWith('#')) return;
+    const indented = /^\s/.test(line);
+    const match = line.trim().match(/^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#]+?)\s*:(?:\s+(.*))?$/);
+    if (!match || line.trim().startsWith('- ')) throw new Error(`line ${i + 1}: expected "key: value"`);
+    const key = yamlScalar(match[1]);
+    const value = match[2] === undefined ? '' : match[2];
+    if (indented) {
+      if (!block) throw new Error(`line ${i + 1}: only the keys under config may be indented`);
+      block[key] = yamlScalar(value);
+    } else if (key === 'config' && value.trim() === '') {
+      block = {};
+      top.config = block;
+    } else {
+      block = null;
+      top[key] = yamlScalar(value);
+    }
+  });
+  if (!top.config) return top;
+  const { config, ...rest } = top;
+  return { ...rest, ...config };
 }
 
 // ---- plugins and cluster -------------------------------------------------------------------
