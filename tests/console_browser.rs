@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures::StreamExt;
 use serde_json::{Value, json};
 use support::postgres::{self, database, sql};
 use support::{Worker, eventually, free_port, unique};
@@ -462,4 +463,51 @@ async fn the_console_is_served_offline_and_can_be_turned_off() {
     let off = Worker::start_with("console.enable: false\n").await;
     let (status, _) = off.request("GET", "/ui/", None).await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_overview_lists_500_connectors_and_filters_them() {
+    const COUNT: usize = 500;
+    let worker = worker().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Stopped from the start (KIP-980): 500 configs, no task to run on a 2-core machine.
+    let creates = (0..COUNT).map(|i| {
+        let worker = &worker;
+        let file = dir.path().join(format!("in-{i}.txt")).display().to_string();
+        async move {
+            let body = json!({
+                "name": format!("many-{i:03}"),
+                "config": {"connector.class": "FileStreamSource", "file": file, "topic": "unused"},
+                "initial_state": "STOPPED",
+            });
+            let (status, answer) = worker.request("POST", "/connectors", Some(body)).await;
+            assert_eq!(status, 201, "{answer}");
+        }
+    });
+    futures::stream::iter(creates)
+        .buffer_unordered(16)
+        .collect::<Vec<()>>()
+        .await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/ui/", worker.url))
+        .await
+        .expect("open the console");
+    browser
+        .wait_for_text("main", &format!("{COUNT} of {COUNT} connectors"))
+        .await;
+    let rows = browser
+        .client
+        .find_all(Locator::Css("table.connectors tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), COUNT);
+    let filter = browser.find("#filter").await;
+    filter.send_keys("many-42").await.expect("type a filter");
+    // many-420 to many-429; not many-042.
+    browser
+        .wait_for_text("main", &format!("10 of {COUNT} connectors"))
+        .await;
+    browser.close().await;
 }
