@@ -73,6 +73,45 @@ async fn server_info_health_and_plugins() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn health_is_unhealthy_once_an_internal_topic_cannot_be_read() {
+    use rdkafka::admin::{AdminClient, AdminOptions};
+    use rdkafka::client::DefaultClientContext;
+
+    let id = unique("health");
+    let worker = Worker::start_in(&id, "").await;
+    let (status, healthy) = worker.request("GET", "/health", None).await;
+    assert_eq!(status, 200, "{healthy}");
+    assert_eq!(
+        healthy,
+        json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."})
+    );
+    let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", support::bootstrap_servers())
+        .create()
+        .expect("admin client");
+    let topic = format!("{id}-configs");
+    for result in admin
+        .delete_topics(&[&topic], &AdminOptions::new())
+        .await
+        .expect("delete the config topic")
+    {
+        result.unwrap_or_else(|(t, e)| panic!("deleting {t}: {e}"));
+    }
+    let unhealthy = support::eventually("the worker to say it is unhealthy", Duration::from_secs(60), || async {
+        let (status, body) = worker.request("GET", "/health", None).await;
+        (status == 500).then_some(body)
+    })
+    .await;
+    assert_eq!(unhealthy["status"], "unhealthy", "{unhealthy}");
+    let message = unhealthy["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Worker was unable to handle this request and may be unable to handle other requests.")
+            && message.contains(&topic),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn validate_reports_every_error_in_config_infos() {
     let worker = Worker::start().await;
     let body = json!({"connector.class": "FileStreamSource", "batch.size": "zero", "tasks.max": 0, "errors.tolerance": "some"});

@@ -65,6 +65,12 @@ async fn same_definitions(weir: &Worker, plugin: &str, config: Value) {
 async fn the_rest_api_answers_as_kafka_connects_does() {
     let weir = Worker::start().await;
 
+    // A healthy worker says so in the same words (KIP-1017).
+    assert_eq!(
+        weir.request("GET", "/health", None).await,
+        reference::request("GET", "/health", None).await
+    );
+
     // The built-in file connectors are listed by Kafka Connect's class names.
     let plugins = |list: &Value| -> BTreeSet<(String, String)> {
         list.as_array()

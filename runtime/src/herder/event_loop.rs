@@ -140,6 +140,9 @@ impl HerderLoop {
                         self.reconcile().await;
                     }
                 }
+                Event::Command(Command::Ping { done }) => {
+                    let _ = done.send(());
+                }
                 Event::Command(Command::RestartTask { id, done }) => {
                     self.herder.stop_task_for_restart(&id).await;
                     self.reconcile().await;

@@ -19,6 +19,7 @@
 pub mod assignment;
 mod event_loop;
 mod fencing;
+mod health;
 mod internal;
 mod offsets;
 pub mod plan;
@@ -118,6 +119,8 @@ pub struct HerderParts {
 enum Command {
     /// Restart one task running here; answer once it started again.
     RestartTask { id: TaskId, done: oneshot::Sender<()> },
+    /// Answer at once: the loop is not stuck (the health check).
+    Ping { done: oneshot::Sender<()> },
 }
 
 /// What the handle and the loop share.

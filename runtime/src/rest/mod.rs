@@ -138,12 +138,27 @@ async fn server_info(State(state): State<AppState>) -> Result<Response, RestErro
     Ok(axum::Json(info).into_response())
 }
 
+/// `GET /health` (KIP-1017): 200 healthy, 503 while starting, 500 when the worker cannot
+/// reach its internal topics or its loop is stuck.
 async fn health(State(state): State<AppState>) -> Response {
     match state.herder.get() {
-        Some(_) => axum::Json(
-            json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
-        )
-        .into_response(),
+        Some(herder) => match herder.health().await {
+            Ok(()) => axum::Json(
+                json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
+            )
+            .into_response(),
+            Err(details) => {
+                tracing::warn!(%details, "health check failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(json!({
+                        "status": "unhealthy",
+                        "message": format!("Worker was unable to handle this request and may be unable to handle other requests. {details}"),
+                    })),
+                )
+                    .into_response()
+            }
+        },
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(json!({"status": "starting", "message": "Worker is still starting up."})),
