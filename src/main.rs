@@ -2,11 +2,15 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 use weir_runtime::config::WorkerConfig;
+use weir_runtime::logging::LogLevels;
 use weir_runtime::plugins::Plugins;
 
 /// How long work still running after the worker stopped may take before the process exits.
@@ -48,16 +52,22 @@ enum Command {
     },
 }
 
-fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(filter).with_context(|| format!("bad --log filter {filter:?}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-    Ok(())
+/// Installs the logger, with its filter behind a reload handle so that `/admin/loggers` can
+/// change levels at run time.
+fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<LogLevels> {
+    let env = EnvFilter::try_new(filter).with_context(|| format!("bad --log filter {filter:?}"))?;
+    let (env, handle) = tracing_subscriber::reload::Layer::new(env);
+    let output = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let output = match format {
+        LogFormat::Text => output.boxed(),
+        LogFormat::Json => output.json().boxed(),
+    };
+    tracing_subscriber::registry().with(env).with(output).init();
+    let apply = move |filter: &str| {
+        let env = EnvFilter::try_new(filter).map_err(|e| e.to_string())?;
+        handle.reload(env).map_err(|e| e.to_string())
+    };
+    Ok(LogLevels::new(filter, Arc::new(apply)))
 }
 
 /// Completes on SIGTERM or SIGINT.
@@ -82,14 +92,14 @@ async fn shutdown_signal() {
     let _ = interrupt.await;
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, log_levels: LogLevels) -> anyhow::Result<()> {
     match cli.command {
         Command::Worker { config, connectors } => {
             let worker_config = WorkerConfig::load(&config)?;
             let plugins = Plugins::new(weir_connectors::builtin_plugins())
                 .with_transformers(weir_transforms::builtin())
                 .with_converters(weir_converters::builtin());
-            weir_runtime::daemon::run(worker_config, plugins, connectors, shutdown_signal()).await?;
+            weir_runtime::daemon::run(worker_config, plugins, connectors, log_levels, shutdown_signal()).await?;
             Ok(())
         }
     }
@@ -97,10 +107,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = init_logging(cli.log_format, &cli.log) {
-        eprintln!("weir: {e:#}");
-        return ExitCode::FAILURE;
-    }
+    let log_levels = match init_logging(cli.log_format, &cli.log) {
+        Ok(levels) => levels,
+        Err(e) => {
+            eprintln!("weir: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -108,7 +121,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(run(cli));
+    let outcome = runtime.block_on(run(cli, log_levels));
     // A blocking call that never returns (a plugin reading a FIFO it was granted) must not keep
     // the process alive: the worker has stopped, so whatever still runs is abandoned.
     runtime.shutdown_timeout(SHUTDOWN_GRACE);

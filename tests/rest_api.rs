@@ -112,6 +112,73 @@ async fn health_is_unhealthy_once_an_internal_topic_cannot_be_read() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn log_levels_change_at_run_time_on_a_worker_and_across_the_cluster() {
+    let id = unique("loggers");
+    let worker = Worker::start_in(&id, "").await;
+    let other = Worker::start_in(&id, "").await;
+    let all = worker.get("/admin/loggers").await;
+    assert_eq!(all["root"], json!({"level": "INFO", "last_modified": null}), "{all}");
+
+    // Worker scope: the source task's debug lines appear once its Kafka Connect name is DEBUG.
+    let topic = unique("loggers");
+    write_lines(&worker.dir.path().join("in.txt"), numbered("a", 0..10));
+    worker.create("lines", source_config(&worker, &topic)).await;
+    support::eventually(
+        "the first lines' offsets to be committed",
+        Duration::from_secs(30),
+        || async {
+            let offsets = worker.get("/connectors/lines/offsets").await;
+            offsets["offsets"][0]["offset"]["position"].as_i64().map(|_| ())
+        },
+    )
+    .await;
+    assert!(
+        !worker.log().contains("source offsets committed"),
+        "no debug lines at INFO"
+    );
+    let logger = "org.apache.kafka.connect.runtime.WorkerSourceTask";
+    let (status, changed) = worker
+        .request(
+            "PUT",
+            &format!("/admin/loggers/{logger}"),
+            Some(json!({"level": "debug"})),
+        )
+        .await;
+    assert_eq!((status, changed), (200, json!([logger])));
+    write_lines(&worker.dir.path().join("in.txt"), numbered("b", 0..10));
+    support::eventually("a debug line in the log", Duration::from_secs(30), || async {
+        worker.log().contains("source offsets committed").then_some(())
+    })
+    .await;
+    let level = worker.get(&format!("/admin/loggers/{logger}")).await;
+    assert_eq!(level["level"], "DEBUG", "{level}");
+    assert!(level["last_modified"].as_u64().is_some(), "{level}");
+    assert_eq!(other.get(&format!("/admin/loggers/{logger}")).await["level"], "INFO");
+
+    // Cluster scope: a record on the config topic that every worker applies.
+    let (status, _) = other
+        .request(
+            "PUT",
+            "/admin/loggers/io.debezium?scope=cluster",
+            Some(json!({"level": "TRACE"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    for w in [&worker, &other] {
+        support::eventually("the cluster level on every worker", Duration::from_secs(30), || async {
+            (w.get("/admin/loggers/io.debezium").await["level"] == "TRACE").then_some(())
+        })
+        .await;
+    }
+
+    let (status, body) = worker.request("GET", "/admin/loggers/com.example.Unknown", None).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (404, Some("Logger com.example.Unknown not found."))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn validate_reports_every_error_in_config_infos() {
     let worker = Worker::start().await;
     let body = json!({"connector.class": "FileStreamSource", "batch.size": "zero", "tasks.max": 0, "errors.tolerance": "some"});

@@ -71,6 +71,18 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
         reference::request("GET", "/health", None).await
     );
 
+    // Log levels: the same answers to a bad request, and the same shape of a level.
+    for (body, why) in [(json!({"level": "LOUD"}), "an unknown level"), (json!({}), "no level")] {
+        let path = "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSinkTask";
+        assert_eq!(
+            weir.request("PUT", path, Some(body.clone())).await,
+            reference::request("PUT", path, Some(body)).await,
+            "{why}"
+        );
+    }
+    let (_, theirs) = reference::request("GET", "/admin/loggers/root", None).await;
+    assert_eq!(shape(&weir.get("/admin/loggers/root").await), shape(&theirs));
+
     // The built-in file connectors are listed by Kafka Connect's class names.
     let plugins = |list: &Value| -> BTreeSet<(String, String)> {
         list.as_array()

@@ -14,6 +14,7 @@ use crate::config::WorkerConfig;
 use crate::group::{self, MemberConfig, WorkerClient};
 use crate::herder::{Herder, HerderError, HerderParts, LoopInputs};
 use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
+use crate::logging::LogLevels;
 use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
 use crate::rest::{self, AppState, entities::ServerInfo};
@@ -106,11 +107,13 @@ pub fn read_connector_file(path: &Path) -> Result<(String, Props), DaemonError> 
     Ok((name, props))
 }
 
-/// Runs a worker with the binary's built-in `plugins` until `shutdown` completes.
+/// Runs a worker with the binary's built-in `plugins` until `shutdown` completes; `/admin/loggers`
+/// changes `log_levels`.
 pub async fn run(
     config: WorkerConfig,
     plugins: Plugins,
     connector_files: Vec<PathBuf>,
+    log_levels: LogLevels,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let connectors = connector_files
@@ -148,7 +151,7 @@ pub async fn run(
     let configs = ConfigStore::start(&logs, &config.config_topic.name).await?;
     let offsets = OffsetStore::start(&logs, &config.offset_topic.name).await?;
     let statuses = StatusStore::start(&logs, &config.status_topic.name).await?;
-    let restarts = configs.read_to_end().await?;
+    let notices = configs.read_to_end().await?;
     offsets.read_to_end().await?;
     statuses.read_to_end().await?;
     let cluster_id = clients.cluster_id().await;
@@ -182,9 +185,10 @@ pub async fn run(
         worker: Worker::new(Arc::new(context), generated_tx),
         plugins,
         clients,
+        log_levels,
     });
     let running = tokio::spawn(event_loop.run(LoopInputs {
-        restarts,
+        notices,
         generated,
         fences,
         auto_restarts,

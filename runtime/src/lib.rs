@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod group;
 pub mod herder;
 pub mod kafka;
+pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod plugins;

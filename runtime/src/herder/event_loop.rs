@@ -15,6 +15,7 @@ use super::plan::{Plan, plan};
 use super::{Command, Herder};
 use crate::group::{ConfigSnapshot, GroupEvent, GroupView};
 use crate::model::{ClusterConfig, RestartRequest, State, TaskId};
+use crate::storage::ConfigNotice;
 use crate::worker::{ConnectorSpec, FenceRequest, TaskConfigsGenerated};
 
 /// How often the loop reconciles even without a change, to retry what failed.
@@ -32,13 +33,17 @@ enum Event {
     TaskConfigs(TaskConfigsGenerated),
     Fence(FenceRequest),
     AutoRestart(TaskId),
+    LoggerLevel {
+        namespace: String,
+        level: String,
+    },
     Command(Command),
 }
 
 /// What the loop listens to besides the handle: the worker's and the group's channels.
 pub struct LoopInputs {
-    /// Restart requests read from the config topic.
-    pub restarts: mpsc::UnboundedReceiver<RestartRequest>,
+    /// Restart requests and cluster log levels read from the config topic.
+    pub notices: mpsc::UnboundedReceiver<ConfigNotice>,
     /// The task configs connectors running here ask for.
     pub generated: mpsc::UnboundedReceiver<TaskConfigsGenerated>,
     /// The fencing exactly-once source tasks starting here ask for.
@@ -89,7 +94,10 @@ impl HerderLoop {
                 event = inputs.group.recv(), if in_group => event.map_or(Event::GroupGone, Event::Group),
                 _ = changes.changed() => Event::Reconcile,
                 _ = periodic.tick() => Event::Tick,
-                Some(request) = inputs.restarts.recv() => Event::Restart(request),
+                Some(notice) = inputs.notices.recv() => match notice {
+                    ConfigNotice::Restart(request) => Event::Restart(request),
+                    ConfigNotice::LoggerLevel { namespace, level } => Event::LoggerLevel { namespace, level },
+                },
                 Some(task_configs) = inputs.generated.recv() => Event::TaskConfigs(task_configs),
                 Some(request) = inputs.fences.recv() => Event::Fence(request),
                 Some(id) = inputs.auto_restarts.recv() => Event::AutoRestart(id),
@@ -135,6 +143,7 @@ impl HerderLoop {
                         let _ = done.send(herder.ensure_fenced(&connector).await);
                     });
                 }
+                Event::LoggerLevel { namespace, level } => self.herder.apply_cluster_logger_level(&namespace, &level),
                 Event::AutoRestart(id) => {
                     if self.herder.stop_for_auto_restart(&id).await {
                         self.reconcile().await;

@@ -21,6 +21,7 @@ mod event_loop;
 mod fencing;
 mod health;
 mod internal;
+mod loggers;
 mod offsets;
 pub mod plan;
 mod queries;
@@ -40,6 +41,7 @@ use weir_connector_api::Props;
 use crate::config::WorkerConfig;
 use crate::group::{GroupHandle, GroupView, WorkerClient};
 use crate::kafka::{KafkaClients, KafkaOpError};
+use crate::logging::LogLevels;
 use crate::model::{ConnectorInfo, TargetState, TaskId};
 use crate::plugins::Plugins;
 use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
@@ -113,6 +115,8 @@ pub struct HerderParts {
     pub plugins: Arc<Plugins>,
     /// Kafka client settings.
     pub clients: KafkaClients,
+    /// The process's log levels.
+    pub log_levels: LogLevels,
 }
 
 /// What the handle asks of the loop.

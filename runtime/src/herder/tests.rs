@@ -69,7 +69,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
     let configs = ConfigStore::start(&logs, "configs").await.unwrap();
     let offsets = OffsetStore::start(&logs, "offsets").await.unwrap();
     let statuses = StatusStore::start(&logs, "statuses").await.unwrap();
-    let restarts = configs.read_to_end().await.unwrap();
+    let notices = configs.read_to_end().await.unwrap();
     let plugins = Plugins::new(vec![PluginDescriptor {
         class: "idle".into(),
         aliases: Vec::new(),
@@ -102,10 +102,11 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         worker: Worker::new(Arc::new(context), generated_tx),
         plugins,
         clients,
+        log_levels: crate::logging::LogLevels::detached(),
     });
     let (stop, stop_rx) = watch::channel(false);
     let running = tokio::spawn(event_loop.run(LoopInputs {
-        restarts,
+        notices,
         generated,
         fences,
         auto_restarts,

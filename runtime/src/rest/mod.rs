@@ -7,6 +7,7 @@ pub mod entities;
 mod error;
 mod forward;
 mod live;
+mod loggers;
 mod plugins;
 mod server;
 
@@ -113,6 +114,8 @@ pub fn router(state: AppState, console: bool) -> Router {
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
+        .route("/admin/loggers", get(loggers::list))
+        .route("/admin/loggers/{logger}", get(loggers::get).put(loggers::set))
         .route("/weir/v1/history", get(live::history))
         .route("/weir/v1/connectors/{name}/history", get(live::connector_history))
         .route("/weir/v1/connectors/{name}/lag", get(live::lag))

@@ -25,17 +25,17 @@ struct Reader {
 }
 
 impl Reader {
-    /// Reads one record of the config topic into the state; returns the restart request it
-    /// carries, if any. A record whose key is not text is skipped (but still read).
-    fn read(&mut self, record: LogRecord<'_>) -> Option<RestartRequest> {
+    /// Reads one record of the config topic into the state; returns the notice it carries, if
+    /// any. A record whose key is not text is skipped (but still read).
+    fn read(&mut self, record: LogRecord<'_>) -> Option<ConfigNotice> {
         self.config.offset = record.offset;
         let key = record.key.and_then(|k| std::str::from_utf8(k).ok())?;
         let value: Option<Json> = record.value.and_then(|v| serde_json::from_slice(v).ok());
         self.apply(key, value.as_ref())
     }
 
-    /// Applies one record of the config topic; returns the restart request it carries, if any.
-    fn apply(&mut self, key: &str, value: Option<&Json>) -> Option<RestartRequest> {
+    /// Applies one record of the config topic; returns the notice it carries, if any.
+    fn apply(&mut self, key: &str, value: Option<&Json>) -> Option<ConfigNotice> {
         let config = &mut self.config;
         let props = |v: Option<&Json>| -> Option<Props> {
             let map = v?.get("properties")?.as_object()?;
@@ -99,15 +99,43 @@ impl Reader {
             }
         } else if let Some(name) = key.strip_prefix("restart-connector-") {
             let flag = |k: &str| value.and_then(|v| v.get(k)).and_then(Json::as_bool).unwrap_or(false);
-            return Some(RestartRequest {
+            return Some(ConfigNotice::Restart(RestartRequest {
                 connector: name.to_owned(),
                 include_tasks: flag("include-tasks"),
                 only_failed: flag("only-failed"),
-            });
+            }));
+        } else if let Some(namespace) = key.strip_prefix(LOGGER_PREFIX) {
+            match value.and_then(|v| v.get("level")).and_then(Json::as_str) {
+                Some(level) => {
+                    return Some(ConfigNotice::LoggerLevel {
+                        namespace: namespace.to_owned(),
+                        level: level.to_owned(),
+                    });
+                }
+                None => tracing::error!(%namespace, "ignoring a cluster log level record without a level"),
+            }
         }
         None
     }
 }
+
+/// What a record of the config topic asks of the workers that read it once they have started
+/// (read before, it is history).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigNotice {
+    /// Restart a connector and, per the flags, its tasks.
+    Restart(RestartRequest),
+    /// Set a logger's level on every worker (Kafka Connect's `?scope=cluster`).
+    LoggerLevel {
+        /// The logger.
+        namespace: String,
+        /// The level, as given.
+        level: String,
+    },
+}
+
+/// The key prefix of a cluster-wide log level record.
+const LOGGER_PREFIX: &str = "logger-cluster-";
 
 /// The key prefix of a connector's task count record, written once its older exactly-once
 /// tasks are fenced.
@@ -129,8 +157,8 @@ fn session_key(value: &Json) -> Option<SessionKey> {
 /// The shared state the reader applies records to.
 struct Shared {
     reader: Mutex<Reader>,
-    /// Forwards restart requests once the initial read is done (older ones are history).
-    restarts: Mutex<Option<mpsc::UnboundedSender<RestartRequest>>>,
+    /// Forwards notices once the initial read is done (older ones are history).
+    notices: Mutex<Option<mpsc::UnboundedSender<ConfigNotice>>>,
 }
 
 /// The config topic: read into a [`ClusterConfig`], written one record per change. Clones share
@@ -147,15 +175,15 @@ impl ConfigStore {
     pub async fn start(logs: &dyn Logs, topic: &str) -> Result<Self, StorageError> {
         let shared = Arc::new(Shared {
             reader: Mutex::default(),
-            restarts: Mutex::new(None),
+            notices: Mutex::new(None),
         });
         let (changed_tx, changed) = watch::channel(0u64);
         let apply = {
             let shared = shared.clone();
             Box::new(move |record: LogRecord<'_>| {
-                let restart = lock(&shared.reader).read(record);
-                if let (Some(request), Some(tx)) = (restart, lock(&shared.restarts).as_ref()) {
-                    let _ = tx.send(request);
+                let notice = lock(&shared.reader).read(record);
+                if let (Some(notice), Some(tx)) = (notice, lock(&shared.notices).as_ref()) {
+                    let _ = tx.send(notice);
                 }
                 changed_tx.send_modify(|v| *v += 1);
             })
@@ -164,12 +192,12 @@ impl ConfigStore {
         Ok(ConfigStore { log, shared, changed })
     }
 
-    /// Reads the topic to its end, then starts forwarding restart requests to the returned
+    /// Reads the topic to its end, then starts forwarding the notices read to the returned
     /// receiver.
-    pub async fn read_to_end(&self) -> Result<mpsc::UnboundedReceiver<RestartRequest>, StorageError> {
+    pub async fn read_to_end(&self) -> Result<mpsc::UnboundedReceiver<ConfigNotice>, StorageError> {
         self.catch_up().await?;
         let (tx, rx) = mpsc::unbounded_channel();
-        *lock(&self.shared.restarts) = Some(tx);
+        *lock(&self.shared.notices) = Some(tx);
         Ok(rx)
     }
 
@@ -255,6 +283,12 @@ impl ConfigStore {
             .await
     }
 
+    /// Writes a logger's level for every worker of the cluster.
+    pub async fn put_logger_level(&self, namespace: &str, level: &str) -> Result<(), StorageError> {
+        self.write(&format!("{LOGGER_PREFIX}{namespace}"), Some(json!({ "level": level })))
+            .await
+    }
+
     async fn write(&self, key: &str, value: Option<Json>) -> Result<(), StorageError> {
         self.log.send(key, value.map(|v| to_bytes(&v)).as_deref()).await
     }
@@ -268,7 +302,7 @@ fn to_bytes(value: &Json) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn apply(reader: &mut Reader, key: &str, value: Json) -> Option<RestartRequest> {
+    fn apply(reader: &mut Reader, key: &str, value: Json) -> Option<ConfigNotice> {
         reader.apply(key, (!value.is_null()).then_some(&value))
     }
 
@@ -397,11 +431,23 @@ mod tests {
         );
         assert_eq!(
             restart,
-            Some(RestartRequest {
+            Some(ConfigNotice::Restart(RestartRequest {
                 connector: "c".into(),
                 include_tasks: true,
                 only_failed: false
+            }))
+        );
+        assert_eq!(
+            apply(
+                &mut reader,
+                "logger-cluster-org.apache.kafka.connect",
+                json!({"level": "DEBUG"})
+            ),
+            Some(ConfigNotice::LoggerLevel {
+                namespace: "org.apache.kafka.connect".into(),
+                level: "DEBUG".into()
             })
         );
+        assert_eq!(apply(&mut reader, "logger-cluster-x", json!({"level": 3})), None);
     }
 }

@@ -9,7 +9,7 @@ mod memory_log;
 mod offset_store;
 mod status_store;
 
-pub use config_store::ConfigStore;
+pub use config_store::{ConfigNotice, ConfigStore};
 pub use kafka_log::KafkaLogs;
 pub use log::{Apply, Log, LogRecord, Logs, Position};
 pub use memory_log::MemoryLogs;
