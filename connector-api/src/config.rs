@@ -258,12 +258,18 @@ impl ConfigKey {
 
     /// Checks one raw value: its type, then its validator.
     fn check(&self, raw: &str) -> Result<Typed, String> {
+        // A password is never repeated in an error, which reaches answers and logs.
+        let shown = if self.kind == ConfigType::Password {
+            "[hidden]"
+        } else {
+            raw
+        };
         let typed = Typed::parse(self.kind, raw)
-            .map_err(|expected| format!("Invalid value {raw} for configuration {}: {expected}", self.name))?;
+            .map_err(|expected| format!("Invalid value {shown} for configuration {}: {expected}", self.name))?;
         if let Some(validator) = &self.validator {
             validator
                 .check(&typed)
-                .map_err(|e| format!("Invalid value {raw} for configuration {}: {e}", self.name))?;
+                .map_err(|e| format!("Invalid value {shown} for configuration {}: {e}", self.name))?;
         }
         Ok(typed)
     }

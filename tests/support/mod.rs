@@ -164,6 +164,16 @@ impl Worker {
         worker
     }
 
+    /// The name of the worker's config topic, from its config file.
+    pub fn config_topic(&self) -> String {
+        std::fs::read_to_string(&self.config)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|line| line.strip_prefix("config.storage.topic: "))
+            .map(str::to_owned)
+            .expect("a config.storage.topic line")
+    }
+
     /// Starts the process (again) and waits until it is healthy.
     pub async fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new()

@@ -2,6 +2,7 @@
 //! the automatic restart of failed tasks.
 
 pub mod connector;
+pub mod providers;
 pub mod restart;
 pub mod transforms;
 pub mod worker;

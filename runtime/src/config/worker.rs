@@ -12,6 +12,7 @@ use std::time::Duration;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
 
+use crate::config::providers::ConfigProviders;
 use crate::config::restart::RestartPolicy;
 use crate::group::ConnectProtocol;
 use crate::metrics::history::HistorySettings;
@@ -36,8 +37,10 @@ pub enum WorkerConfigError {
     Invalid(Vec<String>),
 }
 
-/// Prefixes whose keys are passed through (the converters' own keys, and the Kafka clients').
-const PASS_THROUGH_PREFIXES: [&str; 6] = [
+/// Prefixes whose keys are passed through (the converters' own keys, the Kafka clients', and
+/// the config providers', checked by [`ConfigProviders::from_worker`]).
+const PASS_THROUGH_PREFIXES: [&str; 7] = [
+    "config.providers.",
     "key.converter.",
     "value.converter.",
     "header.converter.",
@@ -118,6 +121,8 @@ pub struct WorkerConfig {
     pub history: HistorySettings,
     /// Whether and when failed tasks are restarted (`task.restart.*`).
     pub restart: RestartPolicy,
+    /// What `${provider:...}` references in connector configs resolve with (`config.providers`).
+    pub config_providers: ConfigProviders,
 }
 
 /// How a worker takes part in its group: Kafka Connect's distributed-mode keys.
@@ -454,6 +459,15 @@ fn definition() -> ConfigDef {
             .validator(Validator::at_least(1_048_576.0)),
         )
         .define(
+            "Worker",
+            key(
+                "config.providers",
+                ConfigType::List,
+                "Names of the config providers that resolve ${name:path:key} references in connector configs; each needs config.providers.<name>.class.",
+            )
+            .default_value(""),
+        )
+        .define(
             "Console",
             key(
                 "console.enable",
@@ -719,6 +733,8 @@ impl WorkerConfig {
                 max_samples: usize::try_from(int("console.history.max.samples")).unwrap_or(2),
             },
             restart: RestartPolicy::default().overridden_by(&props),
+            config_providers: ConfigProviders::from_worker(parsed.list("config.providers").unwrap_or_default(), &props)
+                .map_err(WorkerConfigError::Invalid)?,
         })
     }
 }

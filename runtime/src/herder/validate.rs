@@ -7,6 +7,7 @@ use weir_connector_api::{
 
 use super::{Herder, HerderError};
 use crate::config::connector::{common_definition, validate_common};
+use crate::config::providers::ConfigProviders;
 use crate::config::transforms;
 use crate::model::Validation;
 use crate::worker::converter_errors;
@@ -27,8 +28,33 @@ impl Herder {
         })
     }
 
-    /// Validates a connector config against its plugin's definition and the common keys.
-    pub async fn validate(&self, props: &Props) -> Result<Validation, HerderError> {
+    /// Validates a connector config against its plugin's definition and the common keys, with
+    /// its `${provider:...}` references resolved as a task would see them; the answer shows
+    /// each reference as written, never what it resolved to.
+    pub async fn validate(&self, raw: &Props) -> Result<Validation, HerderError> {
+        let (resolved, unresolved) = self.parts().config.config_providers.resolve_each(raw);
+        let mut validation = self.validate_resolved(&resolved).await?;
+        for (key, written) in raw {
+            if ConfigProviders::has_reference(written)
+                && let Some(value) = validation.values.iter_mut().find(|v| v.name == *key)
+            {
+                value.value = Some(written.clone());
+            }
+        }
+        for failure in unresolved {
+            match validation.values.iter_mut().find(|v| v.name == failure.key) {
+                Some(value) => value.errors.push(failure.message),
+                None => {
+                    let mut value = ConfigValue::new(&failure.key, raw.get(&failure.key).cloned());
+                    value.errors.push(failure.message);
+                    validation.values.push(value);
+                }
+            }
+        }
+        Ok(validation)
+    }
+
+    async fn validate_resolved(&self, props: &Props) -> Result<Validation, HerderError> {
         let class = props
             .get("connector.class")
             .map(|c| c.trim())

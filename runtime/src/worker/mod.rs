@@ -27,6 +27,7 @@ use tracing::Instrument;
 use weir_connector_api::{ConnectError, ConnectorPlugin, Props};
 
 use crate::config::WorkerConfig;
+use crate::config::providers::ConfigProviders;
 use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::metrics::MetricsRegistry;
 use crate::model::{Running, RunningTask, State, TargetState, TaskId};
@@ -251,16 +252,24 @@ impl Worker {
     pub async fn start_task(&self, id: TaskId, spec: &ConnectorSpec, task_config: Props, target: TargetState) {
         let reporter = self.context.statuses.for_task(id.clone());
         let (directive, directive_rx) = watch::channel(Directive::from(target));
+        // Resolved at each start, so that a restart reads a rotated secret.
+        let (values, unresolved) = match self.context.config.config_providers.resolve(&task_config) {
+            Ok(values) => (values, None),
+            Err(e) => (
+                task_config.clone(),
+                Some(format!("A config reference could not be resolved: {e}")),
+            ),
+        };
         let span = tracing::info_span!("task", connector = %id.connector, task = id.task);
         let io = TaskIo {
             id: id.clone(),
-            task_config: task_config.clone(),
+            task_config: values,
             status: reporter.clone(),
             directive: directive_rx,
             metrics: self.context.metrics.register(&id),
             retries: 0,
         };
-        let runner = match self.build_runner(spec, io) {
+        let runner = match unresolved.map_or_else(|| self.build_runner(spec, io), |e| Err(TaskError::Setup(e))) {
             Ok(runner) => runner,
             Err(e) => {
                 tracing::error!(parent: &span, error = %e, "task could not be set up");
@@ -416,17 +425,27 @@ async fn ask_task_configs(
 /// Kafka Connect, each names the task class (`task.class`) and carries the connector's `topics`
 /// and `topics.regex`, whatever the connector put in it.
 async fn task_configs(spec: &ConnectorSpec, target: TargetState) -> Result<Vec<Props>, String> {
-    let Resolved { plugin, config, .. } = spec.resolved().map_err(str::to_owned)?;
+    let Resolved {
+        plugin, config, values, ..
+    } = spec.resolved().map_err(str::to_owned)?;
     if target == TargetState::Stopped {
         return Ok(Vec::new());
     }
     let mut task_configs = plugin
         .plugin
         .connector()
-        .task_configs(&spec.props, config.tasks_max)
+        .task_configs(values, config.tasks_max)
         .await
         .map_err(|e| e.to_string())?;
     for task in &mut task_configs {
+        // The config topic keeps references, never what they resolve to (Kafka Connect's
+        // reverse transform): a key the connector's config holds a reference in is written as
+        // that reference, and resolved again when the task starts.
+        for (key, raw) in &spec.props {
+            if task.contains_key(key) && ConfigProviders::has_reference(raw) {
+                task.insert(key.clone(), raw.clone());
+            }
+        }
         task.insert("task.class".into(), plugin.task_class.clone());
         for key in ["topics", "topics.regex"] {
             if let Some(value) = spec.props.get(key) {

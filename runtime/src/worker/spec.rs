@@ -107,6 +107,8 @@ impl ConverterSpec {
 /// What a connector config names, found among the installed plugins.
 #[derive(Clone)]
 pub struct Resolved {
+    /// The config with its `${provider:...}` references resolved: what the plugin is given.
+    pub values: Props,
     /// The connector plugin.
     pub plugin: PluginDescriptor,
     /// The common keys, typed.
@@ -137,7 +139,7 @@ impl Resolved {
 pub struct ConnectorSpec {
     /// The connector's name.
     pub name: String,
-    /// Its config as written.
+    /// Its config as written, references unresolved (as the config topic holds it).
     pub props: Props,
     resolved: Result<Resolved, String>,
 }
@@ -146,18 +148,23 @@ impl ConnectorSpec {
     /// Resolves a connector config against the plugins installed now and the worker's defaults.
     pub fn resolve(name: &str, props: &Props, plugins: &Plugins, worker: &WorkerConfig) -> Self {
         let resolved = (|| {
-            let class = props.get("connector.class").map(String::as_str).unwrap_or_default();
+            let values = worker
+                .config_providers
+                .resolve(props)
+                .map_err(|e| format!("A config reference could not be resolved: {e}"))?;
+            let class = values.get("connector.class").map(String::as_str).unwrap_or_default();
             let plugin = plugins.connector(class).ok_or_else(|| {
                 format!("Failed to find any class that implements Connector and which name matches {class}")
             })?;
-            let config = ConnectorConfig::parse(plugin.plugin.kind(), props).map_err(|e| e.to_string())?;
+            let config = ConnectorConfig::parse(plugin.plugin.kind(), &values).map_err(|e| e.to_string())?;
             Ok(Resolved {
                 key: ConverterSpec::resolve(Role::Key, &config, worker, plugins)?,
                 value: ConverterSpec::resolve(Role::Value, &config, worker, plugins)?,
                 header: ConverterSpec::resolve(Role::Header, &config, worker, plugins)?,
-                chain: transforms::chain(props, plugins)?,
+                chain: transforms::chain(&values, plugins)?,
                 plugin,
                 config,
+                values,
             })
         })();
         ConnectorSpec {
