@@ -179,6 +179,67 @@ async fn log_levels_change_at_run_time_on_a_worker_and_across_the_cluster() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn client_overrides_follow_the_workers_policy() {
+    let worker = Worker::start().await;
+    let topic = unique("overrides");
+    let mut config = sink_config(&worker, &topic);
+    config["name"] = json!("evil");
+    config["consumer.override.sasl.jaas.config"] = json!("com.example.Evil required password=\"p4ss\";");
+    config["consumer.override.fetch.min.bytes"] = json!("1024");
+    // Allowlist, the default: the login module is refused, by its key, the tuning is not.
+    let (status, infos) = worker
+        .request(
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(config.clone()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(infos["error_count"], 1, "{infos}");
+    assert_eq!(
+        support::config_errors(&infos, "consumer.override.sasl.jaas.config"),
+        ["The 'Allowlist' policy does not allow 'sasl.jaas.config' to be overridden in the connector configuration."]
+    );
+    assert!(
+        !infos.to_string().contains("p4ss"),
+        "a login module's password is hidden: {infos}"
+    );
+    let (status, body) = worker
+        .request(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "evil", "config": config.clone()})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("consumer.override.sasl.jaas.config"),
+        "{body}"
+    );
+    // None refuses even the tuning; All takes both.
+    let none = Worker::start_with("connector.client.config.override.policy: None\n").await;
+    let (_, infos) = none
+        .request(
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(config.clone()),
+        )
+        .await;
+    assert_eq!(infos["error_count"], 2, "{infos}");
+    let all = Worker::start_with(
+        "connector.client.config.override.policy: org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy\n",
+    )
+    .await;
+    let (_, infos) = all
+        .request("PUT", "/connector-plugins/FileStreamSink/config/validate", Some(config))
+        .await;
+    assert_eq!(infos["error_count"], 0, "{infos}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn validate_reports_every_error_in_config_infos() {
     let worker = Worker::start().await;
     let body = json!({"connector.class": "FileStreamSource", "batch.size": "zero", "tasks.max": 0, "errors.tolerance": "some"});

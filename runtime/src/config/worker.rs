@@ -12,6 +12,7 @@ use std::time::Duration;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
 
+use crate::config::client_overrides::{self, ClientOverridePolicy};
 use crate::config::providers::ConfigProviders;
 use crate::config::restart::RestartPolicy;
 use crate::group::ConnectProtocol;
@@ -123,6 +124,8 @@ pub struct WorkerConfig {
     pub restart: RestartPolicy,
     /// What `${provider:...}` references in connector configs resolve with (`config.providers`).
     pub config_providers: ConfigProviders,
+    /// Which client settings connectors may override (`connector.client.config.override.*`).
+    pub client_overrides: ClientOverridePolicy,
 }
 
 /// How a worker takes part in its group: Kafka Connect's distributed-mode keys.
@@ -461,6 +464,25 @@ fn definition() -> ConfigDef {
         .define(
             "Worker",
             key(
+                client_overrides::POLICY_KEY,
+                ConfigType::String,
+                "Which Kafka client settings a connector may override (producer.override.*, consumer.override.*, admin.override.*): None, Principal (its SASL identity), All, or Allowlist (those of connector.client.config.override.allowlist).",
+            )
+            .default_value("Allowlist")
+            .validator(Validator::one_of_ignoring_case(&client_overrides::POLICY_NAMES)),
+        )
+        .define(
+            "Worker",
+            key(
+                client_overrides::ALLOWLIST_KEY,
+                ConfigType::List,
+                "The client settings a connector may override under the Allowlist policy.",
+            )
+            .default_value(client_overrides::DEFAULT_ALLOWLIST),
+        )
+        .define(
+            "Worker",
+            key(
                 "config.providers",
                 ConfigType::List,
                 "Names of the config providers that resolve ${name:path:key} references in connector configs; each needs config.providers.<name>.class.",
@@ -735,6 +757,13 @@ impl WorkerConfig {
             restart: RestartPolicy::default().overridden_by(&props),
             config_providers: ConfigProviders::from_worker(parsed.list("config.providers").unwrap_or_default(), &props)
                 .map_err(WorkerConfigError::Invalid)?,
+            client_overrides: ClientOverridePolicy::parse(
+                &string(client_overrides::POLICY_KEY),
+                &parsed
+                    .list(client_overrides::ALLOWLIST_KEY)
+                    .unwrap_or_default()
+                    .join(","),
+            ),
         })
     }
 }

@@ -2,10 +2,12 @@
 //! against what the config topic and REST paths can hold.
 
 use weir_connector_api::{
-    ConfigValue, ConnectorPlugin, ExactlyOnceSupport, PluginDescriptor, Props, SourceConnector, TransactionBoundaries,
+    ConfigKey, ConfigType, ConfigValue, ConnectorKind, ConnectorPlugin, ExactlyOnceSupport, Importance,
+    PluginDescriptor, Props, SourceConnector, TransactionBoundaries,
 };
 
 use super::{Herder, HerderError};
+use crate::config::client_overrides::ClientOverridePolicy;
 use crate::config::connector::{common_definition, validate_common};
 use crate::config::providers::ConfigProviders;
 use crate::config::transforms;
@@ -90,6 +92,9 @@ impl Herder {
         let mut own_values = own.validate(props);
         plugin.plugin.connector().validate(props, &mut own_values).await;
         values.extend(own_values);
+        let (override_keys, override_values) =
+            client_override_reports(&self.parts().config.client_overrides, kind, props);
+        values.extend(override_values);
         let mut groups = common.groups();
         for group in chain.groups().into_iter().chain(own.groups()) {
             if !groups.contains(&group) {
@@ -97,11 +102,13 @@ impl Herder {
             }
         }
         let definition = common.merge(chain).merge(own);
+        let mut keys = definition.keys().to_vec();
+        keys.extend(override_keys);
         Ok(Validation {
             // As the config names it, alias or not (Kafka Connect's answer does the same).
             class: class.to_owned(),
             groups,
-            keys: definition.keys().to_vec(),
+            keys,
             values,
         })
     }
@@ -122,6 +129,37 @@ impl Herder {
             infos.errors().join("\n")
         )))
     }
+}
+
+/// A report on each client override the policy refuses, with a definition for it (as Kafka
+/// Connect's answer lists the overrides of the clients a connector uses).
+fn client_override_reports(
+    policy: &ClientOverridePolicy,
+    kind: ConnectorKind,
+    props: &Props,
+) -> (Vec<ConfigKey>, Vec<ConfigValue>) {
+    policy
+        .refused(kind, props)
+        .into_iter()
+        .map(|(key, why)| {
+            // Shown as [hidden], as the Kafka clients type them.
+            let secret = ["password", "jaas.config", "secret"].iter().any(|s| key.contains(s));
+            let definition = ConfigKey::new(
+                &key,
+                if secret {
+                    ConfigType::Password
+                } else {
+                    ConfigType::String
+                },
+                Importance::Low,
+                "A Kafka client setting the connector overrides for its own clients.",
+            )
+            .default_null();
+            let mut value = ConfigValue::new(&key, props.get(&key).cloned());
+            value.errors.push(why);
+            (definition, value)
+        })
+        .unzip()
 }
 
 /// Kafka Connect's checks of `exactly.once.support=required` and `transaction.boundary=connector`

@@ -157,6 +157,13 @@ impl ConnectorSpec {
                 format!("Failed to find any class that implements Connector and which name matches {class}")
             })?;
             let config = ConnectorConfig::parse(plugin.plugin.kind(), &values).map_err(|e| e.to_string())?;
+            // Checked again here, not only when the config was written: the config topic may
+            // hold configs another worker (or Kafka Connect) took under another policy.
+            let refused = worker.client_overrides.refused(plugin.plugin.kind(), props);
+            if !refused.is_empty() {
+                let lines: Vec<String> = refused.into_iter().map(|(key, why)| format!("{key}: {why}")).collect();
+                return Err(lines.join("\n"));
+            }
             Ok(Resolved {
                 key: ConverterSpec::resolve(Role::Key, &config, worker, plugins)?,
                 value: ConverterSpec::resolve(Role::Value, &config, worker, plugins)?,
