@@ -240,6 +240,47 @@ async fn client_overrides_follow_the_workers_policy() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_connector_created_with_initial_offsets_starts_from_them() {
+    let worker = Worker::start().await;
+    let topic = unique("initial");
+    // Lines of 10 bytes (a-0000000): position 20 is the third line.
+    write_lines(&worker.dir.path().join("in.txt"), numbered("a", 0..10));
+    let file = worker.dir.path().join("in.txt").display().to_string();
+    let (status, body) = worker
+        .request(
+            "POST",
+            "/connectors",
+            Some(json!({
+                "name": "from-third",
+                "config": source_config(&worker, &topic),
+                "initial_offsets": {"offsets": [{"partition": {"filename": file}, "offset": {"position": 20}}]},
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let records = support::read_topic_async(&topic, 8, Duration::from_secs(60)).await;
+    assert_eq!(records[0].value, Some(json!("a-0000002")), "{records:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(topic_record_count(&topic), 8, "nothing before the initial offset");
+
+    // Offsets a sink cannot take refuse the creation, and leave nothing behind.
+    let (status, body) = worker
+        .request(
+            "POST",
+            "/connectors",
+            Some(json!({
+                "name": "bad-offsets",
+                "config": sink_config(&worker, &topic),
+                "initial_offsets": {"offsets": [{"partition": {"kafka_partition": 0}, "offset": {"kafka_offset": 1}}]},
+            })),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = worker.request("GET", "/connectors/bad-offsets", None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn validate_reports_every_error_in_config_infos() {
     let worker = Worker::start().await;
     let body = json!({"connector.class": "FileStreamSource", "batch.size": "zero", "tasks.max": 0, "errors.tolerance": "some"});

@@ -42,7 +42,7 @@ use crate::config::WorkerConfig;
 use crate::group::{GroupHandle, GroupView, WorkerClient};
 use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::logging::LogLevels;
-use crate::model::{ConnectorInfo, TargetState, TaskId};
+use crate::model::{ConnectorInfo, PartitionOffset, TargetState, TaskId};
 use crate::plugins::Plugins;
 use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
 use crate::worker::Worker;
@@ -195,6 +195,7 @@ impl Herder {
         name: &str,
         props: Props,
         initial: Option<TargetState>,
+        initial_offsets: Vec<PartitionOffset>,
     ) -> Result<ConnectorInfo, HerderError> {
         self.leader_only("set connector configs")?;
         let props = validate::named(name, props)?;
@@ -210,6 +211,9 @@ impl Herder {
         {
             let _write = self.shared.writes.lock().await;
             exists()?;
+            // Before the config, so that its first tasks start from them; first of all, so that
+            // offsets refused leave nothing behind.
+            self.write_initial_offsets(name, &props, initial_offsets).await?;
             if let Some(state) = initial.filter(|s| *s != TargetState::Started) {
                 self.parts().configs.put_target_state(name, state).await?;
             }

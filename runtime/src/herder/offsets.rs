@@ -1,7 +1,7 @@
 //! A connector's offsets: read, altered and reset (KIP-875), for sources on the offsets topic and
 //! for sinks in their consumer group.
 
-use weir_connector_api::ConnectorKind;
+use weir_connector_api::{ConnectorKind, Props};
 
 use super::{Herder, HerderError, sink_offsets};
 use crate::config::ConnectorConfig;
@@ -75,6 +75,28 @@ impl Herder {
             }
         }
         Ok("The offsets for this connector have been altered successfully".into())
+    }
+
+    /// Writes the offsets a connector is created with (KIP-995), before its config: a sink's
+    /// to its consumer group, a source's to the offsets topic.
+    pub(super) async fn write_initial_offsets(
+        &self,
+        name: &str,
+        props: &Props,
+        offsets: Vec<PartitionOffset>,
+    ) -> Result<(), HerderError> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        match self.kind_of(props) {
+            Some(ConnectorKind::Sink) => sink_offsets::alter(&self.parts().clients, name, &offsets).await?,
+            _ => {
+                let entries: Vec<_> = offsets.into_iter().map(|e| (e.partition, e.offset)).collect();
+                self.parts().offsets.put(name, &entries).await?;
+            }
+        }
+        tracing::info!(connector = name, "initial offsets written");
+        Ok(())
     }
 
     /// Forgets all of a stopped connector's offsets.

@@ -153,7 +153,7 @@ async fn a_connector_runs_pauses_restarts_and_goes_without_a_broker() {
         ("connector.class".to_owned(), "idle".to_owned()),
         ("tasks.max".to_owned(), "2".to_owned()),
     ]);
-    herder.create_connector("c", props, None).await.unwrap();
+    herder.create_connector("c", props, None, Vec::new()).await.unwrap();
     until(&herder, "c", all(State::Running, 2)).await;
     assert_eq!(herder.tasks("c").unwrap().len(), 2);
 

@@ -82,6 +82,9 @@ pub struct CreateRequest {
     name: Option<String>,
     config: Option<serde_json::Map<String, JsonValue>>,
     initial_state: Option<String>,
+    /// KIP-995 (Weir takes it; Kafka Connect 4.3 does not yet): offsets written before the
+    /// connector first starts, in the body format of `PATCH /connectors/{name}/offsets`.
+    initial_offsets: Option<ConnectorOffsets>,
 }
 
 /// `POST /connectors`.
@@ -99,7 +102,8 @@ pub async fn create(State(state): State<AppState>, Body(request): Body<CreateReq
             )));
         }
     };
-    let info = ConnectorInfo::from(herder.create_connector(&name, config, initial).await?);
+    let offsets = request.initial_offsets.map(Vec::from).unwrap_or_default();
+    let info = ConnectorInfo::from(herder.create_connector(&name, config, initial, offsets).await?);
     let location = format!("/connectors/{}", info.name);
     Ok((StatusCode::CREATED, [(LOCATION, location)], Json(info)).into_response())
 }
