@@ -25,6 +25,8 @@ async fn server_info_health_and_plugins() {
         "{info}"
     );
     assert_eq!(worker.get("/health").await["status"], "healthy");
+    let openapi = worker.get("/weir/v1/openapi.json").await;
+    assert_eq!(openapi["openapi"], "3.0.3", "the API describes itself");
 
     let plugins = worker.get("/connector-plugins").await;
     let classes: Vec<(&str, &str)> = plugins

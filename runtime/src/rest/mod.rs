@@ -119,6 +119,7 @@ pub fn router(state: AppState, console: bool) -> Router {
         .route("/weir/v1/history", get(live::history))
         .route("/weir/v1/connectors/{name}/history", get(live::connector_history))
         .route("/weir/v1/connectors/{name}/lag", get(live::lag))
+        .route("/weir/v1/openapi.json", get(openapi))
         .fallback(|| async { RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found") })
         .method_not_allowed_fallback(|| async {
             RestError::new(StatusCode::METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed")
@@ -170,10 +171,71 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The OpenAPI document of every route here, `docs/openapi.json`, compiled in.
+const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+
+/// `GET /weir/v1/openapi.json`.
+async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
 async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(axum::http::header::CONTENT_TYPE, task_metrics::CONTENT_TYPE)],
         state.metrics.render(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::OPENAPI;
+
+    /// The (method, path) pairs `router` declares, read from this file's source.
+    fn routed() -> BTreeSet<(String, String)> {
+        let source = include_str!("mod.rs");
+        let start = source.find("pub fn router(").expect("the router");
+        let end = source[start..].find(".fallback(").expect("its fallback") + start;
+        let mut routes = BTreeSet::new();
+        for chunk in source[start..end].split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).expect("a quoted path").to_owned();
+            for method in ["get", "put", "post", "patch", "delete"] {
+                let called = chunk.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    i == 0 || !chunk.as_bytes()[i - 1].is_ascii_alphanumeric() && chunk.as_bytes()[i - 1] != b'_'
+                });
+                if called {
+                    routes.insert((method.to_owned(), path.clone()));
+                }
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn the_openapi_document_describes_every_route_and_no_other() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).expect("the document is JSON");
+        assert_eq!(doc["openapi"], "3.0.3");
+        let documented: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .into_iter()
+                    .flat_map(|ops| ops.keys())
+                    .map(move |method| (method.clone(), path.clone()))
+            })
+            .collect();
+        let routed = routed();
+        assert!(routed.len() > 30, "the routes were read: {routed:?}");
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty(),
+            "routes missing from docs/openapi.json: {undocumented:?}"
+        );
+        assert!(unrouted.is_empty(), "documented but not routed: {unrouted:?}");
+    }
 }
