@@ -50,6 +50,12 @@ enum Command {
         #[arg(long = "connector", value_name = "FILE")]
         connectors: Vec<PathBuf>,
     },
+    /// Read a password from standard input and print its Argon2id hash, for the
+    /// `password_hash` of a user in `rest.auth.credentials.file`.
+    HashPassword,
+    /// Print a new random bearer token, and its SHA-256 digest for the `token_sha256` of a
+    /// token in `rest.auth.credentials.file`.
+    NewToken,
 }
 
 /// Installs the logger, with its filter behind a reload handle so that `/admin/loggers` can
@@ -100,6 +106,23 @@ async fn run(cli: Cli, log_levels: LogLevels) -> anyhow::Result<()> {
                 .with_transformers(weir_transforms::builtin())
                 .with_converters(weir_converters::builtin());
             weir_runtime::daemon::run(worker_config, plugins, connectors, log_levels, shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(!password.is_empty(), "no password on standard input");
+            let hash = weir_runtime::rest::hash_password(password).map_err(anyhow::Error::msg)?;
+            println!("{hash}");
+            Ok(())
+        }
+        Command::NewToken => {
+            let (token, digest) = weir_runtime::rest::new_token().map_err(anyhow::Error::msg)?;
+            println!("token: {token}");
+            println!("token_sha256: {digest}");
             Ok(())
         }
     }

@@ -40,6 +40,9 @@ pub enum DaemonError {
     /// An internal topic could not be read.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The REST API's credentials file is unusable.
+    #[error(transparent)]
+    Credentials(#[from] rest::CredentialsError),
     /// A `--connector` file is unusable.
     #[error("connector file {path}: {reason}")]
     ConnectorFile {
@@ -125,7 +128,11 @@ pub async fn run(
     // Sampling ends with this function, whichever way it returns.
     let _history = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(metrics.clone().keep_history()));
     let client = WorkerClient::new();
-    let state = AppState::starting(metrics.clone(), config.rest.body, client.clone());
+    let credentials = match &config.rest_credentials {
+        Some(path) => Some(Arc::new(rest::Credentials::load(path)?)),
+        None => None,
+    };
+    let state = AppState::starting(metrics.clone(), config.rest.body, client.clone(), credentials);
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .map_err(|source| DaemonError::Listen {

@@ -111,6 +111,8 @@ pub struct Worker {
     child: Option<Child>,
     args: Vec<String>,
     http: reqwest::Client,
+    /// The `Authorization` every request carries, if any.
+    authorization: Option<String>,
 }
 
 impl Worker {
@@ -152,6 +154,7 @@ impl Worker {
             config,
             child: None,
             args: Vec::new(),
+            authorization: None,
             // Every request bounded, so a worker that stops answering fails the test, never
             // hangs it.
             http: reqwest::Client::builder()
@@ -263,10 +266,18 @@ impl Worker {
         }
     }
 
+    /// Makes every later request carry this `Authorization` header (`None`: no header).
+    pub fn authorize(&mut self, authorization: Option<&str>) {
+        self.authorization = authorization.map(str::to_owned);
+    }
+
     /// Sends a request; returns the status and the JSON body (`Null` when empty).
     pub async fn request(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization);
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }

@@ -118,6 +118,8 @@ pub struct WorkerConfig {
     pub wasm: WasmLimits,
     /// Whether the web console is served (`console.enable`).
     pub console: bool,
+    /// Who may call the REST API (`rest.auth.credentials.file`); `None`: anyone.
+    pub rest_credentials: Option<PathBuf>,
     /// How each task's throughput is sampled and kept for the console (`console.history.*`).
     pub history: HistorySettings,
     /// Whether and when failed tasks are restarted (`task.restart.*`).
@@ -490,6 +492,15 @@ fn definition() -> ConfigDef {
             .default_value(""),
         )
         .define(
+            "REST limits",
+            key(
+                "rest.auth.credentials.file",
+                ConfigType::String,
+                "A YAML file of the users (Argon2id password hashes) and bearer tokens (SHA-256 digests) allowed to call the REST API, each a viewer or an admin; empty leaves the API open.",
+            )
+            .default_value(""),
+        )
+        .define(
             "Console",
             key(
                 "console.enable",
@@ -749,6 +760,9 @@ impl WorkerConfig {
                 max_memory_bytes: int("wasm.memory.max.bytes.limit").max(0) as u64,
             },
             console: parsed.bool("console.enable").unwrap_or(true),
+            rest_credentials: Some(string("rest.auth.credentials.file"))
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from),
             history: HistorySettings {
                 interval: millis("console.history.interval.ms"),
                 retention: millis("console.history.retention.ms"),

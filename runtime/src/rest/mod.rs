@@ -1,6 +1,7 @@
 //! The REST API, wire-compatible with Kafka Connect's: same paths, JSON shapes and status codes.
 //! Bodies may also be YAML (`Content-Type: application/yaml`).
 
+mod auth;
 mod body;
 mod connectors;
 pub mod entities;
@@ -24,6 +25,7 @@ use crate::config::worker::BodyLimits;
 use crate::group::WorkerClient;
 use crate::herder::Herder;
 use crate::metrics::{self as task_metrics, MetricsRegistry};
+pub use auth::{Credentials, CredentialsError, hash_password, new_token};
 pub use body::config_map;
 use entities::{GroupInfo, ServerInfo};
 pub use error::RestError;
@@ -38,18 +40,27 @@ pub struct AppState {
     metrics: MetricsRegistry,
     body_limits: BodyLimits,
     client: WorkerClient,
+    /// Who may call the API; `None`: anyone.
+    credentials: Option<Arc<Credentials>>,
 }
 
 impl AppState {
     /// A state whose herder is not ready yet: requests get 503 until [`AppState::ready`]
-    /// (`/metrics` answers at once, with no task yet).
-    pub fn starting(metrics: MetricsRegistry, body_limits: BodyLimits, client: WorkerClient) -> Self {
+    /// (`/metrics` answers at once, with no task yet). With `credentials`, every request but
+    /// the health check needs them.
+    pub fn starting(
+        metrics: MetricsRegistry,
+        body_limits: BodyLimits,
+        client: WorkerClient,
+        credentials: Option<Arc<Credentials>>,
+    ) -> Self {
         AppState {
             herder: Arc::default(),
             info: Arc::default(),
             metrics,
             body_limits,
             client,
+            credentials,
         }
     }
 
@@ -128,6 +139,8 @@ pub fn router(state: AppState, console: bool) -> Router {
             state.clone(),
             forward::forward_elsewhere,
         ))
+        // Outermost: a request is authenticated before anything else, forwarding included.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require))
         .with_state(state)
 }
 
