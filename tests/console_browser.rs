@@ -357,7 +357,7 @@ async fn offsets_are_edited_while_stopped_and_a_failed_task_is_restarted() {
         .goto(&format!("{}/ui/#/connectors/out", worker.url))
         .await
         .expect("sink page");
-    browser.wait_for_text("main table", "FAILED").await;
+    browser.wait_for_text("table.tasks", "FAILED").await;
     browser.click_button("Restart failed tasks").await;
     worker.wait_for_state("out", "RUNNING", 1).await;
     support::wait_for_lines(&output, 20, Duration::from_secs(30)).await;

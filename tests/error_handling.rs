@@ -111,6 +111,11 @@ async fn sink_conversion_failures_go_to_the_dead_letter_queue() {
         || async { (topic_record_count(&dlq) == 10).then_some(()) },
     )
     .await;
+    assert_eq!(
+        worker.metric("sink_records_dead_lettered_total", "tolerant", 0).await,
+        Some(10.0),
+        "each dead letter counted"
+    );
 
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap_servers())

@@ -3,7 +3,8 @@
 //!
 //! Its memory is bounded whatever the number of tasks: at most `max_samples` samples in all
 //! (each [`Sample::SIZE`] bytes), shared out among the tasks, so that with many tasks each keeps
-//! a shorter stretch of its past.
+//! a shorter stretch of its past. A task that stopped keeps its samples until they are older
+//! than the retention, so that a stopped or failed connector's graphs still show its last hour.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -60,6 +61,8 @@ pub struct Sample {
     pub failed: f32,
     /// Records a transform dropped over the interval.
     pub dropped: f32,
+    /// Records a sink sent to its dead letter queue over the interval.
+    pub dead_lettered: f32,
 }
 
 impl Sample {
@@ -75,6 +78,7 @@ struct Totals {
     bytes: f64,
     failed: f64,
     dropped: f64,
+    dead_lettered: f64,
 }
 
 impl Totals {
@@ -89,6 +93,7 @@ impl Totals {
                 "source_bytes_written_total" | "sink_bytes_read_total" => &mut totals.bytes,
                 "source_records_skipped_total" | "sink_records_skipped_total" => &mut totals.failed,
                 "records_dropped_total" => &mut totals.dropped,
+                "sink_records_dead_lettered_total" => &mut totals.dead_lettered,
                 _ => continue,
             };
             *field += metric.value;
@@ -126,7 +131,8 @@ impl History {
     }
 
     /// Takes a sample of each task at `at` (Unix milliseconds), `elapsed` after the previous
-    /// one. A task no longer in `tasks` is forgotten; a task's first sample measures from zero.
+    /// one. A task no longer in `tasks` keeps its samples until they are older than the
+    /// retention; a task's first sample measures from zero, as does one that starts again.
     pub fn sample<'a>(
         &mut self,
         at: u64,
@@ -148,9 +154,22 @@ impl History {
                 bytes: (since(now.bytes, last.bytes) / seconds) as f32,
                 failed: since(now.failed, last.failed) as f32,
                 dropped: since(now.dropped, last.dropped) as f32,
+                dead_lettered: since(now.dead_lettered, last.dead_lettered) as f32,
             });
             ring.last = now;
             rings.insert(id.clone(), ring);
+        }
+        let retention = u64::try_from(self.settings.retention.as_millis()).unwrap_or(u64::MAX);
+        for (id, mut ring) in std::mem::take(&mut self.rings) {
+            let recent = ring
+                .samples
+                .back()
+                .is_some_and(|s| s.at.saturating_add(retention) >= at);
+            if recent {
+                // Stopped: when it runs again, its counters start from zero.
+                ring.last = Totals::default();
+                rings.insert(id, ring);
+            }
         }
         let keep = self.settings.per_task(rings.len());
         for ring in rings.values_mut() {
@@ -221,7 +240,8 @@ mod tests {
                 written: 45.0,
                 bytes: 4500.0,
                 failed: 3.0,
-                dropped: 0.0
+                dropped: 0.0,
+                dead_lettered: 0.0
             }
         );
         assert_eq!(
@@ -251,11 +271,38 @@ mod tests {
             );
         }
         assert_eq!(history.len(), 10_000);
-        // With one task left it keeps an hour's worth (720 samples), no more.
-        for tick in 800..2000u64 {
+        // With one task left (the others' samples gone after the retention), it keeps an
+        // hour's worth (720 samples), no more.
+        for tick in 800..2500u64 {
             history.sample(tick * 5000, settings.interval, [(&ids[0], &metrics)]);
         }
         assert_eq!(history.len(), 720);
         assert_eq!(history.recent(usize::MAX, |t| t.connector == "connector-1").len(), 0);
+    }
+
+    #[test]
+    fn a_stopped_tasks_samples_stay_for_the_retention() {
+        let settings = HistorySettings {
+            interval: Duration::from_secs(1),
+            retention: Duration::from_secs(10),
+            max_samples: 1000,
+        };
+        let mut history = History::new(settings);
+        let (a, b) = (id("a", 0), id("b", 0));
+        let metrics = TaskMetrics::default();
+        metrics.add("source_records_polled_total", "", 50);
+        history.sample(1000, settings.interval, [(&a, &metrics), (&b, &metrics)]);
+        // b stops: its samples stay, and nothing is added to them.
+        for at in [2000, 5000, 11_000] {
+            history.sample(at, settings.interval, [(&a, &metrics)]);
+            assert_eq!(history.recent(10, |t| *t == b)[0].1.len(), 1, "at {at}");
+        }
+        history.sample(11_001, settings.interval, [(&a, &metrics)]);
+        assert!(history.recent(10, |t| *t == b).is_empty(), "older than the retention");
+        // a task that runs again measures from zero, not from its last totals.
+        let again = TaskMetrics::default();
+        again.add("source_records_polled_total", "", 60);
+        history.sample(12_001, settings.interval, [(&b, &again)]);
+        assert_eq!(history.recent(1, |t| *t == b)[0].1[0].read, 60.0);
     }
 }

@@ -160,6 +160,11 @@ impl ErrorHandler {
         }
         if let (Some(dead_letters), FailedRecord::Sink(message)) = (&self.dead_letters, record) {
             dead_letters.send(message, &self.task, &failure).await?;
+            self.metrics.add(
+                "sink_records_dead_lettered_total",
+                "Records sent to the dead letter queue.",
+                1,
+            );
         }
         Ok(())
     }

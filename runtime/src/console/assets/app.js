@@ -81,14 +81,18 @@ function number(value, unit) {
   return `${scaled[0].toFixed(digits)}${scaled[1]}${unit || ''}`;
 }
 
-/** Sums the samples of several tasks by time: one series per field. */
-function sumSeries(tasks) {
+const FIELDS = ['read', 'written', 'bytes', 'failed', 'dropped', 'dead_lettered'];
+
+/** Sums the samples of several tasks by interval (workers sample at their own instants):
+ * one series per field. */
+function sumSeries(tasks, interval = REFRESH_MS) {
   const byTime = new Map();
   for (const task of tasks) {
     for (const sample of task.samples) {
-      const sum = byTime.get(sample.at) || { at: sample.at, read: 0, written: 0, bytes: 0, failed: 0, dropped: 0 };
-      for (const field of ['read', 'written', 'bytes', 'failed', 'dropped']) sum[field] += sample[field];
-      byTime.set(sample.at, sum);
+      const slot = Math.round(sample.at / interval);
+      const sum = byTime.get(slot) || { at: slot * interval, read: 0, written: 0, bytes: 0, failed: 0, dropped: 0, dead_lettered: 0 };
+      for (const field of FIELDS) sum[field] += sample[field] || 0;
+      byTime.set(slot, sum);
     }
   }
   return [...byTime.values()].sort((a, b) => a.at - b.at);
@@ -186,7 +190,7 @@ async function overview() {
     const names = Object.keys(connectors || {}).sort((a, b) => (isFailed(connectors[b].status) - isFailed(connectors[a].status)) || a.localeCompare(b));
     rows = names.map((name) => {
       const { info, status } = connectors[name];
-      const series = sumSeries(history.tasks.filter((t) => t.connector === name));
+      const series = sumSeries(history.tasks.filter((t) => t.connector === name), history.interval_ms);
       const last = series[series.length - 1];
       const failure = status && [status.connector, ...status.tasks].find((t) => t.state === 'FAILED');
       const plugin = shortClass(info && info.config['connector.class']);
@@ -254,17 +258,17 @@ async function connectorPage(name) {
       h('button', { type: 'button', class: 'danger', onclick: async () => {
         if (await act('Delete', 'DELETE', base, `Delete ${name}? Its config is removed; its offsets stay.`)) location.hash = '#/';
       } }, 'Delete'));
-    const series = sumSeries(history.tasks);
+    const series = sumSeries(history.tasks, history.interval_ms);
     const span = (series.length * (history.interval_ms || REFRESH_MS)) / 1000;
     const spanText = span >= 120 ? `${Math.round(span / 60)} min` : `${Math.round(span)} s`;
     fill(graphs, h('h2', {}, `Throughput, last ${spanText}`),
       series.length ? h('div', { class: 'grid' },
         chart(series, ['read', 'written'], { label: 'Records/s', unit: '/s' }),
         chart(series, ['bytes'], { label: 'Bytes/s', unit: 'B/s' }),
-        chart(series, ['failed', 'dropped'], { label: 'Failed and dropped per interval' }))
+        chart(series, ['failed', 'dropped', 'dead_lettered'], { label: 'Failed, dropped and dead-lettered per interval' }))
         : h('p', { class: 'muted' }, 'No samples yet.'),
       history.unreachable && history.unreachable.length ? h('p', { class: 'small error' }, `No figures from ${history.unreachable.join(', ')}.`) : null);
-    fill(tasks, h('h2', {}, 'Tasks'), h('div', { class: 'scroll' }, h('table', {},
+    fill(tasks, h('h2', {}, 'Tasks'), h('div', { class: 'scroll' }, h('table', { class: 'tasks' },
       h('thead', {}, h('tr', {}, ['Task', 'Worker', 'State', 'Trace', ''].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, status.tasks.map((t) => h('tr', {},
         h('td', {}, String(t.id)), h('td', {}, t.worker_id), h('td', {}, badge(t.state), autoRestart(t.auto_restart)),
