@@ -27,13 +27,14 @@ pub const POLICY_NAMES: [&str; 7] = [
 
 /// The librdkafka settings a connector may tune under the default Allowlist: batching,
 /// compression, timeouts and fetch sizes, nothing about security, plugins or where to connect.
-pub const DEFAULT_ALLOWLIST: &str = "acks,request.required.acks,linger.ms,queue.buffering.max.ms,batch.size,\
+pub const DEFAULT_ALLOWLIST: &str = "acks,request.required.acks,enable.idempotence,\
+max.in.flight.requests.per.connection,max.in.flight,linger.ms,queue.buffering.max.ms,batch.size,\
 batch.num.messages,compression.type,compression.codec,compression.level,message.max.bytes,\
 queue.buffering.max.messages,queue.buffering.max.kbytes,message.timeout.ms,delivery.timeout.ms,\
 request.timeout.ms,retries,retry.backoff.ms,retry.backoff.max.ms,partitioner,sticky.partitioning.linger.ms,\
 auto.offset.reset,fetch.min.bytes,fetch.max.bytes,fetch.wait.max.ms,max.partition.fetch.bytes,\
 fetch.message.max.bytes,queued.min.messages,queued.max.messages.kbytes,fetch.queue.backoff.ms,\
-session.timeout.ms,heartbeat.interval.ms,max.poll.interval.ms,partition.assignment.strategy,\
+isolation.level,session.timeout.ms,heartbeat.interval.ms,max.poll.interval.ms,partition.assignment.strategy,\
 statistics.interval.ms,client.id";
 
 /// The settings the Principal policy lets through (Kafka Connect's, and librdkafka's names
@@ -166,6 +167,24 @@ mod tests {
         assert_eq!(
             refused[1].1,
             "The 'Allowlist' policy does not allow 'sasl.jaas.config' to be overridden in the connector configuration."
+        );
+    }
+
+    #[test]
+    fn the_default_takes_the_usual_reliability_and_batching_settings() {
+        // What bench/ and most production source configs set.
+        let config = props(&[
+            "producer.override.acks",
+            "producer.override.enable.idempotence",
+            "producer.override.max.in.flight.requests.per.connection",
+            "producer.override.linger.ms",
+            "producer.override.batch.size",
+            "producer.override.compression.type",
+        ]);
+        assert!(
+            ClientOverridePolicy::default()
+                .refused(ConnectorKind::Source, &config)
+                .is_empty()
         );
     }
 
