@@ -181,6 +181,17 @@ async fn log_levels_change_at_run_time_on_a_worker_and_across_the_cluster() {
     );
 }
 
+/// Validates a sink config on `worker`.
+async fn validate_sink(worker: &Worker, config: &Value) -> (u16, Value) {
+    worker
+        .request(
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(config.clone()),
+        )
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn client_overrides_follow_the_workers_policy() {
     let worker = Worker::start().await;
@@ -190,13 +201,7 @@ async fn client_overrides_follow_the_workers_policy() {
     config["consumer.override.sasl.jaas.config"] = json!("com.example.Evil required password=\"p4ss\";");
     config["consumer.override.fetch.min.bytes"] = json!("1024");
     // Allowlist, the default: the login module is refused, by its key, the tuning is not.
-    let (status, infos) = worker
-        .request(
-            "PUT",
-            "/connector-plugins/FileStreamSink/config/validate",
-            Some(config.clone()),
-        )
-        .await;
+    let (status, infos) = validate_sink(&worker, &config).await;
     assert_eq!(status, 200);
     assert_eq!(infos["error_count"], 1, "{infos}");
     assert_eq!(
@@ -224,21 +229,13 @@ async fn client_overrides_follow_the_workers_policy() {
     );
     // None refuses even the tuning; All takes both.
     let none = Worker::start_with("connector.client.config.override.policy: None\n").await;
-    let (_, infos) = none
-        .request(
-            "PUT",
-            "/connector-plugins/FileStreamSink/config/validate",
-            Some(config.clone()),
-        )
-        .await;
+    let (_, infos) = validate_sink(&none, &config).await;
     assert_eq!(infos["error_count"], 2, "{infos}");
     let all = Worker::start_with(
         "connector.client.config.override.policy: org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy\n",
     )
     .await;
-    let (_, infos) = all
-        .request("PUT", "/connector-plugins/FileStreamSink/config/validate", Some(config))
-        .await;
+    let (_, infos) = validate_sink(&all, &config).await;
     assert_eq!(infos["error_count"], 0, "{infos}");
 }
 

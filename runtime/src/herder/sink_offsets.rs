@@ -39,14 +39,25 @@ async fn topics(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Vec<
     Ok(all.into_iter().filter(|(t, _)| matches(t)).collect())
 }
 
-/// The committed offset of every partition the sink has read.
-pub async fn read(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Vec<PartitionOffset>, HerderError> {
+/// Every partition of the topics the sink reads, each with offset `at`.
+async fn partition_list(
+    clients: &KafkaClients,
+    config: &ConnectorConfig,
+    at: Offset,
+) -> Result<TopicPartitionList, HerderError> {
     let mut list = TopicPartitionList::new();
     for (topic, partitions) in topics(clients, config).await? {
         for p in 0..partitions {
-            list.add_partition(&topic, p);
+            list.add_partition_offset(&topic, p, at)
+                .context(|| format!("listing {topic}-{p}"))?;
         }
     }
+    Ok(list)
+}
+
+/// The committed offset of every partition the sink has read.
+pub async fn read(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Vec<PartitionOffset>, HerderError> {
+    let list = partition_list(clients, config, Offset::Invalid).await?;
     let consumer = group_consumer(clients, &config.name)?;
     let committed = tokio::task::spawn_blocking(move || consumer.committed_offsets(list, REQUEST_TIMEOUT))
         .await
@@ -71,13 +82,7 @@ pub async fn read(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Ve
 /// How far the sink's committed offsets are behind the end of each partition it reads: the
 /// committed and end offsets of every partition in two requests.
 pub async fn lag(clients: &KafkaClients, config: &ConnectorConfig) -> Result<Vec<PartitionLag>, HerderError> {
-    let mut list = TopicPartitionList::new();
-    for (topic, partitions) in topics(clients, config).await? {
-        for p in 0..partitions {
-            list.add_partition_offset(&topic, p, Offset::End)
-                .context(|| format!("listing {topic}-{p}"))?;
-        }
-    }
+    let list = partition_list(clients, config, Offset::End).await?;
     let consumer = group_consumer(clients, &config.name)?;
     let (committed, ends) = tokio::task::spawn_blocking(move || {
         let committed = consumer.committed_offsets(list.clone(), REQUEST_TIMEOUT)?;

@@ -277,24 +277,22 @@ impl SinkTaskRunner {
             "Records read from Kafka.",
             messages.len() as u64,
         );
-        let bytes = messages
-            .iter()
-            .map(|m| (m.key().map_or(0, <[u8]>::len) + m.payload().map_or(0, <[u8]>::len)) as u64)
-            .sum();
-        self.io.metrics.add(
-            "sink_bytes_read_total",
-            "Bytes of the keys and values read from Kafka.",
-            bytes,
-        );
         let mut records = Vec::with_capacity(messages.len());
         let mut dropped = 0;
+        let mut bytes = 0;
         for message in messages {
+            bytes += (message.key().map_or(0, <[u8]>::len) + message.payload().map_or(0, <[u8]>::len)) as u64;
             match self.pipeline.process(message) {
                 Ok(Some(record)) => records.push(record),
                 Ok(None) => dropped += 1,
                 Err(failure) => errors.handle(failure, FailedRecord::Sink(message)).await?,
             }
         }
+        self.io.metrics.add(
+            "sink_bytes_read_total",
+            "Bytes of the keys and values read from Kafka.",
+            bytes,
+        );
         if dropped > 0 {
             self.io.metrics.add(DROPPED_METRIC.0, DROPPED_METRIC.1, dropped);
         }
