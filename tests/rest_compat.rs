@@ -82,6 +82,18 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
     }
     let (_, theirs) = reference::request("GET", "/admin/loggers/root", None).await;
     assert_eq!(shape(&weir.get("/admin/loggers/root").await), shape(&theirs));
+    // A worker-scope change answers the loggers it changed, and the level reads back.
+    let sink_task = "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSinkTask";
+    let debug = json!({"level": "DEBUG"});
+    let theirs = reference::request("PUT", sink_task, Some(debug.clone())).await;
+    assert_eq!(weir.request("PUT", sink_task, Some(debug)).await, theirs);
+    let (_, theirs_level) = reference::request("GET", sink_task, None).await;
+    let ours_level = weir.get(sink_task).await;
+    assert_eq!(
+        (&ours_level["level"], shape(&ours_level)),
+        (&theirs_level["level"], shape(&theirs_level))
+    );
+    reference::request("PUT", sink_task, Some(json!({"level": "INFO"}))).await;
 
     // The built-in file connectors are listed by Kafka Connect's class names.
     let plugins = |list: &Value| -> BTreeSet<(String, String)> {
