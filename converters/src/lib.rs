@@ -4,10 +4,14 @@
 //! header converters alike) and its `SimpleHeaderConverter` (header values as their string form,
 //! read back with the schema they imply), on the connector API's converter traits.
 //!
+//! Confluent's `AvroConverter` writes and reads Avro in the schema registry's wire format,
+//! against a registry with Confluent's API (Confluent's or Apicurio's).
+//!
 //! [`builtin`] lists them under Kafka Connect's class names and aliases. Their behaviour is
 //! checked against the real Java classes: `tests/fixtures.rs` runs the oracle's cases of
 //! `transforms/tests/fixtures/converters.json` and `header_converter.json`.
 
+mod avro;
 mod bytes;
 mod charset;
 mod config;
@@ -15,6 +19,7 @@ mod decimal;
 mod java;
 pub mod json;
 mod primitive;
+mod registry;
 mod simple_header;
 mod string;
 
@@ -22,6 +27,7 @@ use std::sync::Arc;
 
 use weir_connector_api::ConverterDescriptor;
 
+pub use avro::AvroConverter;
 pub use bytes::ByteArrayConverter;
 pub use json::JsonConverter;
 pub use string::StringConverter;
@@ -39,6 +45,7 @@ pub fn builtin() -> Vec<ConverterDescriptor> {
             bytes::ByteArrayConverterClass,
         ),
     ];
+    all.push(record_only(avro::CLASS, avro::AvroConverterClass));
     all.extend(primitive::descriptors());
     all.push(simple_header::descriptor());
     all
@@ -56,6 +63,17 @@ where
         aliases: aliases(simple_name, "Converter"),
         converter: Some(plugin.clone()),
         header_converter: Some(plugin),
+    }
+}
+
+/// The descriptor of a class that converts keys and values only.
+fn record_only<C: weir_connector_api::ConverterPlugin + 'static>(class: &str, plugin: C) -> ConverterDescriptor {
+    let simple_name = class.rsplit('.').next().unwrap_or(class);
+    ConverterDescriptor {
+        class: class.to_owned(),
+        aliases: aliases(simple_name, "Converter"),
+        converter: Some(Arc::new(plugin)),
+        header_converter: None,
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod postgres;
 pub mod reference;
+pub mod registry;
 pub mod s3;
 
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};

@@ -1,0 +1,241 @@
+//! Confluent's `AvroConverter` (`io.confluent.connect.avro.AvroConverter`): Connect data as
+//! Avro in the schema registry's wire format, its schemas registered (or looked up) under the
+//! subject the naming strategy gives, as Confluent's `AvroData` maps them.
+
+mod data;
+mod schema;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use apache_avro::reader::datum::GenericDatumReader;
+use apache_avro::writer::datum::GenericDatumWriter;
+use weir_connector_api::{
+    ConfigDef, ConfigKey, ConfigType, ConversionError, Converter, ConverterPlugin, Importance, Props, Schema, Value,
+};
+
+use crate::config::{ConverterType, boolean};
+use crate::registry::{RegisteredSchema, RegistryClient, RegistryConfig, SchemaKind, wire};
+
+/// The class name users write.
+pub(crate) const CLASS: &str = "io.confluent.connect.avro.AvroConverter";
+
+const CONNECT_META_DATA: &str = "connect.meta.data";
+const ENHANCED_SCHEMA_SUPPORT: &str = "enhanced.avro.schema.support";
+
+/// The converter class.
+pub(crate) struct AvroConverterClass;
+
+impl ConverterPlugin for AvroConverterClass {
+    fn config_def(&self) -> ConfigDef {
+        crate::registry::config_def()
+            .define_key(
+                ConfigKey::new(
+                    CONNECT_META_DATA,
+                    ConfigType::Boolean,
+                    Importance::Low,
+                    "Toggle for enabling/disabling connect converter to add its meta data to the output schema or not",
+                )
+                .default_value("true"),
+            )
+            .define_key(
+                ConfigKey::new(
+                    ENHANCED_SCHEMA_SUPPORT,
+                    ConfigType::Boolean,
+                    Importance::Low,
+                    "Enable enhanced schema support to preserve package information and Enums. \
+                     Not supported by Weir yet: true is refused.",
+                )
+                .default_value("false"),
+            )
+    }
+
+    fn create(&self, props: &Props, is_key: bool) -> Result<Arc<dyn Converter>, ConversionError> {
+        Ok(Arc::new(AvroConverter::new(props, is_key)?))
+    }
+}
+
+/// What the converter knows of a Connect schema it has written: its Avro form and id.
+struct WriterSchema {
+    topic: String,
+    connect: Schema,
+    avro: apache_avro::Schema,
+    id: u32,
+}
+
+/// What the converter knows of a schema id it has read: the Avro schema and its Connect form.
+struct ReaderSchema {
+    avro: apache_avro::Schema,
+    connect: Schema,
+}
+
+/// An `AvroConverter` of keys or values.
+pub struct AvroConverter {
+    is_key: bool,
+    config: RegistryConfig,
+    registry: RegistryClient,
+    connect_meta_data: bool,
+    /// The schemas written, most recent last (a handful in a steady stream).
+    writers: Mutex<Vec<Arc<WriterSchema>>>,
+    readers: Mutex<HashMap<u32, Arc<ReaderSchema>>>,
+}
+
+impl AvroConverter {
+    /// A converter of keys (`is_key`) or values, configured with `props`.
+    pub fn new(props: &Props, is_key: bool) -> Result<Self, ConversionError> {
+        accept_any_namespace();
+        let props = ConverterType::of_record(is_key).set_in(props);
+        if boolean(&props, ENHANCED_SCHEMA_SUPPORT, false)? {
+            return Err(ConversionError(format!(
+                "{ENHANCED_SCHEMA_SUPPORT}=true is not supported by Weir yet"
+            )));
+        }
+        let config = RegistryConfig::from_props(&props, is_key)?;
+        Ok(AvroConverter {
+            is_key,
+            registry: RegistryClient::new(&config),
+            connect_meta_data: boolean(&props, CONNECT_META_DATA, true)?,
+            config,
+            writers: Mutex::new(Vec::new()),
+            readers: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The Avro schema and id of a Connect schema bound for `topic`: cached, else made and
+    /// registered (or looked up).
+    fn writer(&self, topic: &str, schema: &Schema) -> Result<Arc<WriterSchema>, ConversionError> {
+        if let Some(known) = lock(&self.writers)
+            .iter()
+            .rev()
+            .find(|w| w.topic == topic && w.connect == *schema)
+        {
+            return Ok(known.clone());
+        }
+        let json = schema::to_avro(schema, self.connect_meta_data)?;
+        let text = json.to_string();
+        let avro = apache_avro::Schema::parse_str(&text)
+            .map_err(|e| ConversionError(format!("Connect schema has no valid Avro form: {e}")))?;
+        let record = schema::record_name(schema);
+        let subject = self.config.strategy.subject(topic, self.is_key, record.as_deref())?;
+        let registered = Arc::new(RegisteredSchema {
+            kind: SchemaKind::Avro,
+            text,
+        });
+        let id = self
+            .registry
+            .id_of(&subject, &registered, self.config.auto_register)
+            .map_err(|e| ConversionError(e.to_string()))?;
+        let writer = Arc::new(WriterSchema {
+            topic: topic.to_owned(),
+            connect: schema.clone(),
+            avro,
+            id,
+        });
+        let mut writers = lock(&self.writers);
+        if writers.len() >= self.config.max_schemas {
+            writers.clear();
+        }
+        writers.push(writer.clone());
+        Ok(writer)
+    }
+
+    /// The schemas of a schema id: cached, else fetched from the registry.
+    fn reader(&self, id: u32) -> Result<Arc<ReaderSchema>, ConversionError> {
+        if let Some(known) = lock(&self.readers).get(&id) {
+            return Ok(known.clone());
+        }
+        let registered = self
+            .registry
+            .schema_by_id(id)
+            .map_err(|e| ConversionError(e.to_string()))?;
+        let avro = apache_avro::Schema::parse_str(&registered.text)
+            .map_err(|e| ConversionError(format!("schema {id} is not valid Avro: {e}")))?;
+        let json: serde_json::Value = serde_json::from_str(&registered.text)
+            .map_err(|e| ConversionError(format!("schema {id} is not valid JSON: {e}")))?;
+        let connect = schema::to_connect(&json)?;
+        let reader = Arc::new(ReaderSchema { avro, connect });
+        let mut readers = lock(&self.readers);
+        if readers.len() >= self.config.max_schemas {
+            readers.clear();
+        }
+        readers.insert(id, reader.clone());
+        Ok(reader)
+    }
+}
+
+impl Converter for AvroConverter {
+    fn encode(&self, topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>, ConversionError> {
+        if value.is_null() {
+            return Ok(None);
+        }
+        let schema = schema.ok_or_else(|| {
+            ConversionError(format!(
+                "Failed to serialize Avro data from topic {topic}: AvroConverter needs a schema for a non-null value"
+            ))
+        })?;
+        let failed = |e: String| ConversionError(format!("Failed to serialize Avro data from topic {topic}: {e}"));
+        let writer = self.writer(topic, schema).map_err(|e| failed(e.0))?;
+        if let (true, Value::Bytes(bytes)) = (raw_bytes(&writer.avro), value) {
+            let mut framed = wire::header(writer.id, bytes.len());
+            framed.extend_from_slice(bytes);
+            return Ok(Some(framed));
+        }
+        let value = data::to_avro(schema, value).map_err(|e| failed(e.0))?;
+        let datum_writer = GenericDatumWriter::builder(&writer.avro)
+            .build()
+            .map_err(|e| failed(e.to_string()))?;
+        let mut framed = wire::header(writer.id, 64);
+        datum_writer
+            .write_value(&mut framed, value)
+            .map_err(|e| failed(e.to_string()))?;
+        Ok(Some(framed))
+    }
+
+    fn decode(&self, topic: &str, data: Option<&[u8]>) -> Result<(Option<Schema>, Value), ConversionError> {
+        let Some(data) = data else {
+            return Ok((None, Value::Null));
+        };
+        let failed = |e: String| ConversionError(format!("Failed to deserialize data for topic {topic} to Avro: {e}"));
+        let (id, mut payload) = wire::split(data).map_err(|e| failed(e.0))?;
+        let reader = self.reader(id).map_err(|e| failed(e.0))?;
+        if raw_bytes(&reader.avro) {
+            return Ok((Some(reader.connect.clone()), Value::Bytes(payload.to_vec())));
+        }
+        let datum_reader = GenericDatumReader::builder(&reader.avro)
+            .build()
+            .map_err(|e| failed(e.to_string()))?;
+        let avro = datum_reader
+            .read_value(&mut payload)
+            .map_err(|e| failed(e.to_string()))?;
+        let value = data::to_connect(&reader.connect, avro).map_err(|e| failed(e.0))?;
+        Ok((Some(reader.connect.clone()), value))
+    }
+}
+
+/// Lets Avro's parser take any namespace, as Avro's Java library does (it checks names, not
+/// namespaces): a Debezium topic prefix such as `my-app` is one. Process-wide, and set before
+/// any schema is parsed, as the parser requires.
+fn accept_any_namespace() {
+    struct AnyNamespace;
+    impl apache_avro::validator::SchemaNamespaceValidator for AnyNamespace {
+        fn validate(&self, _namespace: &str) -> apache_avro::AvroResult<()> {
+            Ok(())
+        }
+    }
+    static SET: std::sync::Once = std::sync::Once::new();
+    SET.call_once(|| {
+        // Already set (by another user of the library in this process): that one stays.
+        let _ = apache_avro::validator::set_schema_namespace_validator(Box::new(AnyNamespace));
+    });
+}
+
+/// Whether a top-level schema's payload is its bytes as they are, without Avro's length prefix
+/// (as Confluent's serializers write a `bytes` value).
+fn raw_bytes(schema: &apache_avro::Schema) -> bool {
+    matches!(schema, apache_avro::Schema::Bytes | apache_avro::Schema::Decimal(_))
+}
+
+/// Locks a cache; a panic elsewhere while it was held leaves it usable.
+fn lock<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

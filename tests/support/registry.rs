@@ -1,0 +1,158 @@
+//! The schema registry of `scripts/dev-env up` (Apicurio Registry, Confluent's API), and a
+//! decoder of Confluent's wire format written for the tests: the schema fetched by its id, the
+//! payload read with the `apache-avro` crate, the value turned into the JSON that Kafka
+//! Connect's JsonConverter (without schemas) writes for the same Connect value.
+
+use std::time::{Duration, Instant};
+
+use apache_avro::types::Value as Avro;
+use base64::Engine;
+use rdkafka::ClientConfig;
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use serde_json::{Value, json};
+
+use super::{bootstrap_servers, unique};
+
+/// The registry's base URL (its Confluent-compatible API).
+pub fn url() -> String {
+    std::env::var("SCHEMA_REGISTRY_URL").unwrap_or_else(|_| {
+        panic!("SCHEMA_REGISTRY_URL is not set: start the services with `scripts/dev-env up` and `eval \"$(scripts/dev-env env)\"`")
+    })
+}
+
+/// GET on the registry: status and JSON body.
+pub async fn get(path: &str) -> (u16, Value) {
+    let response = reqwest::get(format!("{}{path}", url()))
+        .await
+        .unwrap_or_else(|e| panic!("the schema registry at {} does not answer: {e}", url()));
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Sets a subject's compatibility level.
+pub async fn set_compatibility(subject: &str, level: &str) {
+    let response = reqwest::Client::new()
+        .put(format!("{}/config/{subject}", url()))
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .body(json!({ "compatibility": level }).to_string())
+        .send()
+        .await
+        .expect("registry");
+    assert!(
+        response.status().is_success(),
+        "setting {subject}'s compatibility: {}",
+        response.status()
+    );
+}
+
+/// The versions registered under a subject.
+pub async fn versions(subject: &str) -> Vec<i64> {
+    let (status, body) = get(&format!("/subjects/{subject}/versions")).await;
+    assert_eq!(status, 200, "versions of {subject}: {body}");
+    body.as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect()
+}
+
+/// The schema (its JSON) with this id.
+pub async fn schema(id: u32) -> Value {
+    let (status, body) = get(&format!("/schemas/ids/{id}")).await;
+    assert_eq!(status, 200, "schema {id}: {body}");
+    serde_json::from_str(body["schema"].as_str().expect("schema text")).expect("schema JSON")
+}
+
+/// A key or value in Confluent's wire format, decoded: its schema id, and its value as JSON.
+pub async fn decode(framed: &[u8]) -> (u32, Value) {
+    assert!(
+        framed.len() >= 5 && framed[0] == 0,
+        "not in the wire format: {framed:?}"
+    );
+    let id = u32::from_be_bytes([framed[1], framed[2], framed[3], framed[4]]);
+    let schema_json = schema(id).await;
+    let schema = apache_avro::Schema::parse_str(&schema_json.to_string()).expect("an Avro schema");
+    let mut payload = &framed[5..];
+    let value = apache_avro::reader::datum::GenericDatumReader::builder(&schema)
+        .build()
+        .expect("reader")
+        .read_value(&mut payload)
+        .expect("an Avro datum");
+    assert!(payload.is_empty(), "bytes left after the datum");
+    (id, to_json(value))
+}
+
+/// An Avro value as JsonConverter writes the Connect value it stands for.
+fn to_json(value: Avro) -> Value {
+    let base64 = |bytes: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+    match value {
+        Avro::Null => Value::Null,
+        Avro::Boolean(b) => b.into(),
+        Avro::Int(i) | Avro::Date(i) | Avro::TimeMillis(i) => i.into(),
+        Avro::Long(i) | Avro::TimestampMillis(i) | Avro::TimestampMicros(i) | Avro::TimeMicros(i) => i.into(),
+        Avro::Float(f) => f64::from(f).into(),
+        Avro::Double(f) => f.into(),
+        Avro::Bytes(b) | Avro::Fixed(_, b) => base64(&b),
+        Avro::Decimal(d) => base64(&Vec::<u8>::try_from(&d).expect("decimal bytes")),
+        Avro::String(s) | Avro::Enum(_, s) => s.into(),
+        Avro::Union(_, inner) => to_json(*inner),
+        Avro::Array(items) => items.into_iter().map(to_json).collect(),
+        Avro::Map(map) => map.into_iter().map(|(k, v)| (k, to_json(v))).collect(),
+        Avro::Record(fields) => fields.into_iter().map(|(k, v)| (k, to_json(v))).collect(),
+        other => panic!("an Avro value the tests do not map: {other:?}"),
+    }
+}
+
+/// A message's key and value bytes.
+pub type RawRecord = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Reads a topic from the start until it holds at least `count` messages, as bytes.
+pub fn read_raw(topic: &str, count: usize, timeout: Duration) -> Vec<RawRecord> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .set("group.id", unique("reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("topic.metadata.refresh.interval.ms", "500")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let deadline = Instant::now() + timeout;
+    let mut records = Vec::new();
+    while records.len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "timed out reading {topic}: {} of {count} records",
+            records.len()
+        );
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            records.push((m.key().map(<[u8]>::to_vec), m.payload().map(<[u8]>::to_vec)));
+        }
+    }
+    records
+}
+
+/// [`read_raw`] from async code.
+pub async fn read_raw_async(topic: &str, count: usize, timeout: Duration) -> Vec<RawRecord> {
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || read_raw(&topic, count, timeout))
+        .await
+        .expect("reader")
+}
+
+/// Deletes the subjects whose names start with `prefix`, for good.
+pub async fn delete_subjects(prefix: &str) {
+    let (_, subjects) = get("/subjects").await;
+    let client = reqwest::Client::new();
+    for subject in subjects.as_array().into_iter().flatten().filter_map(Value::as_str) {
+        if subject.starts_with(prefix) {
+            for query in ["", "?permanent=true"] {
+                let _ = client
+                    .delete(format!("{}/subjects/{subject}{query}", url()))
+                    .send()
+                    .await;
+            }
+        }
+    }
+}
