@@ -143,3 +143,57 @@ async fn cdc_with_avro_decodes_to_the_values_of_the_json_run() {
     registry::delete_subjects(&avro).await;
     postgres::cleanup(&mut conn, &schema, &[&avro, &plain]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_column_added_registers_a_new_version_and_a_refused_change_fails_the_task() {
+    let (mut conn, schema) = database().await;
+    sql(
+        &mut conn,
+        &format!("CREATE TABLE {schema}.t (id integer PRIMARY KEY, name text)"),
+    )
+    .await;
+    sql(&mut conn, &format!("INSERT INTO {schema}.t VALUES (1, 'one')")).await;
+    let worker = Worker::start().await;
+    let name = format!("{schema}_evolve");
+    worker
+        .create(&name, postgres::cdc_config(&name, &schema, &["t"], avro_converters()))
+        .await;
+    worker.wait_for_state(&name, "RUNNING", 1).await;
+    let topic = format!("{name}.{schema}.t");
+    let subject = format!("{topic}-value");
+    read_raw_async(&topic, 1, Duration::from_secs(90)).await;
+    assert_eq!(registry::versions(&subject).await, [1]);
+    registry::set_compatibility(&subject, "BACKWARD").await;
+
+    // An optional column is a backward-compatible change: a second version.
+    sql(&mut conn, &format!("ALTER TABLE {schema}.t ADD COLUMN note text")).await;
+    sql(&mut conn, &format!("INSERT INTO {schema}.t VALUES (2, 'two', 'added')")).await;
+    let records = read_raw_async(&topic, 2, Duration::from_secs(60)).await;
+    let (id, value) = registry::decode(records[1].1.as_deref().expect("a value")).await;
+    assert_eq!(value["after"], json!({"id": 2, "name": "two", "note": "added"}));
+    assert_eq!(registry::versions(&subject).await, [1, 2]);
+    let (_, second) = registry::get(&format!("/subjects/{subject}/versions/2")).await;
+    assert_eq!(second["id"], json!(id));
+
+    // A string column become an integer is not: the registry refuses, and the task fails
+    // with its reason rather than writing what readers of the subject cannot read.
+    sql(
+        &mut conn,
+        &format!("ALTER TABLE {schema}.t ALTER COLUMN name TYPE integer USING length(name)"),
+    )
+    .await;
+    sql(&mut conn, &format!("INSERT INTO {schema}.t VALUES (3, 3, 'refused')")).await;
+    let status = worker.wait_for_task(&name, 0, "FAILED").await;
+    let trace = status["trace"].as_str().expect("a trace");
+    assert!(
+        trace.contains(&format!("refused to register a schema under subject {subject}")),
+        "{trace}"
+    );
+    assert!(trace.contains("HTTP 409"), "{trace}");
+    assert_eq!(registry::versions(&subject).await, [1, 2]);
+    assert_eq!(read_raw_async(&topic, 2, Duration::from_secs(5)).await.len(), 2);
+
+    drop(worker);
+    registry::delete_subjects(&name).await;
+    postgres::cleanup(&mut conn, &schema, &[&name]).await;
+}
