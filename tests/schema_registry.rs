@@ -197,3 +197,110 @@ async fn a_column_added_registers_a_new_version_and_a_refused_change_fails_the_t
     registry::delete_subjects(&name).await;
     postgres::cleanup(&mut conn, &schema, &[&name]).await;
 }
+
+/// Registers an Avro schema under a subject; its id.
+async fn register(subject: &str, schema: &Value) -> u32 {
+    let response = reqwest::Client::new()
+        .post(format!("{}/subjects/{subject}/versions", registry::url()))
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .body(json!({"schema": schema.to_string()}).to_string())
+        .send()
+        .await
+        .expect("registry");
+    let body: Value = response.json().await.expect("JSON");
+    u32::try_from(body["id"].as_u64().expect("an id")).expect("id")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn avro_from_another_producer_lands_in_s3_as_parquet() {
+    use apache_avro::types::Value as Avro;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    use support::s3::{self, Produce};
+
+    // What a Java producer with Confluent's serializer writes: a plain Avro schema (no
+    // connect.* properties), framed with its id.
+    let topic = support::unique("people");
+    s3::create_topic(&topic, 1).await;
+    let schema = json!({"type": "record", "name": "Person", "namespace": "com.example", "fields": [
+        {"name": "id", "type": "long"},
+        {"name": "name", "type": ["null", "string"], "default": null},
+        {"name": "born", "type": {"type": "int", "logicalType": "date"}},
+        {"name": "score", "type": "double"},
+    ]});
+    let id = register(&format!("{topic}-value"), &schema).await;
+    let avro = apache_avro::Schema::parse_str(&schema.to_string()).expect("schema");
+    let writer = apache_avro::writer::datum::GenericDatumWriter::builder(&avro)
+        .build()
+        .expect("writer");
+    let records = (0..3i64).map(|n| {
+        let name = if n == 1 {
+            Avro::Union(0, Box::new(Avro::Null))
+        } else {
+            Avro::Union(1, Box::new(Avro::String(format!("p{n}"))))
+        };
+        let datum = Avro::Record(vec![
+            ("id".into(), Avro::Long(n)),
+            ("name".into(), name),
+            ("born".into(), Avro::Date(19_000 + i32::try_from(n).unwrap())),
+            ("score".into(), Avro::Double(0.5 * n as f64)),
+        ]);
+        let mut value = vec![0];
+        value.extend_from_slice(&id.to_be_bytes());
+        value.extend(writer.write_value_to_vec(datum).expect("datum"));
+        Produce {
+            partition: 0,
+            timestamp: None,
+            value,
+        }
+    });
+    s3::produce(&topic, records.collect::<Vec<_>>()).await;
+
+    let worker = Worker::start().await;
+    let bucket = s3::new_bucket("avro").await;
+    let config = s3::sink_config(
+        &bucket,
+        &topic,
+        json!({
+            "flush.size": "3",
+            "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat",
+            "value.converter": "io.confluent.connect.avro.AvroConverter",
+            "value.converter.schema.registry.url": registry::url(),
+        }),
+    );
+    worker.create("people", config).await;
+    let key = format!("topics/{topic}/partition=0/{topic}+0+0000000000.snappy.parquet");
+    s3::wait_for_keys(&bucket, std::slice::from_ref(&key), Duration::from_secs(60)).await;
+
+    let reader = SerializedFileReader::new(bytes::Bytes::from(s3::object(&bucket, &key).await)).expect("parquet");
+    let rows: Vec<Value> = reader
+        .get_row_iter(None)
+        .expect("rows")
+        .map(|row| {
+            row.expect("row")
+                .get_column_iter()
+                .map(|(name, field)| {
+                    let value = match field {
+                        Field::Long(i) => json!(i),
+                        Field::Str(s) => json!(s),
+                        Field::Date(days) => json!(format!("date {days}")),
+                        Field::Double(d) => json!(d),
+                        Field::Null => Value::Null,
+                        other => panic!("unexpected {other:?}"),
+                    };
+                    (name.clone(), value)
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            json!({"id": 0, "name": "p0", "born": "date 19000", "score": 0.0}),
+            json!({"id": 1, "name": null, "born": "date 19001", "score": 0.5}),
+            json!({"id": 2, "name": "p2", "born": "date 19002", "score": 1.0}),
+        ]
+    );
+    drop(worker);
+    registry::delete_subjects(&topic).await;
+}
