@@ -156,3 +156,40 @@ pub async fn delete_subjects(prefix: &str) {
         }
     }
 }
+
+/// The registry frozen (SIGSTOP): it accepts connections and answers nothing, as a registry
+/// that hangs. Thawed (SIGCONT) when dropped, even by a failing test.
+pub struct Frozen {
+    pid: String,
+}
+
+/// Freezes the dev registry; only for a test binary of its own, as every test shares it.
+pub fn freeze() -> Frozen {
+    let status = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dev-env"))
+        .args(["status", "registry"])
+        .output()
+        .expect("dev-env");
+    let line = String::from_utf8_lossy(&status.stdout).into_owned();
+    let pid = line
+        .split("pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("the registry is not up: {line}"))
+        .to_owned();
+    signal(&pid, "-STOP");
+    Frozen { pid }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        signal(&self.pid, "-CONT");
+    }
+}
+
+fn signal(pid: &str, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, pid])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill {signal} {pid}");
+}
