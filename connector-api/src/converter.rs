@@ -9,10 +9,35 @@ use std::sync::Arc;
 use crate::config::{ConfigDef, Props};
 use crate::data::{Schema, Value};
 
-/// A value that cannot be converted.
+/// A value that cannot be converted, or a conversion that could not be made now (a schema
+/// registry out of reach: Kafka Connect's `RetriableException`), which the runtime retries
+/// for up to `errors.retry.timeout`.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConversionError(pub String);
+#[error("{message}")]
+pub struct ConversionError {
+    /// What went wrong.
+    pub message: String,
+    /// Whether trying again later may succeed.
+    pub retriable: bool,
+}
+
+impl ConversionError {
+    /// A conversion that cannot succeed.
+    pub fn new(message: impl Into<String>) -> Self {
+        ConversionError {
+            message: message.into(),
+            retriable: false,
+        }
+    }
+
+    /// A conversion that may succeed if tried again later.
+    pub fn retriable(message: impl Into<String>) -> Self {
+        ConversionError {
+            message: message.into(),
+            retriable: true,
+        }
+    }
+}
 
 /// Converts record keys or values between the Connect data model and bytes.
 pub trait Converter: Send + Sync {

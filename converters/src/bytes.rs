@@ -15,7 +15,7 @@ pub struct ByteArrayConverter;
 impl Converter for ByteArrayConverter {
     fn encode(&self, _topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>, ConversionError> {
         if let Some(schema) = schema.filter(|s| s.kind != SchemaType::Bytes) {
-            return Err(ConversionError(format!(
+            return Err(ConversionError::new(format!(
                 "Invalid schema type for ByteArrayConverter: {}",
                 type_name(schema.kind)
             )));
@@ -23,7 +23,7 @@ impl Converter for ByteArrayConverter {
         match (value, logical_class_name(value, schema)) {
             (Value::Null, _) => Ok(None),
             (Value::Bytes(b), "[B") => Ok(Some(b.clone())),
-            (_, class) => Err(ConversionError(format!(
+            (_, class) => Err(ConversionError::new(format!(
                 "ByteArrayConverter is not compatible with objects of type class {class}"
             ))),
         }
@@ -105,7 +105,7 @@ mod tests {
             ByteArrayConverter
                 .encode("t", Some(&decimal), &Value::Bytes(vec![1]))
                 .unwrap_err()
-                .0,
+                .message,
             "ByteArrayConverter is not compatible with objects of type class java.math.BigDecimal"
         );
     }

@@ -58,7 +58,7 @@ impl ConverterType {
     /// `ValidString` is case-sensitive).
     pub(crate) fn from_config(props: &Props) -> Result<Self, ConversionError> {
         let raw = props.get(TYPE_CONFIG).ok_or_else(|| {
-            ConversionError(format!(
+            ConversionError::new(format!(
                 "Missing required configuration \"{TYPE_CONFIG}\" which has no default value."
             ))
         })?;
@@ -98,7 +98,7 @@ pub(crate) fn grouped(key: ConfigKey, group: Option<&str>, order: i32, display_n
 
 /// Kafka's `ConfigException` for a value that does not parse or validate.
 pub(crate) fn invalid(key: &str, raw: &str, why: &str) -> ConversionError {
-    ConversionError(format!("Invalid value {raw} for configuration {key}: {why}"))
+    ConversionError::new(format!("Invalid value {raw} for configuration {key}: {why}"))
 }
 
 /// A `STRING` setting: trimmed, as Kafka parses strings; `None` when not given.
@@ -142,13 +142,13 @@ mod tests {
         assert!(boolean(&given, "a", false).unwrap());
         assert!(!boolean(&given, "missing", false).unwrap());
         assert_eq!(
-            boolean(&given, "b", true).unwrap_err().0,
+            boolean(&given, "b", true).unwrap_err().message,
             "Invalid value yes for configuration b: Expected value to be either true or false"
         );
         assert_eq!(int(&given, "n", 0).unwrap(), 12);
         assert_eq!(int(&given, "missing", 7).unwrap(), 7);
         assert_eq!(
-            int(&given, "m", 0).unwrap_err().0,
+            int(&given, "m", 0).unwrap_err().message,
             "Invalid value 1.5 for configuration m: Not a number of type INT"
         );
         assert_eq!(string(&given, "s"), Some("x"));
@@ -157,13 +157,13 @@ mod tests {
     #[test]
     fn the_converter_type_is_required_and_exact() {
         assert_eq!(
-            ConverterType::from_config(&Props::new()).unwrap_err().0,
+            ConverterType::from_config(&Props::new()).unwrap_err().message,
             "Missing required configuration \"converter.type\" which has no default value."
         );
         assert_eq!(
             ConverterType::from_config(&props(&[(TYPE_CONFIG, "KEY")]))
                 .unwrap_err()
-                .0,
+                .message,
             "Invalid value KEY for configuration converter.type: String must be one of: key, value, header"
         );
         let header = ConverterType::Header.set_in(&props(&[(TYPE_CONFIG, "key")]));

@@ -10,10 +10,10 @@ use weir_connector_api::{ConversionError, Schema};
 pub(crate) fn scale(schema: &Schema) -> Result<i32, ConversionError> {
     let scale = schema
         .parameter(SCALE)
-        .ok_or_else(|| ConversionError("Invalid Decimal schema: scale parameter not found.".into()))?;
+        .ok_or_else(|| ConversionError::new("Invalid Decimal schema: scale parameter not found."))?;
     parse_long(scale)
         .and_then(|scale| i32::try_from(scale).ok())
-        .ok_or_else(|| ConversionError("Invalid scale parameter found in Decimal schema: ".into()))
+        .ok_or_else(|| ConversionError::new("Invalid scale parameter found in Decimal schema: "))
 }
 
 /// How many leading bytes of a Decimal's unscaled value (big-endian two's complement) only

@@ -81,7 +81,7 @@ impl JsonConverter {
             None => None,
             Some(text) => {
                 let json = parse(text.as_bytes()).map_err(|e| {
-                    ConversionError(format!(
+                    ConversionError::new(format!(
                         "Failed to parse schema in converter config due to serialization error: {e}"
                     ))
                 })?;
@@ -177,7 +177,7 @@ impl Converter for JsonConverter {
         let Some(data) = data else {
             return Ok((None, Value::Null));
         };
-        let json = parse(data).map_err(|e| ConversionError(format!("{NOT_JSON}{e}")))?;
+        let json = parse(data).map_err(|e| ConversionError::new(format!("{NOT_JSON}{e}")))?;
         if !self.schemas_enable {
             return Ok((None, self.reader.value(None, Some(&json))?));
         }
@@ -186,7 +186,7 @@ impl Converter for JsonConverter {
         }
         let two_members = matches!(&json, Node::Object(entries) if entries.len() == 2);
         let (true, Some(schema), Some(payload)) = (two_members, json.get("schema"), json.get("payload")) else {
-            return Err(ConversionError(NO_ENVELOPE.into()));
+            return Err(ConversionError::new(NO_ENVELOPE));
         };
         let schema = self.reader.schema(schema)?;
         let value = self.reader.value(schema.as_ref(), Some(payload))?;
@@ -319,7 +319,7 @@ pub fn schema_to_json(schema: &Schema) -> Result<Json, ConversionError> {
         field: None,
         writer: Writer::DEFAULT,
     })
-    .map_err(|e| ConversionError(e.to_string()))
+    .map_err(|e| ConversionError::new(e.to_string()))
 }
 
 /// A schema from Kafka Connect's JSON form, as JsonConverter reads it from an envelope.
@@ -329,7 +329,7 @@ pub fn schema_from_json(json: &Json) -> Result<Schema, ConversionError> {
         strict: false,
     }
     .schema(&Node::of_serde(json))?
-    .ok_or_else(|| ConversionError("Schema must contain 'type' field".into()))
+    .ok_or_else(|| ConversionError::new("Schema must contain 'type' field"))
 }
 
 /// A value as JSON, as JsonConverter writes a payload by default: shaped by its schema when it
@@ -340,7 +340,7 @@ pub fn value_to_json(schema: Option<&Schema>, value: &Value) -> Result<Json, Con
         value,
         writer: Writer::DEFAULT,
     })
-    .map_err(|e| ConversionError(e.to_string()))
+    .map_err(|e| ConversionError::new(e.to_string()))
 }
 
 /// A value from JSON that must be of `schema`'s types exactly (what a plugin sends: a value off
@@ -507,10 +507,15 @@ mod tests {
         assert!(
             c.decode("t", Some(b"{\"a\":1}"))
                 .unwrap_err()
-                .0
+                .message
                 .contains("schemas.enable=false")
         );
-        assert!(c.decode("t", Some(b"not json")).unwrap_err().0.starts_with(NOT_JSON));
+        assert!(
+            c.decode("t", Some(b"not json"))
+                .unwrap_err()
+                .message
+                .starts_with(NOT_JSON)
+        );
         let required_null = br#"{"schema":{"type":"int32","optional":false},"payload":null}"#;
         assert!(c.decode("t", Some(required_null)).is_err());
     }
@@ -519,7 +524,7 @@ mod tests {
     fn settings_are_checked_as_kafka_checks_them() {
         let refused = |settings: &[(&str, &str)]| {
             let props: Props = settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            JsonConverter::new(&props).err().map(|e| e.0)
+            JsonConverter::new(&props).err().map(|e| e.message)
         };
         assert_eq!(
             refused(&[]).as_deref(),

@@ -113,7 +113,7 @@ impl Primitive {
     fn write(self, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>, ConversionError> {
         if let (Primitive::Boolean, Some(schema)) = (self, schema) {
             if schema.kind != SchemaType::Boolean {
-                return Err(ConversionError(format!(
+                return Err(ConversionError::new(format!(
                     "Invalid schema type for BooleanConverter: {}",
                     type_name(schema.kind)
                 )));
@@ -128,14 +128,14 @@ impl Primitive {
             (Primitive::Float, Value::Float32(v)) => v.to_bits().to_be_bytes().to_vec(),
             (Primitive::Double, Value::Float64(v)) => v.to_bits().to_be_bytes().to_vec(),
             (Primitive::Boolean, other) => {
-                return Err(ConversionError(format!(
+                return Err(ConversionError::new(format!(
                     "BooleanConverter is not compatible with objects of type class {}",
                     class_name(other)
                 )));
             }
             (_, other) => {
                 let class = class_name(other);
-                return Err(ConversionError(format!(
+                return Err(ConversionError::new(format!(
                     "Failed to serialize to {} (was class {class}): class {class} cannot be cast to class {}",
                     self.type_name(),
                     self.java_class()
@@ -151,7 +151,8 @@ impl Primitive {
         let Some(data) = data else {
             return Ok((Some(self.schema()), Value::Null));
         };
-        let failure = |cause: String| ConversionError(format!("Failed to deserialize {}: {cause}", self.type_name()));
+        let failure =
+            |cause: String| ConversionError::new(format!("Failed to deserialize {}: {cause}", self.type_name()));
         let value = match self {
             Primitive::Boolean => match data {
                 [0] => Value::Boolean(false),

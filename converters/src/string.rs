@@ -53,7 +53,7 @@ impl StringConverter {
             let name = props
                 .get(&format!("{side}.{role}.encoding"))
                 .map_or(encoding, String::as_str);
-            Charset::for_name(name).ok_or_else(|| ConversionError(format!("Unsupported encoding {name}")))
+            Charset::for_name(name).ok_or_else(|| ConversionError::new(format!("Unsupported encoding {name}")))
         };
         Ok(StringConverter {
             write: charset("serializer")?,
@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(
             ConverterPlugin::create(&StringConverterClass, &props, true)
                 .err()
-                .map(|e| e.0),
+                .map(|e| e.message),
             Some("Unsupported encoding NOPE-8".to_owned())
         );
         assert!(StringConverter::new(&Props::new()).is_err());

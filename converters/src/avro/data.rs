@@ -92,7 +92,7 @@ fn required_to_avro(schema: &Schema, value: &Value) -> Result<Avro, ConversionEr
                             .unwrap_or(&Value::Null),
                     };
                     let value = to_avro(&field.schema, value)
-                        .map_err(|e| ConversionError(format!("field {}: {}", field.name, e.0)))?;
+                        .map_err(|e| ConversionError::new(format!("field {}: {}", field.name, e.message)))?;
                     Ok((field.name.clone(), value))
                 })
                 .collect::<Result<_, ConversionError>>()?,
@@ -111,7 +111,7 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
         return match (&schema.default, schema.optional) {
             (_, true) => Ok(Value::Null),
             (Some(default), false) => Ok(default.clone()),
-            (None, false) => Err(ConversionError(format!(
+            (None, false) => Err(ConversionError::new(format!(
                 "a null where {} is required",
                 schema.kind.wire_name()
             ))),
@@ -139,7 +139,7 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
         (SchemaType::String, Avro::Uuid(v)) => Value::String(v.to_string()),
         (SchemaType::Bytes, Avro::Bytes(v) | Avro::Fixed(_, v)) => Value::Bytes(v),
         (SchemaType::Bytes, Avro::Decimal(v)) => {
-            Value::Bytes(Vec::<u8>::try_from(&v).map_err(|e| ConversionError(e.to_string()))?)
+            Value::Bytes(Vec::<u8>::try_from(&v).map_err(|e| ConversionError::new(e.to_string()))?)
         }
         (SchemaType::Array, Avro::Array(items)) => {
             let item_schema = child(schema.value_schema.as_deref(), "array items")?;
@@ -168,7 +168,7 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
                     .into_iter()
                     .map(|entry| {
                         let Avro::Record(fields) = entry else {
-                            return Err(ConversionError("a map entry that is not a record".into()));
+                            return Err(ConversionError::new("a map entry that is not a record"));
                         };
                         let mut key = Avro::Null;
                         let mut value = Avro::Null;
@@ -193,14 +193,14 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
                     .map(|field| {
                         let value = fields.remove(&field.name).unwrap_or(Avro::Null);
                         let value = to_connect(&field.schema, value)
-                            .map_err(|e| ConversionError(format!("field {}: {}", field.name, e.0)))?;
+                            .map_err(|e| ConversionError::new(format!("field {}: {}", field.name, e.message)))?;
                         Ok((field.name.clone(), value))
                     })
                     .collect::<Result<_, ConversionError>>()?,
             )
         }
         (kind, value) => {
-            return Err(ConversionError(format!(
+            return Err(ConversionError::new(format!(
                 "an Avro {:?} where the schema says {}",
                 apache_avro::schema::SchemaKind::from(&value),
                 kind.wire_name()
@@ -211,18 +211,18 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
 
 /// An int narrowed to a Connect int8 or int16.
 fn narrow<T: TryFrom<i32>>(value: i32, schema: &Schema) -> Result<T, ConversionError> {
-    T::try_from(value).map_err(|_| ConversionError(format!("{value} does not fit a {}", schema.kind.wire_name())))
+    T::try_from(value).map_err(|_| ConversionError::new(format!("{value} does not fit a {}", schema.kind.wire_name())))
 }
 
 /// The schema of a child of an array or map.
 fn child<'a>(schema: Option<&'a Schema>, what: &str) -> Result<&'a Schema, ConversionError> {
-    schema.ok_or_else(|| ConversionError(format!("a schema without the schema of its {what}")))
+    schema.ok_or_else(|| ConversionError::new(format!("a schema without the schema of its {what}")))
 }
 
 /// A value that its schema does not allow.
 fn mismatch(schema: &Schema, value: &Value) -> ConversionError {
     let name = schema.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-    ConversionError(format!(
+    ConversionError::new(format!(
         "Invalid Java object for schema type {}{name}: {}",
         schema.kind.wire_name().to_ascii_uppercase(),
         value_kind(value)
@@ -353,10 +353,10 @@ mod tests {
         let schema = Schema::struct_of(vec![Field::new("id", Schema::new(SchemaType::Int64))]);
         let wrong = Value::Struct(vec![("id".into(), Value::String("x".into()))]);
         assert_eq!(
-            to_avro(&schema, &wrong).unwrap_err().0,
+            to_avro(&schema, &wrong).unwrap_err().message,
             "field id: Invalid Java object for schema type INT64: a string"
         );
         let null = Value::Struct(vec![("id".into(), Value::Null)]);
-        assert!(to_avro(&schema, &null).unwrap_err().0.contains("null"));
+        assert!(to_avro(&schema, &null).unwrap_err().message.contains("null"));
     }
 }

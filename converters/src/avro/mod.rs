@@ -86,7 +86,7 @@ impl AvroConverter {
         accept_any_namespace();
         let props = ConverterType::of_record(is_key).set_in(props);
         if boolean(&props, ENHANCED_SCHEMA_SUPPORT, false)? {
-            return Err(ConversionError(format!(
+            return Err(ConversionError::new(format!(
                 "{ENHANCED_SCHEMA_SUPPORT}=true is not supported by Weir yet"
             )));
         }
@@ -114,7 +114,7 @@ impl AvroConverter {
         let json = schema::to_avro(schema, self.connect_meta_data)?;
         let text = json.to_string();
         let avro = apache_avro::Schema::parse_str(&text)
-            .map_err(|e| ConversionError(format!("Connect schema has no valid Avro form: {e}")))?;
+            .map_err(|e| ConversionError::new(format!("Connect schema has no valid Avro form: {e}")))?;
         let record = schema::record_name(schema);
         let subject = self.config.strategy.subject(topic, self.is_key, record.as_deref())?;
         let registered = Arc::new(RegisteredSchema {
@@ -124,7 +124,7 @@ impl AvroConverter {
         let id = self
             .registry
             .id_of(&subject, &registered, self.config.auto_register)
-            .map_err(|e| ConversionError(e.to_string()))?;
+            .map_err(|e| ConversionError::new(e.to_string()))?;
         let writer = Arc::new(WriterSchema {
             topic: topic.to_owned(),
             connect: schema.clone(),
@@ -147,11 +147,11 @@ impl AvroConverter {
         let registered = self
             .registry
             .schema_by_id(id)
-            .map_err(|e| ConversionError(e.to_string()))?;
+            .map_err(|e| ConversionError::new(e.to_string()))?;
         let avro = apache_avro::Schema::parse_str(&registered.text)
-            .map_err(|e| ConversionError(format!("schema {id} is not valid Avro: {e}")))?;
+            .map_err(|e| ConversionError::new(format!("schema {id} is not valid Avro: {e}")))?;
         let json: serde_json::Value = serde_json::from_str(&registered.text)
-            .map_err(|e| ConversionError(format!("schema {id} is not valid JSON: {e}")))?;
+            .map_err(|e| ConversionError::new(format!("schema {id} is not valid JSON: {e}")))?;
         let connect = schema::to_connect(&json)?;
         let reader = Arc::new(ReaderSchema { avro, connect });
         let mut readers = lock(&self.readers);
@@ -169,18 +169,18 @@ impl Converter for AvroConverter {
             return Ok(None);
         }
         let schema = schema.ok_or_else(|| {
-            ConversionError(format!(
+            ConversionError::new(format!(
                 "Failed to serialize Avro data from topic {topic}: AvroConverter needs a schema for a non-null value"
             ))
         })?;
-        let failed = |e: String| ConversionError(format!("Failed to serialize Avro data from topic {topic}: {e}"));
-        let writer = self.writer(topic, schema).map_err(|e| failed(e.0))?;
+        let failed = |e: String| ConversionError::new(format!("Failed to serialize Avro data from topic {topic}: {e}"));
+        let writer = self.writer(topic, schema).map_err(|e| failed(e.message))?;
         if let (true, Value::Bytes(bytes)) = (raw_bytes(&writer.avro), value) {
             let mut framed = wire::header(writer.id, bytes.len());
             framed.extend_from_slice(bytes);
             return Ok(Some(framed));
         }
-        let value = data::to_avro(schema, value).map_err(|e| failed(e.0))?;
+        let value = data::to_avro(schema, value).map_err(|e| failed(e.message))?;
         let datum_writer = GenericDatumWriter::builder(&writer.avro)
             .build()
             .map_err(|e| failed(e.to_string()))?;
@@ -195,9 +195,10 @@ impl Converter for AvroConverter {
         let Some(data) = data else {
             return Ok((None, Value::Null));
         };
-        let failed = |e: String| ConversionError(format!("Failed to deserialize data for topic {topic} to Avro: {e}"));
-        let (id, mut payload) = wire::split(data).map_err(|e| failed(e.0))?;
-        let reader = self.reader(id).map_err(|e| failed(e.0))?;
+        let failed =
+            |e: String| ConversionError::new(format!("Failed to deserialize data for topic {topic} to Avro: {e}"));
+        let (id, mut payload) = wire::split(data).map_err(|e| failed(e.message))?;
+        let reader = self.reader(id).map_err(|e| failed(e.message))?;
         if raw_bytes(&reader.avro) {
             return Ok((Some(reader.connect.clone()), Value::Bytes(payload.to_vec())));
         }
@@ -207,7 +208,7 @@ impl Converter for AvroConverter {
         let avro = datum_reader
             .read_value(&mut payload)
             .map_err(|e| failed(e.to_string()))?;
-        let value = data::to_connect(&reader.connect, avro).map_err(|e| failed(e.0))?;
+        let value = data::to_connect(&reader.connect, avro).map_err(|e| failed(e.message))?;
         Ok((Some(reader.connect.clone()), value))
     }
 }

@@ -227,7 +227,7 @@ impl Writer {
             }
         };
         if self.defined.iter().any(|(_, known)| *known == full_name) {
-            return Err(ConversionError(format!(
+            return Err(ConversionError::new(format!(
                 "Can't redefine: {full_name} (two different schemas of one record have this name)"
             )));
         }
@@ -339,12 +339,12 @@ fn decimal(schema: &Schema) -> Result<(i32, u32), ConversionError> {
     let scale = schema
         .parameter(SCALE)
         .and_then(|s| s.trim().parse::<i32>().ok())
-        .ok_or_else(|| ConversionError("Invalid Decimal schema: scale parameter not found.".into()))?;
+        .ok_or_else(|| ConversionError::new("Invalid Decimal schema: scale parameter not found."))?;
     let precision = match schema.parameter(PRECISION) {
         Some(p) => p
             .trim()
             .parse::<u32>()
-            .map_err(|_| ConversionError(format!("Invalid Decimal schema: {PRECISION} is not a number: {p}")))?,
+            .map_err(|_| ConversionError::new(format!("Invalid Decimal schema: {PRECISION} is not a number: {p}")))?,
         None => DEFAULT_PRECISION,
     };
     Ok((scale, precision))
@@ -422,7 +422,7 @@ fn default_json(schema: &Schema, value: &Value, floats: FloatForm) -> Result<Jso
             Json::Object(object)
         }
         (kind, _) => {
-            return Err(ConversionError(format!(
+            return Err(ConversionError::new(format!(
                 "a default value that is not a {}",
                 kind.wire_name()
             )));
@@ -434,7 +434,7 @@ fn default_json(schema: &Schema, value: &Value, floats: FloatForm) -> Result<Jso
 fn child<'a>(schema: &'a Option<Box<Schema>>, what: &str) -> Result<&'a Schema, ConversionError> {
     schema
         .as_deref()
-        .ok_or_else(|| ConversionError(format!("a schema without the schema of its {what}")))
+        .ok_or_else(|| ConversionError::new(format!("a schema without the schema of its {what}")))
 }
 
 /// The Connect schema of an Avro schema (JSON), as `AvroData.toConnectSchema` reads it.
@@ -460,9 +460,9 @@ impl Reader {
             Json::Object(object) => match object.get("type") {
                 Some(Json::String(kind)) => self.typed(kind, object),
                 Some(nested @ (Json::Object(_) | Json::Array(_))) => self.schema(nested),
-                _ => Err(ConversionError(format!("an Avro schema without a type: {avro}"))),
+                _ => Err(ConversionError::new(format!("an Avro schema without a type: {avro}"))),
             },
-            other => Err(ConversionError(format!("not an Avro schema: {other}"))),
+            other => Err(ConversionError::new(format!("not an Avro schema: {other}"))),
         }
     }
 
@@ -471,8 +471,8 @@ impl Reader {
     fn union(&mut self, branches: &[Json]) -> Result<Schema, ConversionError> {
         let mut types = branches.iter().filter(|b| b.as_str() != Some("null"));
         let (Some(only), None) = (types.next(), types.next()) else {
-            return Err(ConversionError(
-                "an Avro union of several non-null types, which Weir does not map to Connect yet".into(),
+            return Err(ConversionError::new(
+                "an Avro union of several non-null types, which Weir does not map to Connect yet",
             ));
         };
         let mut schema = self.schema(only)?;
@@ -486,7 +486,7 @@ impl Reader {
             "array" => {
                 let items = object
                     .get("items")
-                    .ok_or_else(|| ConversionError("an Avro array without items".into()))?;
+                    .ok_or_else(|| ConversionError::new("an Avro array without items"))?;
                 let items = self.schema(items)?;
                 if map_entry(&items) {
                     Schema::map_of(items.fields[0].schema.clone(), items.fields[1].schema.clone())
@@ -497,7 +497,7 @@ impl Reader {
             "map" => {
                 let values = object
                     .get("values")
-                    .ok_or_else(|| ConversionError("an Avro map without values".into()))?;
+                    .ok_or_else(|| ConversionError::new("an Avro map without values"))?;
                 Schema::map_of(Schema::string(), self.schema(values)?)
             }
             "enum" => {
@@ -545,7 +545,7 @@ impl Reader {
                 Some("int16") => Schema::new(SchemaType::Int16),
                 None => Schema::new(SchemaType::Int32),
                 Some(other) => {
-                    return Err(ConversionError(format!(
+                    return Err(ConversionError::new(format!(
                         "Connect type annotation for Avro int field is not supported: {other}"
                     )));
                 }
@@ -557,8 +557,8 @@ impl Reader {
             "string" => Schema::string(),
             "bytes" => Schema::new(SchemaType::Bytes),
             "null" => {
-                return Err(ConversionError(
-                    "an Avro null schema, which Connect has no type for".into(),
+                return Err(ConversionError::new(
+                    "an Avro null schema, which Connect has no type for",
                 ));
             }
             reference => {
@@ -571,7 +571,9 @@ impl Reader {
                     .get(&full)
                     .or_else(|| self.named.get(reference))
                     .cloned()
-                    .ok_or_else(|| ConversionError(format!("an Avro schema naming an undefined type {reference}")));
+                    .ok_or_else(|| {
+                        ConversionError::new(format!("an Avro schema naming an undefined type {reference}"))
+                    });
             }
         };
         logical(base, object)
@@ -595,7 +597,9 @@ impl Reader {
                     self.field(f)
                 })
                 .collect::<Result<Vec<_>, _>>(),
-            _ => Err(ConversionError(format!("an Avro record {full_name} without fields"))),
+            _ => Err(ConversionError::new(format!(
+                "an Avro record {full_name} without fields"
+            ))),
         };
         self.namespace = outer;
         let mut schema = Schema::struct_of(fields?);
@@ -620,10 +624,10 @@ impl Reader {
         let name = field
             .get("name")
             .and_then(Json::as_str)
-            .ok_or_else(|| ConversionError("an Avro field without a name".into()))?;
+            .ok_or_else(|| ConversionError::new("an Avro field without a name"))?;
         let avro = field
             .get("type")
-            .ok_or_else(|| ConversionError(format!("an Avro field {name} without a type")))?;
+            .ok_or_else(|| ConversionError::new(format!("an Avro field {name} without a type")))?;
         let mut schema = self.schema(avro)?;
         // The field's default wins over its type's, but is not given to a union's branch.
         if let (Some(default), false) = (field.get("default").filter(|d| !d.is_null()), avro.is_array()) {
@@ -640,7 +644,7 @@ impl Reader {
         let name = object
             .get("name")
             .and_then(Json::as_str)
-            .ok_or_else(|| ConversionError("an Avro named type without a name".into()))?;
+            .ok_or_else(|| ConversionError::new("an Avro named type without a name"))?;
         if name.contains('.') {
             return Ok(name.to_owned());
         }
@@ -659,7 +663,7 @@ impl Reader {
 fn logical(base: Schema, object: &Map<String, Json>) -> Result<Schema, ConversionError> {
     Ok(match (base.kind, object.get("logicalType").and_then(Json::as_str)) {
         (SchemaType::Bytes, Some("decimal")) => {
-            let not_a_number = || ConversionError("an Avro decimal whose scale or precision is not a number".into());
+            let not_a_number = || ConversionError::new("an Avro decimal whose scale or precision is not a number");
             let scale = object
                 .get("scale")
                 .map_or(Some(0), Json::as_i64)
@@ -724,7 +728,7 @@ fn connect_properties(schema: &mut Schema, object: &Map<String, Json>) -> Result
 /// A Connect value from the JSON of an Avro default.
 fn default_value(schema: &Schema, json: &Json) -> Result<Value, ConversionError> {
     let wrong = || {
-        ConversionError(format!(
+        ConversionError::new(format!(
             "an Avro default {json} that is not a {}",
             schema.kind.wire_name()
         ))
@@ -900,7 +904,7 @@ mod tests {
         assert!(
             to_avro(&clash, true)
                 .unwrap_err()
-                .0
+                .message
                 .contains("Can't redefine: db.public.t.Value")
         );
     }

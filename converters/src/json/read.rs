@@ -16,7 +16,7 @@ use crate::decimal::{redundant_sign_bytes, scale as decimal_scale};
 
 /// A `DataException`.
 fn error(message: impl Into<String>) -> ConversionError {
-    ConversionError(message.into())
+    ConversionError::new(message.into())
 }
 
 /// Where a value sits in a struct, as `ConnectSchema.validateValue` names it.
@@ -654,11 +654,16 @@ mod tests {
         let decimal = r#"{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"2"}}"#;
         assert_eq!(read(decimal, "12.3").unwrap(), Value::Bytes(vec![0x04, 0xce]));
         assert_eq!(read(decimal, "\"BNI=\"").unwrap(), Value::Bytes(vec![0x04, 0xd2]));
-        assert!(read(decimal, "1.234").unwrap_err().0.contains("mismatching scale"));
+        assert!(
+            read(decimal, "1.234")
+                .unwrap_err()
+                .message
+                .contains("mismatching scale")
+        );
         assert!(
             read(decimal, "true")
                 .unwrap_err()
-                .0
+                .message
                 .contains("numeric or bytes but was BOOLEAN")
         );
         let time = r#"{"type":"int32","name":"org.apache.kafka.connect.data.Time"}"#;
@@ -666,7 +671,7 @@ mod tests {
         assert!(
             read(time, "1.0")
                 .unwrap_err()
-                .0
+                .message
                 .contains("Time, underlying representation should be integer")
         );
         let timestamp = r#"{"type":"int64","name":"org.apache.kafka.connect.data.Timestamp"}"#;
@@ -680,7 +685,7 @@ mod tests {
     fn struct_fields_are_checked_as_struct_put_checks_them() {
         let schema = r#"{"type":"struct","fields":[{"field":"a","type":"array","items":{"type":"string"}}]}"#;
         assert_eq!(
-            read(schema, r#"{"a":[1]}"#).unwrap_err().0,
+            read(schema, r#"{"a":[1]}"#).unwrap_err().message,
             "Invalid value: null used for required element of array field: \"a\", schema type: STRING"
         );
         // Outside a struct nothing is checked.
@@ -700,10 +705,15 @@ mod tests {
         assert!(
             read(schema, r#"[[1]]"#)
                 .unwrap_err()
-                .0
+                .message
                 .contains("expected length 2 but found :1")
         );
-        assert!(read(schema, r#"{"1":"a"}"#).unwrap_err().0.contains("but found OBJECT"));
+        assert!(
+            read(schema, r#"{"1":"a"}"#)
+                .unwrap_err()
+                .message
+                .contains("but found OBJECT")
+        );
     }
 
     #[test]
@@ -713,19 +723,19 @@ mod tests {
         assert!(
             schema(r#"{"type":"struct","fields":[{"field":"a","type":"int8"},{"field":"a","type":"int8"}]}"#)
                 .unwrap_err()
-                .0
+                .message
                 .ends_with("duplication a")
         );
         assert!(
             schema(r#"{"type":"struct","fields":[],"default":{}}"#)
                 .unwrap_err()
-                .0
+                .message
                 .starts_with("Invalid default value")
         );
         assert!(
             schema(r#"{"type":"string","default":5}"#)
                 .unwrap_err()
-                .0
+                .message
                 .starts_with("Invalid default value")
         );
         assert_eq!(

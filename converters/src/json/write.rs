@@ -46,7 +46,7 @@ impl Writer {
 pub(crate) fn append_json(out: &mut Vec<u8>, value: &impl Serialize) -> Result<(), ConversionError> {
     value
         .serialize(&mut serde_json::Serializer::with_formatter(out, Jackson))
-        .map_err(|e| ConversionError(e.to_string()))
+        .map_err(|e| ConversionError::new(e.to_string()))
 }
 
 /// A value and its schema, to write (`convertToJson`).
@@ -182,7 +182,7 @@ impl<'a> Payload<'a> {
                 class_name(self.value)
             )));
         };
-        let scale = decimal_scale(schema).map_err(|e| S::Error::custom(e.0))?;
+        let scale = decimal_scale(schema).map_err(|e| S::Error::custom(e.message))?;
         let decimal = JavaDecimal::from_unscaled(unscaled, scale)
             .ok_or_else(|| S::Error::custom("Invalid type for Decimal, expected BigDecimal but was class [B"))?;
         if self.writer.numeric_decimals {
@@ -444,17 +444,19 @@ mod tests {
     fn values_must_be_of_their_schema() {
         let int32 = Schema::new(SchemaType::Int32);
         assert_eq!(
-            write(Some(&int32), &"42".into(), Writer::DEFAULT).unwrap_err().0,
+            write(Some(&int32), &"42".into(), Writer::DEFAULT).unwrap_err().message,
             "Invalid type for INT32: class java.lang.String"
         );
         let bytes = Schema::new(SchemaType::Bytes);
         assert_eq!(
-            write(Some(&bytes), &Value::Int8(1), Writer::DEFAULT).unwrap_err().0,
+            write(Some(&bytes), &Value::Int8(1), Writer::DEFAULT)
+                .unwrap_err()
+                .message,
             "Invalid type for bytes type: class java.lang.Byte"
         );
         let structure = Value::Struct(vec![("a".into(), Value::Int32(1))]);
         assert_eq!(
-            write(None, &structure, Writer::DEFAULT).unwrap_err().0,
+            write(None, &structure, Writer::DEFAULT).unwrap_err().message,
             "Mismatching schema."
         );
         let time = Temporal::Time.schema();
@@ -462,7 +464,7 @@ mod tests {
         assert!(
             write(Some(&time), &Value::Int64(1), Writer::DEFAULT)
                 .unwrap_err()
-                .0
+                .message
                 .contains("Time, expected Date")
         );
     }
@@ -484,7 +486,7 @@ mod tests {
         assert!(
             write(Some(&no_scale), &value, Writer::DEFAULT)
                 .unwrap_err()
-                .0
+                .message
                 .contains("scale parameter not found")
         );
     }
@@ -527,7 +529,7 @@ mod tests {
             writer: Writer::DEFAULT,
         };
         assert_eq!(
-            append_json(&mut Vec::new(), &json).unwrap_err().0,
+            append_json(&mut Vec::new(), &json).unwrap_err().message,
             "Mismatching schema."
         );
     }

@@ -139,7 +139,9 @@ pub(crate) struct RegistryConfig {
 impl RegistryConfig {
     /// The settings of a key (`is_key`) or value converter.
     pub(crate) fn from_props(props: &Props, is_key: bool) -> Result<Self, ConversionError> {
-        let parsed = config_def().parse(props).map_err(|e| ConversionError(e.to_string()))?;
+        let parsed = config_def()
+            .parse(props)
+            .map_err(|e| ConversionError::new(e.to_string()))?;
         let urls: Vec<String> = parsed
             .list(URL)
             .unwrap_or_default()
@@ -147,12 +149,12 @@ impl RegistryConfig {
             .map(|url| url.trim_end_matches('/').to_owned())
             .collect();
         if urls.is_empty() {
-            return Err(ConversionError(format!(
+            return Err(ConversionError::new(format!(
                 "Missing required configuration \"{URL}\" which has no default value."
             )));
         }
         if parsed.bool(USE_LATEST) == Some(true) {
-            return Err(ConversionError(format!(
+            return Err(ConversionError::new(format!(
                 "{USE_LATEST}=true is not supported by Weir yet: schemas are registered or looked up as the record carries them"
             )));
         }
@@ -240,11 +242,11 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        let missing = RegistryConfig::from_props(&Props::new(), false).unwrap_err().0;
+        let missing = RegistryConfig::from_props(&Props::new(), false).unwrap_err().message;
         assert!(missing.contains(URL), "{missing}");
         let strategy = RegistryConfig::from_props(&props(&[(URL, "http://r"), (VALUE_STRATEGY, "a.B")]), false)
             .unwrap_err()
-            .0;
+            .message;
         assert!(strategy.contains(VALUE_STRATEGY), "{strategy}");
         let hidden = RegistryConfig::from_props(
             &props(&[
@@ -255,7 +257,7 @@ mod tests {
             false,
         )
         .unwrap_err()
-        .0;
+        .message;
         assert!(
             hidden.contains(CREDENTIALS_SOURCE) && !hidden.contains("u:pw"),
             "{hidden}"

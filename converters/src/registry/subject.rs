@@ -26,7 +26,7 @@ impl SubjectNameStrategy {
             Some("TopicNameStrategy") => Ok(SubjectNameStrategy::Topic),
             Some("RecordNameStrategy") => Ok(SubjectNameStrategy::Record),
             Some("TopicRecordNameStrategy") => Ok(SubjectNameStrategy::TopicRecord),
-            _ => Err(ConversionError(format!(
+            _ => Err(ConversionError::new(format!(
                 "Invalid value {class} for configuration {key}: Class {class} could not be found \
                  (known: {PACKAGE}TopicNameStrategy, {PACKAGE}RecordNameStrategy, {PACKAGE}TopicRecordNameStrategy)"
             ))),
@@ -39,7 +39,7 @@ impl SubjectNameStrategy {
         let record = || {
             record.ok_or_else(|| {
                 let which = if is_key { "key" } else { "value" };
-                ConversionError(format!(
+                ConversionError::new(format!(
                     "In configuration {which}.subject.name.strategy = {self:?}NameStrategy, the message {which} must only be a record schema"
                 ))
             })
@@ -69,7 +69,7 @@ mod tests {
             record
                 .subject("orders", false, None)
                 .unwrap_err()
-                .0
+                .message
                 .contains("must only be a record schema")
         );
         assert!(SubjectNameStrategy::from_class("k", "x.Y").is_err());

@@ -21,11 +21,11 @@ pub(crate) fn header(id: u32, capacity: usize) -> Vec<u8> {
 pub(crate) fn split(data: &[u8]) -> Result<(u32, &[u8]), ConversionError> {
     match data {
         [MAGIC_BYTE, a, b, c, d, payload @ ..] => Ok((u32::from_be_bytes([*a, *b, *c, *d]), payload)),
-        [] | [MAGIC_BYTE, ..] => Err(ConversionError(format!(
+        [] | [MAGIC_BYTE, ..] => Err(ConversionError::new(format!(
             "Message of {} bytes is too short for the schema registry's wire format (magic byte and 4-byte schema id)",
             data.len()
         ))),
-        [other, ..] => Err(ConversionError(format!(
+        [other, ..] => Err(ConversionError::new(format!(
             "Unknown magic byte {other}: the message is not in the schema registry's wire format"
         ))),
     }
@@ -45,8 +45,13 @@ mod tests {
 
     #[test]
     fn foreign_or_short_data_is_refused() {
-        assert!(split(b"{\"a\":1}").unwrap_err().0.starts_with("Unknown magic byte 123"));
-        assert!(split(&[0, 0, 1]).unwrap_err().0.contains("too short"));
-        assert!(split(&[]).unwrap_err().0.contains("too short"));
+        assert!(
+            split(b"{\"a\":1}")
+                .unwrap_err()
+                .message
+                .starts_with("Unknown magic byte 123")
+        );
+        assert!(split(&[0, 0, 1]).unwrap_err().message.contains("too short"));
+        assert!(split(&[]).unwrap_err().message.contains("too short"));
     }
 }

@@ -94,7 +94,7 @@ impl SchemaCache {
         }
         let bad = |what: &str, e: String| ConnectError::Data(format!("the plugin sent {what}: {e}"));
         let json = serde_json::from_str(&text).map_err(|e| bad("a schema that is not JSON", e.to_string()))?;
-        let schema = Arc::new(schema_from_json(&json).map_err(|e| bad("an invalid schema", e.0))?);
+        let schema = Arc::new(schema_from_json(&json).map_err(|e| bad("an invalid schema", e.message))?);
         self.remember(text, schema.clone());
         Ok(schema)
     }
@@ -104,7 +104,9 @@ impl SchemaCache {
         if let Some((text, _)) = self.known.iter().find(|(_, s)| s.as_ref() == schema) {
             return Ok(text.clone());
         }
-        let text = schema_to_json(schema).map_err(|e| ConnectError::Data(e.0))?.to_string();
+        let text = schema_to_json(schema)
+            .map_err(|e| ConnectError::Data(e.message))?
+            .to_string();
         self.remember(text.clone(), Arc::new(schema.clone()));
         Ok(text)
     }
@@ -125,7 +127,7 @@ fn from_payload(
             let json = serde_json::from_str(&text).map_err(|e| bad("a value that is not JSON", e.to_string()))?;
             match &schema {
                 Some(schema) => {
-                    value_from_json(schema, &json, true).map_err(|e| bad("a value not of its schema", e.0))?
+                    value_from_json(schema, &json, true).map_err(|e| bad("a value not of its schema", e.message))?
                 }
                 None => Value::from_json(&json),
             }
@@ -144,7 +146,7 @@ fn to_payload(schema: Option<&Schema>, value: &Value, schemas: &mut SchemaCache)
         (Value::Bytes(bytes), true) => wit::Data::Bytes(bytes.clone()),
         (Value::String(text), true) => wit::Data::Text(text.clone()),
         _ => {
-            let json = value_to_json(schema, value).map_err(|e| ConnectError::Data(e.0))?;
+            let json = value_to_json(schema, value).map_err(|e| ConnectError::Data(e.message))?;
             wit::Data::Json(json.to_string())
         }
     };
@@ -236,7 +238,7 @@ pub fn transform_input(record: &ConnectRecord) -> Result<wit::SourceRecord, Conn
                 (None, Value::Bytes(bytes)) => Some(bytes.clone()),
                 (schema, value) => Some(
                     value_to_json(schema.as_deref(), value)
-                        .map_err(|e| ConnectError::Data(e.0))?
+                        .map_err(|e| ConnectError::Data(e.message))?
                         .to_string()
                         .into_bytes(),
                 ),

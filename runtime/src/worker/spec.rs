@@ -79,10 +79,9 @@ impl ConverterSpec {
     }
 
     fn converter(&self) -> Result<NamedConverter, ConversionError> {
-        let plugin =
-            self.descriptor.converter.as_ref().ok_or_else(|| {
-                ConversionError(format!("{} does not convert keys and values", self.descriptor.class))
-            })?;
+        let plugin = self.descriptor.converter.as_ref().ok_or_else(|| {
+            ConversionError::new(format!("{} does not convert keys and values", self.descriptor.class))
+        })?;
         let converter: Arc<dyn Converter> = plugin.create(&self.props, self.role == Role::Key)?;
         Ok(NamedConverter {
             class: self.descriptor.class.clone(),
@@ -95,7 +94,7 @@ impl ConverterSpec {
             .descriptor
             .header_converter
             .as_ref()
-            .ok_or_else(|| ConversionError(format!("{} does not convert headers", self.descriptor.class)))?;
+            .ok_or_else(|| ConversionError::new(format!("{} does not convert headers", self.descriptor.class)))?;
         let converter: Arc<dyn HeaderConverter> = plugin.create(&self.props)?;
         Ok(NamedHeaderConverter {
             class: self.descriptor.class.clone(),
