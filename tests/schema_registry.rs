@@ -304,3 +304,65 @@ async fn avro_from_another_producer_lands_in_s3_as_parquet() {
     drop(worker);
     registry::delete_subjects(&topic).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_registry_is_retried_for_errors_retry_timeout_then_fails_the_task() {
+    let (mut conn, schema) = database().await;
+    sql(&mut conn, &format!("CREATE TABLE {schema}.t (id integer PRIMARY KEY)")).await;
+    sql(&mut conn, &format!("CREATE TABLE {schema}.u (id integer PRIMARY KEY)")).await;
+    sql(
+        &mut conn,
+        &format!("INSERT INTO {schema}.t VALUES (1), (2); INSERT INTO {schema}.u VALUES (1)"),
+    )
+    .await;
+    let gate = registry::Gate::start(false).await;
+    let through_gate = json!({
+        "key.converter": "io.confluent.connect.avro.AvroConverter",
+        "key.converter.schema.registry.url": gate.url,
+        "value.converter": "io.confluent.connect.avro.AvroConverter",
+        "value.converter.schema.registry.url": gate.url,
+        "errors.retry.delay.max.ms": "1000",
+    });
+    let worker = Worker::start().await;
+
+    // Retried while the registry is down, for up to a minute: it comes back after a few
+    // seconds, and every row is there.
+    let waits = format!("{schema}_waits");
+    let mut config = postgres::cdc_config(&waits, &schema, &["t"], through_gate.clone());
+    postgres::merge(&mut config, json!({"errors.retry.timeout": "60000"}));
+    worker.create(&waits, config).await;
+    let retrying = support::eventually("the task to report its retries", Duration::from_secs(60), || async {
+        let status = worker.get(&format!("/connectors/{waits}/status")).await;
+        let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default().to_owned();
+        (status["tasks"][0]["state"] == "RUNNING" && trace.contains("retrying")).then_some(trace)
+    })
+    .await;
+    assert!(retrying.contains("Schema registry unavailable"), "{retrying}");
+    gate.set_open(true);
+    let records = read_raw_async(&format!("{waits}.{schema}.t"), 2, Duration::from_secs(60)).await;
+    let mut ids = Vec::new();
+    for (_, value) in &records {
+        ids.push(registry::decode(value.as_deref().expect("a value")).await.1["after"]["id"].clone());
+    }
+    assert_eq!(ids, [json!(1), json!(2)]);
+    let status = worker.get(&format!("/connectors/{waits}/status")).await;
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    assert_eq!(status["tasks"][0]["trace"], Value::Null, "recovered: {status}");
+
+    // Not retried past errors.retry.timeout: the task fails, saying why.
+    gate.set_open(false);
+    let gives_up = format!("{schema}_gives_up");
+    let mut config = postgres::cdc_config(&gives_up, &schema, &["u"], through_gate);
+    postgres::merge(&mut config, json!({"errors.retry.timeout": "2000"}));
+    worker.create(&gives_up, config).await;
+    let status = worker.wait_for_task(&gives_up, 0, "FAILED").await;
+    let trace = status["trace"].as_str().expect("a trace");
+    assert!(
+        trace.contains("Schema registry unavailable at http://127.0.0.1:"),
+        "{trace}"
+    );
+
+    drop(worker);
+    registry::delete_subjects(&waits).await;
+    postgres::cleanup(&mut conn, &schema, &[&waits, &gives_up]).await;
+}

@@ -193,3 +193,56 @@ fn signal(pid: &str, signal: &str) {
         .expect("kill");
     assert!(status.success(), "kill {signal} {pid}");
 }
+
+/// A proxy in front of the registry that can refuse every connection, as a registry that is
+/// down: for a test's own connectors, without touching the registry other tests share.
+pub struct Gate {
+    /// The registry's URL through the proxy.
+    pub url: String,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Gate {
+    /// A proxy, closed (connections are accepted and dropped at once) or open.
+    pub async fn start(open: bool) -> Gate {
+        use std::sync::atomic::Ordering;
+        let upstream = url();
+        let rest = upstream.split_once("://").map_or(upstream.as_str(), |(_, r)| r);
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let authority = authority.to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(open));
+        let gate = flag.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !gate.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let authority = authority.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&authority).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        Gate {
+            url: format!("http://127.0.0.1:{port}/{path}"),
+            open: flag,
+            task,
+        }
+    }
+
+    /// Lets connections through, or refuses them.
+    pub fn set_open(&self, open: bool) {
+        self.open.store(open, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

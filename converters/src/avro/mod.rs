@@ -121,10 +121,7 @@ impl AvroConverter {
             kind: SchemaKind::Avro,
             text,
         });
-        let id = self
-            .registry
-            .id_of(&subject, &registered, self.config.auto_register)
-            .map_err(|e| ConversionError::new(e.to_string()))?;
+        let id = self.registry.id_of(&subject, &registered, self.config.auto_register)?;
         let writer = Arc::new(WriterSchema {
             topic: topic.to_owned(),
             connect: schema.clone(),
@@ -173,21 +170,24 @@ impl Converter for AvroConverter {
                 "Failed to serialize Avro data from topic {topic}: AvroConverter needs a schema for a non-null value"
             ))
         })?;
-        let failed = |e: String| ConversionError::new(format!("Failed to serialize Avro data from topic {topic}: {e}"));
-        let writer = self.writer(topic, schema).map_err(|e| failed(e.message))?;
+        let failed = |e: ConversionError| ConversionError {
+            message: format!("Failed to serialize Avro data from topic {topic}: {}", e.message),
+            ..e
+        };
+        let writer = self.writer(topic, schema).map_err(failed)?;
         if let (true, Value::Bytes(bytes)) = (raw_bytes(&writer.avro), value) {
             let mut framed = wire::header(writer.id, bytes.len());
             framed.extend_from_slice(bytes);
             return Ok(Some(framed));
         }
-        let value = data::to_avro(schema, value).map_err(|e| failed(e.message))?;
+        let value = data::to_avro(schema, value).map_err(failed)?;
         let datum_writer = GenericDatumWriter::builder(&writer.avro)
             .build()
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(ConversionError::new(e.to_string())))?;
         let mut framed = wire::header(writer.id, 64);
         datum_writer
             .write_value(&mut framed, value)
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(ConversionError::new(e.to_string())))?;
         Ok(Some(framed))
     }
 
@@ -195,20 +195,22 @@ impl Converter for AvroConverter {
         let Some(data) = data else {
             return Ok((None, Value::Null));
         };
-        let failed =
-            |e: String| ConversionError::new(format!("Failed to deserialize data for topic {topic} to Avro: {e}"));
-        let (id, mut payload) = wire::split(data).map_err(|e| failed(e.message))?;
-        let reader = self.reader(id).map_err(|e| failed(e.message))?;
+        let failed = |e: ConversionError| ConversionError {
+            message: format!("Failed to deserialize data for topic {topic} to Avro: {}", e.message),
+            ..e
+        };
+        let (id, mut payload) = wire::split(data).map_err(failed)?;
+        let reader = self.reader(id).map_err(failed)?;
         if raw_bytes(&reader.avro) {
             return Ok((Some(reader.connect.clone()), Value::Bytes(payload.to_vec())));
         }
         let datum_reader = GenericDatumReader::builder(&reader.avro)
             .build()
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(ConversionError::new(e.to_string())))?;
         let avro = datum_reader
             .read_value(&mut payload)
-            .map_err(|e| failed(e.to_string()))?;
-        let value = data::to_connect(&reader.connect, avro).map_err(|e| failed(e.message))?;
+            .map_err(|e| failed(ConversionError::new(e.to_string())))?;
+        let value = data::to_connect(&reader.connect, avro).map_err(failed)?;
         Ok((Some(reader.connect.clone()), value))
     }
 }

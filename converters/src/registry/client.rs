@@ -14,6 +14,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::json;
 
+use weir_connector_api::ConversionError;
+
 use super::config::{RegistryConfig, without_user_info};
 
 /// What a subject name may hold unescaped in a URL path segment.
@@ -90,6 +92,16 @@ pub(crate) enum RegistryError {
         /// What is wrong with the answer.
         reason: String,
     },
+}
+
+impl From<RegistryError> for ConversionError {
+    /// An unreachable registry is a failure for now, which the runtime retries.
+    fn from(error: RegistryError) -> Self {
+        match error {
+            RegistryError::Unavailable { .. } => ConversionError::retriable(error.to_string()),
+            _ => ConversionError::new(error.to_string()),
+        }
+    }
 }
 
 /// A registry's error body.

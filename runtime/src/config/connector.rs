@@ -159,7 +159,7 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                 "errors.retry.timeout",
                 ConfigType::Long,
                 Importance::Medium,
-                "How long a retriable conversion failure is retried, in ms (Weir's converters never fail transiently; a task's retriable failures are retried until they pass).",
+                "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries. (Applies to converters that fail for now, such as one whose schema registry is out of reach; a task's own retriable failures are retried until they pass.)",
             )
             .default_value("0")
             .validator(Validator::at_least(-1.0)),
@@ -374,6 +374,9 @@ pub struct DeadLetterQueue {
 /// What happens on failure: retries of retriable errors, and records that cannot be converted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorPolicy {
+    /// How long a conversion that failed for now is retried (`errors.retry.timeout`); `None`
+    /// retries until it passes.
+    pub retry_timeout: Option<Duration>,
     /// The longest wait between two retries.
     pub retry_delay_max: Duration,
     /// Whether records that cannot be converted are skipped (`errors.tolerance=all`).
@@ -439,6 +442,7 @@ impl ConnectorConfig {
             value_converter: string("value.converter"),
             header_converter: string("header.converter"),
             errors: ErrorPolicy {
+                retry_timeout: (parsed.int("errors.retry.timeout") != Some(-1)).then(|| millis("errors.retry.timeout")),
                 retry_delay_max: millis("errors.retry.delay.max.ms"),
                 tolerate_all: parsed
                     .string("errors.tolerance")

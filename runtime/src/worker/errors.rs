@@ -6,7 +6,7 @@
 use std::fmt;
 
 use rdkafka::message::{Message, OwnedMessage};
-use weir_connector_api::{SourceMap, TaskMetrics};
+use weir_connector_api::{ConversionError, SourceMap, TaskMetrics};
 
 use super::TaskError;
 use super::dead_letter::DeadLetterProducer;
@@ -67,6 +67,8 @@ pub struct RecordFailure {
     pub class: String,
     /// Why.
     pub message: String,
+    /// Whether the stage may pass if tried again (`errors.retry.timeout` says how long).
+    pub retriable: bool,
 }
 
 impl RecordFailure {
@@ -76,6 +78,15 @@ impl RecordFailure {
             stage,
             class: class.to_owned(),
             message: message.to_string(),
+            retriable: false,
+        }
+    }
+
+    /// A converter's failure at `stage`, retriable if the converter says so.
+    pub fn conversion(stage: Stage, class: &str, error: ConversionError) -> Self {
+        RecordFailure {
+            retriable: error.retriable,
+            ..RecordFailure::new(stage, class, error.message)
         }
     }
 }
@@ -129,6 +140,11 @@ impl ErrorHandler {
             skipped_metric: "sink_records_skipped_total",
             dead_letters,
         }
+    }
+
+    /// The policy it applies.
+    pub fn policy(&self) -> &ErrorPolicy {
+        &self.policy
     }
 
     /// Handles a failed record. Under `errors.tolerance=none` the task fails

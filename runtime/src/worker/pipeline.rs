@@ -78,7 +78,16 @@ pub enum SourceOutcome {
         failure: RecordFailure,
         /// The record's topic as the task gave it.
         topic: String,
+        /// The record as it reached the converter that failed, when that one may pass if
+        /// tried again ([`SourcePipeline::retry`]).
+        retry: Option<Box<Pending>>,
     },
+}
+
+/// A transformed source record whose conversion failed for now, to try again.
+pub struct Pending {
+    record: ConnectRecord,
+    headers: Vec<Header>,
 }
 
 /// A source record through the pipeline: where it comes from, and what became of it.
@@ -143,6 +152,7 @@ impl SourcePipeline {
                         Err(failure) => SourceOutcome::Failed {
                             failure,
                             topic: original_topic,
+                            retry: None,
                         },
                     }
                 }
@@ -150,6 +160,7 @@ impl SourcePipeline {
                 Err(failure) => SourceOutcome::Failed {
                     failure,
                     topic: original_topic,
+                    retry: None,
                 },
             }
         };
@@ -191,10 +202,16 @@ impl SourcePipeline {
                 headers,
             }),
             Err(failure) => SourceOutcome::Failed {
+                topic: record.topic.clone(),
+                retry: failure.retriable.then(|| Box::new(Pending { record, headers })),
                 failure,
-                topic: record.topic,
             },
         }
+    }
+
+    /// Converts again a record whose conversion failed for now.
+    pub fn retry(&self, pending: Pending) -> SourceOutcome {
+        self.encode(pending.record, pending.headers)
     }
 }
 
@@ -220,7 +237,7 @@ fn encode_headers(
                 (schema, value) => converter
                     .converter
                     .encode_header(topic, &header.key, schema.as_deref(), &value)
-                    .map_err(|e| RecordFailure::new(Stage::HeaderConverter, &converter.class, e))?,
+                    .map_err(|e| RecordFailure::conversion(Stage::HeaderConverter, &converter.class, e))?,
             };
             Ok(Header { key: header.key, value })
         })
@@ -238,7 +255,7 @@ fn encode(
     converter
         .converter
         .encode(topic, schema, value)
-        .map_err(|e| RecordFailure::new(stage, &converter.class, e))
+        .map_err(|e| RecordFailure::conversion(stage, &converter.class, e))
 }
 
 /// The pipeline of a sink task.
@@ -325,5 +342,5 @@ fn decode(
     converter
         .converter
         .decode(topic, data)
-        .map_err(|e| RecordFailure::new(stage, &converter.class, e))
+        .map_err(|e| RecordFailure::conversion(stage, &converter.class, e))
 }

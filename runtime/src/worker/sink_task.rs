@@ -16,6 +16,7 @@ use weir_connector_api::{SinkTask, TopicPartition};
 use super::dead_letter::DeadLetterProducer;
 use super::errors::{ErrorHandler, FailedRecord};
 use super::pipeline::{DROPPED_METRIC, SinkPipeline};
+use super::retry::StageRetries;
 use super::{Backoff, Directive, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::config::connector::ErrorPolicy;
@@ -282,7 +283,30 @@ impl SinkTaskRunner {
         let mut bytes = 0;
         for message in messages {
             bytes += (message.key().map_or(0, <[u8]>::len) + message.payload().map_or(0, <[u8]>::len)) as u64;
-            match self.pipeline.process(message) {
+            let mut processed = self.pipeline.process(message);
+            let mut retries = None;
+            loop {
+                let failure = match &processed {
+                    Err(failure) if failure.retriable => failure,
+                    _ => break,
+                };
+                let retries = retries.get_or_insert_with(|| StageRetries::new(errors.policy()));
+                let Some(delay) = retries.next_delay() else {
+                    break;
+                };
+                tracing::warn!(error = %failure, ?delay, "a record's conversion failed for now; retrying");
+                self.io.retrying("a record's conversion", failure).await;
+                self.io.sleep_unless_directed(delay).await;
+                if *self.io.directive.borrow() != Directive::Run {
+                    // Not delivered: the batch is read again later.
+                    return Ok(());
+                }
+                processed = self.pipeline.process(message);
+            }
+            if retries.is_some() && processed.is_ok() {
+                self.io.recovered().await;
+            }
+            match processed {
                 Ok(Some(record)) => records.push(record),
                 Ok(None) => dropped += 1,
                 Err(failure) => errors.handle(failure, FailedRecord::Sink(message)).await?,

@@ -2,7 +2,7 @@
 //! herder's directives.
 
 use tokio::sync::watch;
-use weir_connector_api::{ConnectError, Props, TaskMetrics};
+use weir_connector_api::{Props, TaskMetrics};
 
 use super::status::TaskStatusWriter;
 use crate::model::{State, TargetState, TaskId};
@@ -61,7 +61,7 @@ impl TaskIo {
 
     /// Counts a retriable failure of `what` (`put`, `flush`, `poll`) and says it in the task's
     /// status, which stays RUNNING: a call that keeps failing is visible, not silent.
-    pub(super) async fn retrying(&mut self, what: &str, error: &ConnectError) {
+    pub(super) async fn retrying(&mut self, what: &str, error: &(dyn std::fmt::Display + Sync)) {
         self.retries += 1;
         self.metrics.add(
             "task_retries_total",

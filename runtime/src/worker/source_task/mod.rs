@@ -15,6 +15,7 @@ use transaction::{End, Transactions};
 
 use super::errors::{ErrorHandler, FailedRecord};
 use super::pipeline::{DROPPED_METRIC, Processed, SourceOutcome, SourcePipeline};
+use super::retry::StageRetries;
 use super::{Backoff, Directive, FenceRequest, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::model::State;
@@ -227,14 +228,16 @@ impl SourceTaskRunner {
         }
     }
 
-    /// Puts one record through the pipeline and sends it. A record that fails is handled by
-    /// `errors.tolerance`.
+    /// Puts one record through the pipeline and sends it. A conversion that failed for now is
+    /// retried for `errors.retry.timeout` (until a new directive comes); a record that fails is
+    /// handled by `errors.tolerance`.
     async fn send(&mut self, record: SourceRecord) -> Result<(), TaskError> {
         let Processed {
             source_partition,
             source_offset,
             outcome,
         } = self.pipeline.process(record);
+        let outcome = self.retry_conversion(outcome).await;
         if let Some(transactions) = self.transactions.as_mut() {
             transactions.begin()?;
         }
@@ -250,7 +253,7 @@ impl SourceTaskRunner {
                 self.io.metrics.add(DROPPED_METRIC.0, DROPPED_METRIC.1, 1);
                 self.outbox.skip(source_partition, source_offset);
             }
-            SourceOutcome::Failed { failure, topic } => {
+            SourceOutcome::Failed { failure, topic, .. } => {
                 let failed = FailedRecord::Source {
                     topic: &topic,
                     offset: &source_offset,
@@ -260,6 +263,39 @@ impl SourceTaskRunner {
             }
         }
         Ok(())
+    }
+
+    /// Converts again a record whose conversion failed for now, while `errors.retry.timeout`
+    /// allows and no new directive came; what became of it in the end.
+    async fn retry_conversion(&mut self, mut outcome: SourceOutcome) -> SourceOutcome {
+        let mut retries = None;
+        while let SourceOutcome::Failed {
+            failure,
+            topic,
+            retry: Some(pending),
+        } = outcome
+        {
+            let retries = retries.get_or_insert_with(|| StageRetries::new(self.errors.policy()));
+            let delay = retries
+                .next_delay()
+                .filter(|_| *self.io.directive.borrow() == Directive::Run);
+            let Some(delay) = delay else {
+                outcome = SourceOutcome::Failed {
+                    failure,
+                    topic,
+                    retry: None,
+                };
+                break;
+            };
+            tracing::warn!(error = %failure, ?delay, "a record's conversion failed for now; retrying");
+            self.io.retrying("a record's conversion", &failure).await;
+            self.io.sleep_unless_directed(delay).await;
+            outcome = self.pipeline.retry(*pending);
+        }
+        if retries.is_some() && matches!(outcome, SourceOutcome::Send(_)) {
+            self.io.recovered().await;
+        }
+        outcome
     }
 
     /// Adds the records settled since last time to the task's figures: once per batch, not
