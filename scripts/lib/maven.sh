@@ -6,6 +6,8 @@
 #   ensure_connect    Kafka Connect: connect-runtime, -transforms, -json, -file + log4j2
 #                                                               -> $CONNECT_LIBS
 #   ensure_debezium   Debezium's Postgres connector as a plugin -> $DEBEZIUM_PLUGINS
+#   ensure_apicurio_converter  Apicurio Registry's Kafka Connect converters as a plugin
+#                                                               -> $DEBEZIUM_PLUGINS too
 #
 # Each is a directory of jars (a classpath: dir/*) under $WEIR_CACHE_DIR, downloaded once with a
 # throwaway pom and `mvn dependency:copy-dependencies`; nothing else of Maven is used.
@@ -20,6 +22,8 @@ KAFKA_SCALA_VERSION=2.13
 CONNECT_VERSION=$KAFKA_VERSION # Kafka Connect: the broker's version
 DEBEZIUM_VERSION=3.7.0.Final # io.debezium:debezium-connector-postgres: the newest 3.x whose deps
                              # all resolve from Maven Central (built against Kafka 4.3.1)
+APICURIO_VERSION=2.4.2.Final # io.apicurio:apicurio-registry-utils-converter: the release of the
+                             # registry that scripts/dev-env runs
 LOG4J_VERSION=2.25.4         # log4j2 backend for the JVMs' slf4j logging
 SLF4J_VERSION=2.0.17         # Kafka's poms ask for slf4j-api 1.7; log4j-slf4j2-impl needs 2.x
 
@@ -36,6 +40,7 @@ maven_paths() {
     DEBEZIUM_HOME=$WEIR_CACHE_DIR/debezium-$DEBEZIUM_VERSION
     DEBEZIUM_PLUGINS=$DEBEZIUM_HOME/plugins   # Kafka Connect's plugin.path
     DEBEZIUM_POSTGRES=$DEBEZIUM_PLUGINS/debezium-connector-postgres
+    APICURIO_CONVERTER=$DEBEZIUM_PLUGINS/apicurio-registry-converter
 }
 maven_paths
 
@@ -159,4 +164,16 @@ ensure_debezium() {
         plugins/debezium-connector-postgres \
         "$(maven_dep io.debezium debezium-connector-postgres "$DEBEZIUM_VERSION" org.apache.kafka org.slf4j)" \
         "debezium-connector-postgres-$DEBEZIUM_VERSION.jar" "debezium-connect-plugins-$DEBEZIUM_VERSION.jar"
+}
+
+# Apicurio Registry's converters (io.apicurio.registry.utils.converter.AvroConverter and the
+# others) as a plugin beside Debezium's: the reference implementation a Java worker runs against
+# the dev registry. Kafka's and slf4j's jars are left out (the worker provides them), and
+# com.github.everit-org's JSON Schema validator, which Maven Central lacks, is replaced by the
+# com.github.erosb build of the same classes.
+ensure_apicurio_converter() {
+    maven_fetch "Apicurio Registry $APICURIO_VERSION converters" "$DEBEZIUM_HOME" \
+        plugins/apicurio-registry-converter \
+        "$(maven_dep io.apicurio apicurio-registry-utils-converter "$APICURIO_VERSION" org.apache.kafka org.slf4j com.github.everit-org.json-schema)$(maven_dep com.github.erosb everit-json-schema 1.14.2)" \
+        "apicurio-registry-utils-converter-$APICURIO_VERSION.jar"
 }
