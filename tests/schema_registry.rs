@@ -2,7 +2,8 @@
 //! Apicurio Registry with Confluent's API, from `scripts/dev-env up`. What a connector writes
 //! with `AvroConverter` is decoded here independently (the schema fetched by its id, the datum
 //! read with the `apache-avro` crate) and compared with what the same connector writes with
-//! JsonConverter.
+//! JsonConverter; and Kafka Connect running Debezium with Apicurio's own AvroConverter (the
+//! reference) and Weir read each other's records as the same Connect values.
 
 mod support;
 
@@ -365,4 +366,110 @@ async fn an_unreachable_registry_is_retried_for_errors_retry_timeout_then_fails_
     drop(worker);
     registry::delete_subjects(&waits).await;
     postgres::cleanup(&mut conn, &schema, &[&waits, &gives_up]).await;
+}
+
+/// The converter keys of Apicurio Registry's own AvroConverter, in Confluent's wire format (a
+/// 4-byte content id after magic byte 0), against the dev registry's native API.
+fn apicurio_converters() -> Value {
+    let native = registry::url().replace("/apis/ccompat/v7", "/apis/registry/v2");
+    let mut config = json!({});
+    for side in ["key", "value"] {
+        postgres::merge(
+            &mut config,
+            json!({
+                format!("{side}.converter"): "io.apicurio.registry.utils.converter.AvroConverter",
+                format!("{side}.converter.apicurio.registry.url"): native,
+                format!("{side}.converter.apicurio.registry.auto-register"): "true",
+                format!("{side}.converter.apicurio.registry.as-confluent"): "true",
+                format!("{side}.converter.apicurio.registry.use-id"): "contentId",
+                format!("{side}.converter.apicurio.registry.headers.enabled"): "false",
+            }),
+        );
+    }
+    config
+}
+
+/// A file sink of a topic's `after` rows, with these converters.
+fn rows_to_file(topic: &str, file: &std::path::Path, converters: &Value) -> Value {
+    let mut config = json!({
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "topics": topic, "file": file,
+        "transforms": "after",
+        "transforms.after.type": "org.apache.kafka.connect.transforms.ExtractField$Value",
+        "transforms.after.field": "after",
+    });
+    postgres::merge(&mut config, converters.clone());
+    config
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apicurios_converter_and_weirs_read_each_others_avro_as_the_same_values() {
+    use support::reference::ReferenceConnector;
+
+    let (mut conn, schema) = database().await;
+    sql(&mut conn, &TABLE.replace("{s}", &schema)).await;
+    sql(&mut conn, &ROWS.replace("{s}", &schema)).await;
+    let worker = Worker::start().await;
+    let weir = format!("{schema}_weir");
+    let dbz = format!("{schema}_dbz");
+    worker
+        .create(
+            &weir,
+            postgres::cdc_config(&weir, &schema, &["items"], avro_converters()),
+        )
+        .await;
+    let mut dbz_config = postgres::cdc_config(&dbz, &schema, &["items"], apicurio_converters());
+    postgres::merge(
+        &mut dbz_config,
+        json!({"plugin.name": "pgoutput", "slot.drop.on.stop": "true"}),
+    );
+    let source = ReferenceConnector::create(&dbz, dbz_config).await;
+    let topics = [format!("{weir}.{schema}.items"), format!("{dbz}.{schema}.items")];
+    for topic in &topics {
+        read_raw_async(topic, 2, Duration::from_secs(90)).await;
+    }
+
+    // Each topic read by each converter: Kafka Connect writes the Connect values Apicurio's
+    // converter decodes (Java's toString), Weir the ones its converter decodes (as JSON).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sinks = Vec::new();
+    let mut files = Vec::new();
+    for (index, topic) in topics.iter().enumerate() {
+        let java = dir.path().join(format!("java-{index}.txt"));
+        let ours = dir.path().join(format!("weir-{index}.txt"));
+        let name = format!("{schema}_java_{index}");
+        sinks.push(ReferenceConnector::create(&name, rows_to_file(topic, &java, &apicurio_converters())).await);
+        worker
+            .create(&format!("weir_{index}"), rows_to_file(topic, &ours, &avro_converters()))
+            .await;
+        files.push((java, ours));
+    }
+    let mut read = Vec::new();
+    for (java, ours) in &files {
+        let java = support::wait_for_lines(java, 2, Duration::from_secs(60)).await;
+        let ours = support::wait_for_lines(ours, 2, Duration::from_secs(60)).await;
+        read.push((java, ours));
+    }
+    assert!(
+        read[0].0[0].starts_with("Struct{id=1,name=one,price=12.34,"),
+        "{:?}",
+        read[0].0
+    );
+    assert_eq!(
+        read[0].0, read[1].0,
+        "Apicurio's converter reads Weir's records as its own"
+    );
+    assert_eq!(
+        read[0].1, read[1].1,
+        "Weir's converter reads Apicurio's records as its own"
+    );
+
+    drop(sinks);
+    drop(source);
+    drop(worker);
+    // Apicurio's converter registers Debezium's source block under a subject of its own name.
+    for prefix in [&weir, &dbz, "io.debezium.connector.postgresql.Source"] {
+        registry::delete_subjects(prefix).await;
+    }
+    postgres::cleanup(&mut conn, &schema, &[&weir, &dbz]).await;
 }

@@ -15,7 +15,7 @@ use weir_connector_api::{
 };
 
 use crate::config::{ConverterType, boolean};
-use crate::registry::{RegisteredSchema, RegistryClient, RegistryConfig, SchemaKind, wire};
+use crate::registry::{RegisteredSchema, RegistryClient, RegistryConfig, SchemaKind, SchemaReference, wire};
 
 /// The class name users write.
 pub(crate) const CLASS: &str = "io.confluent.connect.avro.AvroConverter";
@@ -63,11 +63,16 @@ struct WriterSchema {
     id: u32,
 }
 
-/// What the converter knows of a schema id it has read: the Avro schema and its Connect form.
+/// What the converter knows of a schema id it has read: the Avro schema (with the schemas it
+/// refers to) and its Connect form.
 struct ReaderSchema {
     avro: apache_avro::Schema,
+    referenced: Vec<apache_avro::Schema>,
     connect: Schema,
 }
+
+/// How deep references may nest (a registry answering in a cycle cannot loop the converter).
+const MAX_REFERENCE_DEPTH: usize = 32;
 
 /// An `AvroConverter` of keys or values.
 pub struct AvroConverter {
@@ -120,6 +125,7 @@ impl AvroConverter {
         let registered = Arc::new(RegisteredSchema {
             kind: SchemaKind::Avro,
             text,
+            references: Vec::new(),
         });
         let id = self.registry.id_of(&subject, &registered, self.config.auto_register)?;
         let writer = Arc::new(WriterSchema {
@@ -141,22 +147,53 @@ impl AvroConverter {
         if let Some(known) = lock(&self.readers).get(&id) {
             return Ok(known.clone());
         }
-        let registered = self
-            .registry
-            .schema_by_id(id)
-            .map_err(|e| ConversionError::new(e.to_string()))?;
-        let avro = apache_avro::Schema::parse_str(&registered.text)
+        let registered = self.registry.schema_by_id(id)?;
+        let mut referenced = Vec::new();
+        self.referenced(&registered.references, &mut referenced, 0)?;
+        let texts: Vec<&str> = referenced.iter().map(|s| s.text.as_str()).collect();
+        let (avro, referenced_avro) = apache_avro::Schema::parse_str_with_list(&registered.text, &texts)
             .map_err(|e| ConversionError::new(format!("schema {id} is not valid Avro: {e}")))?;
-        let json: serde_json::Value = serde_json::from_str(&registered.text)
-            .map_err(|e| ConversionError::new(format!("schema {id} is not valid JSON: {e}")))?;
-        let connect = schema::to_connect(&json)?;
-        let reader = Arc::new(ReaderSchema { avro, connect });
+        let json = |text: &str| {
+            serde_json::from_str::<serde_json::Value>(text)
+                .map_err(|e| ConversionError::new(format!("schema {id} is not valid JSON: {e}")))
+        };
+        let referenced_json = texts.iter().map(|t| json(t)).collect::<Result<Vec<_>, _>>()?;
+        let connect = schema::to_connect(&json(&registered.text)?, &referenced_json)?;
+        let reader = Arc::new(ReaderSchema {
+            avro,
+            referenced: referenced_avro,
+            connect,
+        });
         let mut readers = lock(&self.readers);
         if readers.len() >= self.config.max_schemas {
             readers.clear();
         }
         readers.insert(id, reader.clone());
         Ok(reader)
+    }
+}
+
+impl AvroConverter {
+    /// The schemas `references` name and those they name in turn, each after what it refers
+    /// to, once each.
+    fn referenced(
+        &self,
+        references: &[SchemaReference],
+        into: &mut Vec<Arc<RegisteredSchema>>,
+        depth: usize,
+    ) -> Result<(), ConversionError> {
+        if depth > MAX_REFERENCE_DEPTH && !references.is_empty() {
+            return Err(ConversionError::new("schema references nest too deep (a cycle?)"));
+        }
+        for reference in references {
+            let schema = self.registry.schema_by_version(&reference.subject, reference.version)?;
+            if into.iter().any(|known| **known == *schema) {
+                continue;
+            }
+            self.referenced(&schema.references, into, depth + 1)?;
+            into.push(schema);
+        }
+        Ok(())
     }
 }
 
@@ -205,6 +242,9 @@ impl Converter for AvroConverter {
             return Ok((Some(reader.connect.clone()), Value::Bytes(payload.to_vec())));
         }
         let datum_reader = GenericDatumReader::builder(&reader.avro)
+            // Those referred to first: names resolve in order.
+            .writer_schemata(reader.referenced.iter().chain([&reader.avro]).collect())
+            .map_err(|e| failed(ConversionError::new(e.to_string())))?
             .build()
             .map_err(|e| failed(ConversionError::new(e.to_string())))?;
         let avro = datum_reader

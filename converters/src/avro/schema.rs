@@ -437,13 +437,17 @@ fn child<'a>(schema: &'a Option<Box<Schema>>, what: &str) -> Result<&'a Schema, 
         .ok_or_else(|| ConversionError::new(format!("a schema without the schema of its {what}")))
 }
 
-/// The Connect schema of an Avro schema (JSON), as `AvroData.toConnectSchema` reads it.
-pub(crate) fn to_connect(avro: &Json) -> Result<Schema, ConversionError> {
-    Reader {
+/// The Connect schema of an Avro schema (JSON), as `AvroData.toConnectSchema` reads it; the
+/// named types it refers to are defined in `referenced`, each after those it refers to.
+pub(crate) fn to_connect(avro: &Json, referenced: &[Json]) -> Result<Schema, ConversionError> {
+    let mut reader = Reader {
         named: HashMap::new(),
         namespace: None,
+    };
+    for schema in referenced {
+        reader.schema(schema)?;
     }
-    .schema(avro)
+    reader.schema(avro)
 }
 
 /// Reads Avro schemas, remembering the named types defined so far.
@@ -866,7 +870,7 @@ mod tests {
 
     #[test]
     fn a_struct_reads_back_as_it_was_written() {
-        let read = to_connect(&to_avro(&user(), true).unwrap()).unwrap();
+        let read = to_connect(&to_avro(&user(), true).unwrap(), &[]).unwrap();
         // An Avro field's default also marks where it came from; the rest is as written.
         let mut expected = user();
         for field in &mut expected.fields {
@@ -895,7 +899,7 @@ mod tests {
         .versioned(1);
         let avro = to_avro(&envelope, true).unwrap();
         assert_eq!(avro["fields"][1]["type"], json!(["null", "Value"]));
-        assert_eq!(to_connect(&avro).unwrap(), envelope);
+        assert_eq!(to_connect(&avro, &[]).unwrap(), envelope);
 
         let clash = Schema::struct_of(vec![
             Field::new("a", row.clone()),
@@ -935,7 +939,7 @@ mod tests {
             {"name": "color", "type": {"type": "enum", "name": "Color", "symbols": ["RED", "GREEN"]}},
             {"name": "hash", "type": {"type": "fixed", "name": "Hash", "size": 16}},
         ]});
-        let schema = to_connect(&foreign).unwrap();
+        let schema = to_connect(&foreign, &[]).unwrap();
         assert_eq!(schema.name.as_deref(), Some("x.R"));
         assert_eq!(schema.fields[0].schema.name.as_deref(), Some(TIMESTAMP));
         let price = &schema.fields[1].schema;
@@ -959,6 +963,6 @@ mod tests {
             json!({"type": "fixed", "name": "Hash", "namespace": "x", "size": 16,
                    "connect.parameters": {"connect.fixed.size": "16"}, "connect.name": "x.Hash"})
         );
-        assert!(to_connect(&json!(["null", "int", "string"])).is_err());
+        assert!(to_connect(&json!(["null", "int", "string"]), &[]).is_err());
     }
 }

@@ -55,6 +55,20 @@ pub(crate) struct RegisteredSchema {
     pub kind: SchemaKind,
     /// Its text.
     pub text: String,
+    /// The schemas it refers to by name, defined elsewhere in the registry (as Apicurio's
+    /// converter registers a record nested in another).
+    pub references: Vec<SchemaReference>,
+}
+
+/// A schema another one refers to: a name, and the subject version that defines it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+pub(crate) struct SchemaReference {
+    /// The name it is referred to by.
+    pub name: String,
+    /// The subject that holds it.
+    pub subject: String,
+    /// Its version there.
+    pub version: i64,
 }
 
 /// A failed call to the registry.
@@ -125,6 +139,8 @@ struct SchemaAnswer {
     schema: String,
     #[serde(rename = "schemaType")]
     schema_type: Option<String>,
+    #[serde(default)]
+    references: Vec<SchemaReference>,
 }
 
 /// One registry request.
@@ -145,6 +161,7 @@ pub(crate) struct RegistryClient {
     /// The URL to try first: the one that answered last.
     current: AtomicUsize,
     by_id: Mutex<HashMap<u32, Arc<RegisteredSchema>>>,
+    by_version: Mutex<HashMap<(String, i64), Arc<RegisteredSchema>>>,
     ids: Mutex<HashMap<(String, Arc<RegisteredSchema>), u32>>,
 }
 
@@ -167,6 +184,7 @@ impl RegistryClient {
             agent,
             current: AtomicUsize::new(0),
             by_id: Mutex::new(HashMap::new()),
+            by_version: Mutex::new(HashMap::new()),
             ids: Mutex::new(HashMap::new()),
         }
     }
@@ -212,24 +230,48 @@ impl RegistryClient {
         if let Some(schema) = lock(&self.by_id).get(&id) {
             return Ok(schema.clone());
         }
-        let action = format!("fetch schema {id}");
+        let schema = self.fetch(format!("/schemas/ids/{id}"), &format!("fetch schema {id}"))?;
+        insert_bounded(&self.by_id, id, schema.clone(), self.max_cached);
+        Ok(schema)
+    }
+
+    /// The schema a subject holds at this version (that a reference names).
+    pub(crate) fn schema_by_version(
+        &self,
+        subject: &str,
+        version: i64,
+    ) -> Result<Arc<RegisteredSchema>, RegistryError> {
+        let key = (subject.to_owned(), version);
+        if let Some(schema) = lock(&self.by_version).get(&key) {
+            return Ok(schema.clone());
+        }
+        let segment = utf8_percent_encode(subject, SEGMENT);
+        let schema = self.fetch(
+            format!("/subjects/{segment}/versions/{version}"),
+            &format!("fetch version {version} of subject {subject}"),
+        )?;
+        insert_bounded(&self.by_version, key, schema.clone(), self.max_cached);
+        Ok(schema)
+    }
+
+    /// A schema the registry answers with.
+    fn fetch(&self, path: String, action: &str) -> Result<Arc<RegisteredSchema>, RegistryError> {
         let answer: SchemaAnswer = self.call(Request {
             method: "GET",
-            path: format!("/schemas/ids/{id}"),
+            path,
             body: None,
-            action: &action,
+            action,
         })?;
         let kind = SchemaKind::from_api(answer.schema_type.as_deref()).map_err(|reason| RegistryError::BadAnswer {
             url: self.shown_url(),
-            action: action.clone(),
+            action: action.to_owned(),
             reason,
         })?;
-        let schema = Arc::new(RegisteredSchema {
+        Ok(Arc::new(RegisteredSchema {
             kind,
             text: answer.schema,
-        });
-        insert_bounded(&self.by_id, id, schema.clone(), self.max_cached);
-        Ok(schema)
+            references: answer.references,
+        }))
     }
 
     /// Sends a request to each registry in turn until one answers; reads its answer.
