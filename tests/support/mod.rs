@@ -553,6 +553,17 @@ pub async fn read_topic_async(topic: &str, count: usize, timeout: Duration) -> V
 
 /// Reads a topic from the start until it holds at least `count` records, or panics after `timeout`.
 pub fn read_topic(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
+    read_messages(topic, count, timeout, |m| Record::of(m))
+}
+
+/// Reads a topic from the start until `count` messages, each as `read` makes it, or panics
+/// after `timeout`.
+pub fn read_messages<T>(
+    topic: &str,
+    count: usize,
+    timeout: Duration,
+    read: impl Fn(&rdkafka::message::BorrowedMessage<'_>) -> T,
+) -> Vec<T> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap_servers())
         .set("group.id", unique("reader"))
@@ -571,7 +582,7 @@ pub fn read_topic(topic: &str, count: usize, timeout: Duration) -> Vec<Record> {
             records.len()
         );
         if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            records.push(Record::of(&m));
+            records.push(read(&m));
         }
     }
     records

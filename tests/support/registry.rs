@@ -3,16 +3,12 @@
 //! payload read with the `apache-avro` crate, the value turned into the JSON that Kafka
 //! Connect's JsonConverter (without schemas) writes for the same Connect value.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use apache_avro::types::Value as Avro;
 use base64::Engine;
-use rdkafka::ClientConfig;
 use rdkafka::Message;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::{Value, json};
-
-use super::{bootstrap_servers, unique};
 
 /// The registry's base URL (its Confluent-compatible API).
 pub fn url() -> String {
@@ -109,28 +105,9 @@ pub type RawRecord = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Reads a topic from the start until it holds at least `count` messages, as bytes.
 pub fn read_raw(topic: &str, count: usize, timeout: Duration) -> Vec<RawRecord> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap_servers())
-        .set("group.id", unique("reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .set("topic.metadata.refresh.interval.ms", "500")
-        .create()
-        .expect("consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
-    let deadline = Instant::now() + timeout;
-    let mut records = Vec::new();
-    while records.len() < count {
-        assert!(
-            Instant::now() < deadline,
-            "timed out reading {topic}: {} of {count} records",
-            records.len()
-        );
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            records.push((m.key().map(<[u8]>::to_vec), m.payload().map(<[u8]>::to_vec)));
-        }
-    }
-    records
+    super::read_messages(topic, count, timeout, |m| {
+        (m.key().map(<[u8]>::to_vec), m.payload().map(<[u8]>::to_vec))
+    })
 }
 
 /// [`read_raw`] from async code.

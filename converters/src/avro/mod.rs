@@ -15,7 +15,7 @@ use weir_connector_api::{
 };
 
 use crate::config::{ConverterType, boolean};
-use crate::registry::{RegisteredSchema, RegistryClient, RegistryConfig, SchemaKind, SchemaReference, wire};
+use crate::registry::{RegisteredSchema, RegistryClient, RegistryConfig, SchemaKind, SchemaReference, lock, wire};
 
 /// The class name users write.
 pub(crate) const CLASS: &str = "io.confluent.connect.avro.AvroConverter";
@@ -276,9 +276,4 @@ fn accept_any_namespace() {
 /// (as Confluent's serializers write a `bytes` value).
 fn raw_bytes(schema: &apache_avro::Schema) -> bool {
     matches!(schema, apache_avro::Schema::Bytes | apache_avro::Schema::Decimal(_))
-}
-
-/// Locks a cache; a panic elsewhere while it was held leaves it usable.
-fn lock<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

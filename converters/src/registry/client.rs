@@ -388,7 +388,7 @@ fn blocking<T>(call: impl FnOnce() -> T) -> T {
 }
 
 /// Locks a cache; a panic elsewhere while it was held leaves it usable.
-fn lock<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

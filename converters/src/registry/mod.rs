@@ -10,5 +10,5 @@ mod config;
 mod subject;
 pub(crate) mod wire;
 
-pub(crate) use client::{RegisteredSchema, RegistryClient, SchemaKind, SchemaReference};
+pub(crate) use client::{RegisteredSchema, RegistryClient, SchemaKind, SchemaReference, lock};
 pub(crate) use config::{RegistryConfig, config_def};
