@@ -412,22 +412,34 @@ async fn apicurios_converter_and_weirs_read_each_others_avro_as_the_same_values(
     let worker = Worker::start().await;
     let weir = format!("{schema}_weir");
     let dbz = format!("{schema}_dbz");
+    // One capture after the other: two slots made at once by two servers on one database can
+    // wait on each other's transactions.
     worker
         .create(
             &weir,
             postgres::cdc_config(&weir, &schema, &["items"], avro_converters()),
         )
         .await;
+    worker.wait_for_state(&weir, "RUNNING", 1).await;
+    let topics = [format!("{weir}.{schema}.items"), format!("{dbz}.{schema}.items")];
+    let snapshot = tokio::time::timeout(
+        Duration::from_secs(90),
+        read_raw_async(&topics[0], 2, Duration::from_secs(600)),
+    )
+    .await;
+    assert!(
+        snapshot.is_ok(),
+        "Weir's snapshot did not reach {}: {}",
+        topics[0],
+        worker.get(&format!("/connectors/{weir}/status")).await
+    );
     let mut dbz_config = postgres::cdc_config(&dbz, &schema, &["items"], apicurio_converters());
     postgres::merge(
         &mut dbz_config,
         json!({"plugin.name": "pgoutput", "slot.drop.on.stop": "true"}),
     );
     let source = ReferenceConnector::create(&dbz, dbz_config).await;
-    let topics = [format!("{weir}.{schema}.items"), format!("{dbz}.{schema}.items")];
-    for topic in &topics {
-        read_raw_async(topic, 2, Duration::from_secs(90)).await;
-    }
+    read_raw_async(&topics[1], 2, Duration::from_secs(90)).await;
 
     // Each topic read by each converter: Kafka Connect writes the Connect values Apicurio's
     // converter decodes (Java's toString), Weir the ones its converter decodes (as JSON).
