@@ -21,18 +21,13 @@ async fn a_registry_that_hangs_for_20_seconds_loses_nothing() {
     )
     .await;
     let worker = Worker::start().await;
-    let config = postgres::cdc_config(
+    let mut config = postgres::cdc_config(
         &schema,
         &schema,
         &["events"],
-        json!({
-            "snapshot.mode": "no_data",
-            "key.converter": "io.confluent.connect.avro.AvroConverter",
-            "key.converter.schema.registry.url": registry::url(),
-            "value.converter": "io.confluent.connect.avro.AvroConverter",
-            "value.converter.schema.registry.url": registry::url(),
-        }),
+        registry::avro_converters(&registry::url()),
     );
+    postgres::merge(&mut config, json!({"snapshot.mode": "no_data"}));
     worker.create("cdc", config).await;
     worker.wait_for_state("cdc", "RUNNING", 1).await;
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -16,12 +16,7 @@ use support::{Worker, read_topic_async};
 
 /// The converter keys of Avro keys and values against the dev registry.
 fn avro_converters() -> Value {
-    json!({
-        "key.converter": "io.confluent.connect.avro.AvroConverter",
-        "key.converter.schema.registry.url": registry::url(),
-        "value.converter": "io.confluent.connect.avro.AvroConverter",
-        "value.converter.schema.registry.url": registry::url(),
-    })
+    registry::avro_converters(&registry::url())
 }
 
 const TABLE: &str = "CREATE TABLE {s}.items (
@@ -215,8 +210,6 @@ async fn register(subject: &str, schema: &Value) -> u32 {
 #[tokio::test(flavor = "multi_thread")]
 async fn avro_from_another_producer_lands_in_s3_as_parquet() {
     use apache_avro::types::Value as Avro;
-    use parquet::file::reader::{FileReader, SerializedFileReader};
-    use parquet::record::Field;
     use support::s3::{self, Produce};
 
     // What a Java producer with Confluent's serializer writes: a plain Avro schema (no
@@ -273,27 +266,7 @@ async fn avro_from_another_producer_lands_in_s3_as_parquet() {
     let key = format!("topics/{topic}/partition=0/{topic}+0+0000000000.snappy.parquet");
     s3::wait_for_keys(&bucket, std::slice::from_ref(&key), Duration::from_secs(60)).await;
 
-    let reader = SerializedFileReader::new(bytes::Bytes::from(s3::object(&bucket, &key).await)).expect("parquet");
-    let rows: Vec<Value> = reader
-        .get_row_iter(None)
-        .expect("rows")
-        .map(|row| {
-            row.expect("row")
-                .get_column_iter()
-                .map(|(name, field)| {
-                    let value = match field {
-                        Field::Long(i) => json!(i),
-                        Field::Str(s) => json!(s),
-                        Field::Date(days) => json!(format!("date {days}")),
-                        Field::Double(d) => json!(d),
-                        Field::Null => Value::Null,
-                        other => panic!("unexpected {other:?}"),
-                    };
-                    (name.clone(), value)
-                })
-                .collect()
-        })
-        .collect();
+    let rows = s3::parquet_rows(s3::object(&bucket, &key).await);
     assert_eq!(
         rows,
         vec![
@@ -317,13 +290,8 @@ async fn an_unreachable_registry_is_retried_for_errors_retry_timeout_then_fails_
     )
     .await;
     let gate = registry::Gate::start(false).await;
-    let through_gate = json!({
-        "key.converter": "io.confluent.connect.avro.AvroConverter",
-        "key.converter.schema.registry.url": gate.url,
-        "value.converter": "io.confluent.connect.avro.AvroConverter",
-        "value.converter.schema.registry.url": gate.url,
-        "errors.retry.delay.max.ms": "1000",
-    });
+    let mut through_gate = registry::avro_converters(&gate.url);
+    postgres::merge(&mut through_gate, json!({"errors.retry.delay.max.ms": "1000"}));
     let worker = Worker::start().await;
 
     // Retried while the registry is down, for up to a minute: it comes back after a few

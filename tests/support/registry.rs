@@ -17,6 +17,16 @@ pub fn url() -> String {
     })
 }
 
+/// The keys of `AvroConverter` for keys and values against the registry at `url`.
+pub fn avro_converters(url: &str) -> Value {
+    json!({
+        "key.converter": "io.confluent.connect.avro.AvroConverter",
+        "key.converter.schema.registry.url": url,
+        "value.converter": "io.confluent.connect.avro.AvroConverter",
+        "value.converter.schema.registry.url": url,
+    })
+}
+
 /// GET on the registry: status and JSON body.
 pub async fn get(path: &str) -> (u16, Value) {
     let response = reqwest::get(format!("{}{path}", url()))

@@ -43,6 +43,35 @@ pub fn client() -> Client {
     Client::from_conf(config)
 }
 
+/// The rows of a Parquet object as JSON objects of their columns: integers and doubles as
+/// numbers, strings, nulls, and a date as `"date <days>"`.
+pub fn parquet_rows(object: Vec<u8>) -> Vec<Value> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+
+    let reader = SerializedFileReader::new(bytes::Bytes::from(object)).expect("parquet");
+    reader
+        .get_row_iter(None)
+        .expect("rows")
+        .map(|row| {
+            row.expect("row")
+                .get_column_iter()
+                .map(|(name, field)| {
+                    let value = match field {
+                        Field::Long(i) => json!(i),
+                        Field::Str(s) => json!(s),
+                        Field::Date(days) => json!(format!("date {days}")),
+                        Field::Double(d) => json!(d),
+                        Field::Null => Value::Null,
+                        other => panic!("unexpected {other:?}"),
+                    };
+                    (name.clone(), value)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Creates a bucket with a unique name; the server must answer.
 pub async fn new_bucket(prefix: &str) -> String {
     let bucket = unique(prefix).to_ascii_lowercase();

@@ -9,7 +9,7 @@ use apache_avro::types::Value as Avro;
 use weir_connector_api::data::logical::DECIMAL;
 use weir_connector_api::{ConversionError, Schema, SchemaType, Value};
 
-use super::schema::{null_branch_first, string_keyed};
+use super::schema::{child, null_branch_first, string_keyed};
 
 /// The Avro form of a value of `schema`.
 pub(crate) fn to_avro(schema: &Schema, value: &Value) -> Result<Avro, ConversionError> {
@@ -44,7 +44,7 @@ fn required_to_avro(schema: &Schema, value: &Value) -> Result<Avro, ConversionEr
         }
         (SchemaType::Bytes, Value::Bytes(v)) => Avro::Bytes(v.clone()),
         (SchemaType::Array, Value::Array(items)) => {
-            let item_schema = child(schema.value_schema.as_deref(), "array items")?;
+            let item_schema = child(&schema.value_schema, "array items")?;
             Avro::Array(
                 items
                     .iter()
@@ -53,8 +53,8 @@ fn required_to_avro(schema: &Schema, value: &Value) -> Result<Avro, ConversionEr
             )
         }
         (SchemaType::Map, Value::Map(entries)) => {
-            let key_schema = child(schema.key_schema.as_deref(), "map keys")?;
-            let value_schema = child(schema.value_schema.as_deref(), "map values")?;
+            let key_schema = child(&schema.key_schema, "map keys")?;
+            let value_schema = child(&schema.value_schema, "map values")?;
             if string_keyed(schema) {
                 let mut map = HashMap::with_capacity(entries.len());
                 for (key, value) in entries {
@@ -142,7 +142,7 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
             Value::Bytes(Vec::<u8>::try_from(&v).map_err(|e| ConversionError::new(e.to_string()))?)
         }
         (SchemaType::Array, Avro::Array(items)) => {
-            let item_schema = child(schema.value_schema.as_deref(), "array items")?;
+            let item_schema = child(&schema.value_schema, "array items")?;
             Value::Array(
                 items
                     .into_iter()
@@ -151,7 +151,7 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
             )
         }
         (SchemaType::Map, Avro::Map(map)) => {
-            let value_schema = child(schema.value_schema.as_deref(), "map values")?;
+            let value_schema = child(&schema.value_schema, "map values")?;
             let mut entries = map
                 .into_iter()
                 .map(|(key, value)| Ok((Value::String(key), to_connect(value_schema, value)?)))
@@ -161,8 +161,8 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
             Value::Map(entries)
         }
         (SchemaType::Map, Avro::Array(entries)) => {
-            let key_schema = child(schema.key_schema.as_deref(), "map keys")?;
-            let value_schema = child(schema.value_schema.as_deref(), "map values")?;
+            let key_schema = child(&schema.key_schema, "map keys")?;
+            let value_schema = child(&schema.value_schema, "map values")?;
             Value::Map(
                 entries
                     .into_iter()
@@ -212,11 +212,6 @@ pub(crate) fn to_connect(schema: &Schema, value: Avro) -> Result<Value, Conversi
 /// An int narrowed to a Connect int8 or int16.
 fn narrow<T: TryFrom<i32>>(value: i32, schema: &Schema) -> Result<T, ConversionError> {
     T::try_from(value).map_err(|_| ConversionError::new(format!("{value} does not fit a {}", schema.kind.wire_name())))
-}
-
-/// The schema of a child of an array or map.
-fn child<'a>(schema: Option<&'a Schema>, what: &str) -> Result<&'a Schema, ConversionError> {
-    schema.ok_or_else(|| ConversionError::new(format!("a schema without the schema of its {what}")))
 }
 
 /// A value that its schema does not allow.

@@ -431,7 +431,7 @@ fn default_json(schema: &Schema, value: &Value, floats: FloatForm) -> Result<Jso
 }
 
 /// The schema of a child of an array or map.
-fn child<'a>(schema: &'a Option<Box<Schema>>, what: &str) -> Result<&'a Schema, ConversionError> {
+pub(crate) fn child<'a>(schema: &'a Option<Box<Schema>>, what: &str) -> Result<&'a Schema, ConversionError> {
     schema
         .as_deref()
         .ok_or_else(|| ConversionError::new(format!("a schema without the schema of its {what}")))
