@@ -11,7 +11,7 @@ use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::BaseRecord;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use weir_connector_api::Props;
@@ -20,7 +20,7 @@ use async_trait::async_trait;
 
 use super::StorageError;
 use super::log::{Apply, Log, LogRecord, Logs, Position};
-use crate::kafka::{KafkaClients, KafkaContext, REQUEST_TIMEOUT};
+use crate::kafka::{KafkaClients, KafkaContext, Producer, REQUEST_TIMEOUT};
 use crate::sync::lock;
 
 /// How long a write may wait to be acknowledged and read back.
@@ -86,7 +86,7 @@ impl Logs for KafkaLogs {
 /// A compacted topic, read by a background task that applies every record to a store's state.
 struct KafkaLog {
     topic: String,
-    producer: FutureProducer,
+    producer: Producer,
     /// Asks for the partitions' first and end offsets (see [`KafkaLogs::bounds`]).
     bounds: Arc<BaseConsumer>,
     partitions: i32,
@@ -236,17 +236,16 @@ impl Log for KafkaLog {
     }
 
     async fn append(&self, key: &str, value: Option<&[u8]>) -> Result<Position, StorageError> {
-        let mut record = FutureRecord::<str, [u8]>::to(&self.topic).key(key);
+        let mut record = BaseRecord::<str, [u8]>::to(&self.topic).key(key);
         if let Some(value) = value {
             record = record.payload(value);
         }
-        let delivery = self
+        let written = self
             .producer
-            .send(record, WRITE_TIMEOUT)
+            .send_and_wait(record, WRITE_TIMEOUT)
             .await
-            .map_err(|(e, _)| e)
             .context(|| format!("writing {key} to {}", self.topic))?;
-        Ok((delivery.partition, delivery.offset))
+        Ok(written)
     }
 
     async fn applied(&self, (partition, offset): Position) -> Result<(), StorageError> {

@@ -2,19 +2,19 @@
 //! they were read, with `__connect.errors.*` headers saying why when asked.
 
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::BaseRecord;
 
 use super::TaskError;
 use super::errors::RecordFailure;
 use crate::config::connector::DeadLetterQueue;
 use crate::config::worker::InternalTopic;
-use crate::kafka::{KafkaClients, KafkaContext, create_topic_if_missing};
+use crate::kafka::{KafkaClients, KafkaContext, Producer, create_topic_if_missing};
 use crate::model::TaskId;
 
 /// Sends failed records to the dead letter queue topic.
 pub(super) struct DeadLetterProducer {
     queue: DeadLetterQueue,
-    producer: FutureProducer,
+    producer: Producer,
 }
 
 impl DeadLetterProducer {
@@ -76,7 +76,7 @@ impl DeadLetterProducer {
                 });
             }
         }
-        let mut record = FutureRecord::<[u8], [u8]>::to(&self.queue.topic).headers(headers);
+        let mut record = BaseRecord::<[u8], [u8]>::to(&self.queue.topic).headers(headers);
         if let Some(key) = message.key() {
             record = record.key(key);
         }
@@ -84,9 +84,8 @@ impl DeadLetterProducer {
             record = record.payload(payload);
         }
         self.producer
-            .send(record, crate::kafka::REQUEST_TIMEOUT)
+            .send_and_wait(record, crate::kafka::REQUEST_TIMEOUT)
             .await
-            .map_err(|(e, _)| e)
             .context(|| format!("sending a record to the dead letter queue {}", self.queue.topic))?;
         Ok(())
     }

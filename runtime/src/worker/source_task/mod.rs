@@ -211,6 +211,7 @@ impl SourceTaskRunner {
             for record in records {
                 self.send(record).await?;
             }
+            self.outbox.end_batch();
             self.outbox.settle_ready()?;
             self.publish_settled();
             match self.transactions.as_ref() {

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use rdkafka::bindings;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{BaseRecord, Producer as _};
 use weir_connector_api::{Props, SourceMap, TaskMetrics, TransactionContext, TransactionRequest};
 
 use super::outbox::Outbox;
 use crate::config::connector::TransactionBoundary;
-use crate::kafka::{KafkaClients, KafkaContext, KafkaOpError};
+use crate::kafka::producer::Acks;
+use crate::kafka::{KafkaClients, KafkaContext, KafkaOpError, Producer};
 use crate::model::TaskId;
 use crate::storage::OffsetStore;
 
@@ -51,7 +52,7 @@ impl From<TransactionRequest> for End {
 
 /// A source task's transactions.
 pub(super) struct Transactions {
-    producer: FutureProducer,
+    producer: Producer,
     id: String,
     boundary: Boundary,
     /// When the open transaction began; `None` when none is open.
@@ -86,20 +87,18 @@ impl Transactions {
                 );
             }
         }
-        let producer: FutureProducer = clients
-            .producer_config(
-                &[
-                    ("acks", "all"),
-                    ("partitioner", "murmur2_random"),
-                    ("transaction.timeout.ms", "60000"),
-                ],
-                overrides,
-                &forced,
-            )
-            .create()
-            .context(|| {
-                "creating the task's transactional producer (check producer.* and producer.override.*)".into()
-            })?;
+        let config = clients.producer_config(
+            &[
+                ("acks", "all"),
+                ("partitioner", "murmur2_random"),
+                ("transaction.timeout.ms", "60000"),
+            ],
+            overrides,
+            &forced,
+        );
+        let producer = Producer::create(&config).context(|| {
+            "creating the task's transactional producer (check producer.* and producer.override.*)".into()
+        })?;
         let boundary = match boundary {
             TransactionBoundary::Poll => Boundary::Poll,
             TransactionBoundary::Interval(every) => Boundary::Interval(every.unwrap_or(flush_interval)),
@@ -119,7 +118,7 @@ impl Transactions {
     /// Starts the producer's transactions, fencing the task's earlier instances.
     pub(super) async fn start(&self) -> Result<(), KafkaOpError> {
         let init = self.producer.clone();
-        blocking(move || init.init_transactions(TRANSACTION_TIMEOUT))
+        blocking(move || init.inner().init_transactions(TRANSACTION_TIMEOUT))
             .await
             .context(|| {
                 format!(
@@ -132,7 +131,7 @@ impl Transactions {
     }
 
     /// The producer the task's records go through.
-    pub(super) fn producer(&self) -> FutureProducer {
+    pub(super) fn producer(&self) -> Producer {
         self.producer.clone()
     }
 
@@ -148,6 +147,7 @@ impl Transactions {
     pub(super) fn begin(&mut self) -> Result<(), KafkaOpError> {
         if self.open_since.is_none() {
             self.producer
+                .inner()
                 .begin_transaction()
                 .context(|| format!("beginning a transaction of {}", self.id))?;
             self.open_since = Some(Instant::now());
@@ -208,12 +208,14 @@ impl Transactions {
         }
         for (partition, offset) in &reached {
             let (key, value) = OffsetStore::record(connector, partition, Some(offset));
-            let mut record = FutureRecord::<str, [u8]>::to(offsets.topic()).key(&key);
+            // Its acknowledgement is the commit's: nobody waits for it.
+            let mut record =
+                BaseRecord::<str, [u8], _>::with_opaque_to(offsets.topic(), Acks::new().ticket()).key(&key);
             if let Some(value) = &value {
                 record = record.payload(value.as_slice());
             }
             self.producer
-                .send_result(record)
+                .send(record)
                 .map_err(|(e, _)| e)
                 .context(|| format!("writing the offsets of {} in its transaction", self.id))?;
         }
@@ -248,7 +250,7 @@ impl Transactions {
         outbox.discard();
         metrics.add("source_transactions_aborted_total", "Transactions the task aborted.", 1);
         let abort = self.producer.clone();
-        blocking(move || abort.abort_transaction(TRANSACTION_TIMEOUT))
+        blocking(move || abort.inner().abort_transaction(TRANSACTION_TIMEOUT))
             .await
             .context(|| format!("aborting a transaction of {}", self.id))
     }
@@ -259,13 +261,13 @@ impl Transactions {
 /// transaction. rust-rdkafka's wrapper flushes first on its own, and its flush polls 100 ms at
 /// a time for events the producer's own thread serves: every commit took 100 ms more. The
 /// error, if any, as its text and code.
-fn commit_transaction(producer: &FutureProducer, timeout: Duration) -> Result<(), (String, RDKafkaErrorCode)> {
+fn commit_transaction(producer: &Producer, timeout: Duration) -> Result<(), (String, RDKafkaErrorCode)> {
     let millis = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
     // SAFETY: the client pointer is `producer`'s, alive for the whole call; librdkafka's
     // transactional calls are thread-safe, and the error it returns (if any) is read and then
     // destroyed here, once.
     unsafe {
-        let error = bindings::rd_kafka_commit_transaction(producer.client().native_ptr(), millis);
+        let error = bindings::rd_kafka_commit_transaction(producer.inner().client().native_ptr(), millis);
         if error.is_null() {
             return Ok(());
         }

@@ -1,5 +1,7 @@
 //! Kafka clients: their configs, built from the worker config, and topic administration.
 
+pub mod producer;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,12 +11,14 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, Top
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::FutureProducer;
+use rdkafka::producer::BaseProducer;
 use weir_connector_api::Props;
 
 use crate::config::WorkerConfig;
 use crate::config::worker::InternalTopic;
 use crate::sync::lock;
+
+pub use producer::Producer;
 
 /// How long a metadata or admin request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -46,7 +50,7 @@ impl<T> KafkaContext<T> for Result<T, KafkaError> {
 }
 
 /// Producers by their settings.
-type ProducerCache = Arc<Mutex<HashMap<Vec<(String, String)>, FutureProducer>>>;
+type ProducerCache = Arc<Mutex<HashMap<Vec<(String, String)>, Producer>>>;
 
 /// The settings every Kafka client of this worker starts from, and the producers it shares.
 #[derive(Clone)]
@@ -78,7 +82,7 @@ impl KafkaClients {
         defaults: &[(&str, &str)],
         overrides: &Props,
         required: &[(&str, &str)],
-    ) -> Result<FutureProducer, KafkaOpError> {
+    ) -> Result<Producer, KafkaOpError> {
         let config = self.producer_config(defaults, overrides, required);
         let key: Vec<(String, String)> = config
             .config_map()
@@ -89,8 +93,7 @@ impl KafkaClients {
         if let Some(producer) = producers.get(&key) {
             return Ok(producer.clone());
         }
-        let producer: FutureProducer = config
-            .create()
+        let producer = Producer::create(&config)
             .context(|| "creating a producer (check producer.* and producer.override.*)".into())?;
         producers.insert(key, producer.clone());
         Ok(producer)
@@ -150,7 +153,7 @@ impl KafkaClients {
     /// reported at start, naming the key.
     pub fn check(&self) -> Result<(), KafkaOpError> {
         self.admin()?;
-        let _: FutureProducer = self
+        let _: BaseProducer = self
             .producer_config(&[], &Props::new(), &[])
             .create()
             .context(|| "checking the producer.* settings".into())?;
@@ -198,7 +201,7 @@ impl KafkaClients {
 /// coordinator, aborts what an older producer of that id left open, and makes anything it
 /// tries next fail. All at once, each on a thread of its own (starting a producer blocks).
 pub async fn fence_producers(clients: &KafkaClients, ids: &[String]) -> Result<(), KafkaOpError> {
-    use rdkafka::producer::{BaseProducer, Producer};
+    use rdkafka::producer::Producer as _;
     let fences = ids.iter().map(|id| {
         let config = clients.producer_config(&[], &Props::new(), &[("transactional.id", id)]);
         let id = id.clone();
