@@ -22,6 +22,9 @@ static LINE_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| Arc::new(Schema::st
 const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// How often, at most, the bytes left to read are published while lines come.
 const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
+/// The most records a poll makes room for before it reads: a full batch of the default size,
+/// not a large `batch.size` for each poll of a quiet file.
+const PREALLOCATED_RECORDS: usize = 2000;
 /// The read buffer size.
 const READ_BUFFER: usize = 256 * 1024;
 
@@ -197,7 +200,7 @@ impl SourceTask for FileSourceTask {
             tokio::time::sleep(IDLE_WAIT).await;
             return Ok(Vec::new());
         }
-        let mut records = Vec::new();
+        let mut records = Vec::with_capacity(self.batch_size.min(PREALLOCATED_RECORDS));
         while records.len() < self.batch_size {
             let Some(reader) = self.reader.as_mut() else { break };
             let read = reader

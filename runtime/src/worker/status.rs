@@ -71,6 +71,7 @@ impl StatusWriter {
             writer: self.clone(),
             id,
             topics_seen: HashSet::new(),
+            last_topic: String::new(),
             topic_resets_seen: 0,
         }
     }
@@ -83,6 +84,8 @@ pub struct TaskStatusWriter {
     id: TaskId,
     /// The topics this task has recorded, so that each record costs no lock on the store.
     topics_seen: HashSet<String>,
+    /// The topic of the last call, in `topics_seen`: most records go where the one before went.
+    last_topic: String,
     /// The store's reset count when `topics_seen` was last valid: a reset empties it.
     topic_resets_seen: u64,
 }
@@ -108,9 +111,14 @@ impl TaskStatusWriter {
         let resets = self.writer.store.topic_resets();
         if resets != self.topic_resets_seen {
             self.topics_seen.clear();
+            self.last_topic.clear();
             self.topic_resets_seen = resets;
         }
+        if self.last_topic == topic {
+            return;
+        }
         if self.topics_seen.contains(topic) {
+            topic.clone_into(&mut self.last_topic);
             return;
         }
         self.writer
@@ -118,5 +126,6 @@ impl TaskStatusWriter {
             .record_topic(&self.id.connector, topic, self.id.task)
             .await;
         self.topics_seen.insert(topic.to_owned());
+        topic.clone_into(&mut self.last_topic);
     }
 }
