@@ -7,6 +7,7 @@ use weir_connector_api::{
 };
 
 use crate::util::java_regex::{ReplaceFirst, WholeMatch};
+use crate::util::last_topic::LastTopic;
 
 /// The key of the pattern.
 const REGEX: &str = "regex";
@@ -37,7 +38,10 @@ impl TransformationPlugin for RegexRouter {
         let config = self.config_def().parse(props)?;
         let regex = WholeMatch::compile(REGEX, config.string(REGEX).unwrap_or_default())?;
         let rename = ReplaceFirst::new(regex, config.string(REPLACEMENT).unwrap_or_default());
-        Ok(Box::new(Router { rename }))
+        Ok(Box::new(Router {
+            rename,
+            renamed: LastTopic::default(),
+        }))
     }
 }
 
@@ -45,11 +49,14 @@ impl TransformationPlugin for RegexRouter {
 struct Router {
     /// What a topic must match, whole, and what it becomes.
     rename: ReplaceFirst,
+    /// What the last topic became, if it matched.
+    renamed: LastTopic<Option<String>>,
 }
 
 impl Transformation for Router {
     fn apply(&mut self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        if let Some(topic) = self.rename.apply(&record.topic)? {
+        let rename = &self.rename;
+        if let Some(topic) = self.renamed.get_or_try(&record.topic, |topic| rename.apply(topic))? {
             record.topic = topic;
         }
         Ok(Some(record))

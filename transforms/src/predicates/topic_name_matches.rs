@@ -6,6 +6,7 @@ use weir_connector_api::{
 };
 
 use crate::util::java_regex::WholeMatch;
+use crate::util::last_topic::LastTopic;
 
 const PATTERN: &str = "pattern";
 
@@ -28,14 +29,24 @@ impl PredicatePlugin for TopicNameMatches {
     fn create(&self, props: &Props) -> Result<Box<dyn Predicate>, ConnectError> {
         let config = self.config_def().parse(props)?;
         let pattern = config.string(PATTERN).unwrap_or_default();
-        Ok(Box::new(Matches(WholeMatch::compile(PATTERN, pattern)?)))
+        Ok(Box::new(Matches {
+            pattern: WholeMatch::compile(PATTERN, pattern)?,
+            matched: LastTopic::default(),
+        }))
     }
 }
 
-struct Matches(WholeMatch);
+/// A configured `TopicNameMatches`.
+struct Matches {
+    pattern: WholeMatch,
+    /// Whether the last topic matched.
+    matched: LastTopic<bool>,
+}
 
 impl Predicate for Matches {
     fn test(&mut self, record: &ConnectRecord) -> Result<bool, ConnectError> {
-        Ok(self.0.matches(&record.topic))
+        let pattern = &self.pattern;
+        self.matched
+            .get_or_try(&record.topic, |topic| Ok(pattern.matches(topic)))
     }
 }
