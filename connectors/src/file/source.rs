@@ -22,8 +22,8 @@ static LINE_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| Arc::new(Schema::st
 const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// How often, at most, the bytes left to read are published while lines come.
 const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
-/// The most records a poll makes room for before it reads: a full batch of the default size,
-/// not a large `batch.size` for each poll of a quiet file.
+/// The most records a poll makes room for at its first line: a full batch of the default size,
+/// not a large `batch.size`; a poll of a quiet file makes room for none.
 const PREALLOCATED_RECORDS: usize = 2000;
 /// The read buffer size.
 const READ_BUFFER: usize = 256 * 1024;
@@ -200,7 +200,7 @@ impl SourceTask for FileSourceTask {
             tokio::time::sleep(IDLE_WAIT).await;
             return Ok(Vec::new());
         }
-        let mut records = Vec::with_capacity(self.batch_size.min(PREALLOCATED_RECORDS));
+        let mut records = Vec::new();
         while records.len() < self.batch_size {
             let Some(reader) = self.reader.as_mut() else { break };
             let read = reader
@@ -214,6 +214,9 @@ impl SourceTask for FileSourceTask {
             let mut line = &self.pending[..self.pending.len() - 1];
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
+            }
+            if records.is_empty() {
+                records.reserve(self.batch_size.min(PREALLOCATED_RECORDS));
             }
             records.push(self.record(line));
             self.pending.clear();
