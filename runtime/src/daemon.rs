@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use weir_connector_api::Props;
 
 use crate::config::WorkerConfig;
-use crate::group::{self, MemberConfig, WorkerClient};
+use crate::group::{self, ConnectionSettings, MemberConfig, TlsConnector, WorkerClient};
 use crate::herder::{Herder, HerderError, HerderParts, LoopInputs};
 use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
 use crate::logging::LogLevels;
@@ -43,6 +43,12 @@ pub enum DaemonError {
     /// The REST API's credentials file is unusable.
     #[error(transparent)]
     Credentials(#[from] rest::CredentialsError),
+    /// The TLS settings for the brokers are unusable.
+    #[error(transparent)]
+    Tls(#[from] group::TlsError),
+    /// A broker refused the worker's certificate check or credentials.
+    #[error("the brokers refused this worker: {0}")]
+    BrokerRefused(group::ConnectionError),
     /// A `--connector` file is unusable.
     #[error("connector file {path}: {reason}")]
     ConnectorFile {
@@ -149,6 +155,12 @@ pub async fn run(
     };
     tracing::info!(listen = %config.listen_addr, worker_id = %config.worker_id, "REST API listening");
 
+    let member = member_config(&config)?;
+    // librdkafka reports a failed TLS handshake or login only as a timeout of what waited on
+    // it; the group client's own connection names the broker's reason at once.
+    group::check_acceptance(&member.bootstrap_servers, &member.connection, BROKER_CHECK_TIMEOUT)
+        .await
+        .map_err(DaemonError::BrokerRefused)?;
     let clients = KafkaClients::new(&config);
     clients.check()?;
     ensure_internal_topic(&clients, &config.config_topic, true).await?;
@@ -166,8 +178,7 @@ pub async fn run(
 
     let plugins = Arc::new(load_plugins(&config, plugins).await?);
     let (leave_tx, leave_rx) = watch::channel(false);
-    let (group, group_events, member) =
-        group::start(member_config(&config), configs.clone(), metrics.group(), leave_rx);
+    let (group, group_events, member) = group::start(member, configs.clone(), metrics.group(), leave_rx);
     let (fences_tx, fences) = tokio::sync::mpsc::unbounded_channel();
     let (auto_restarts_tx, auto_restarts) = tokio::sync::mpsc::unbounded_channel();
     let context = WorkerContext {
@@ -248,10 +259,18 @@ pub async fn run(
     Ok(())
 }
 
-/// How this worker joins its group, from its config.
-fn member_config(config: &WorkerConfig) -> MemberConfig {
+/// How long the check of the connection settings at start waits for a broker's answer.
+const BROKER_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How this worker joins its group, from its config (its TLS files read now).
+fn member_config(config: &WorkerConfig) -> Result<MemberConfig, DaemonError> {
     let settings = &config.group;
-    MemberConfig {
+    let security = &config.broker_security;
+    let tls = match &security.tls {
+        Some(tls) => Some(Arc::new(TlsConnector::new(tls)?)),
+        None => None,
+    };
+    Ok(MemberConfig {
         group_id: config.group_id.clone(),
         bootstrap_servers: config
             .bootstrap_servers
@@ -259,14 +278,18 @@ fn member_config(config: &WorkerConfig) -> MemberConfig {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .collect(),
-        client_id: format!("weir-{}", config.worker_id),
+        connection: ConnectionSettings {
+            client_id: format!("weir-{}", config.worker_id),
+            tls,
+            sasl: security.sasl.clone(),
+        },
         url: config.advertised_url.clone(),
         protocol: settings.protocol,
         session_timeout: settings.session_timeout,
         heartbeat_interval: settings.heartbeat_interval,
         rebalance_timeout: settings.rebalance_timeout,
         max_delay: settings.max_delay,
-    }
+    })
 }
 
 /// Creates or updates a connector from a `--connector` file once this worker is in its group:

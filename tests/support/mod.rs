@@ -35,6 +35,48 @@ pub fn bootstrap_servers() -> String {
     servers
 }
 
+/// The broker's SASL_SSL listener, from `scripts/dev-env env`: its address, the SASL user and
+/// password, and the CA file that signs its certificate. The listener must answer.
+pub struct SaslSslListener {
+    /// `host:port`.
+    pub bootstrap: String,
+    /// The user (PLAIN and SCRAM).
+    pub username: String,
+    /// Its password.
+    pub password: String,
+    /// The CA certificate (PEM).
+    pub ca_location: String,
+}
+
+/// The broker's SASL_SSL listener; a missing one fails the test, saying how to start it.
+pub fn sasl_ssl_listener() -> SaslSslListener {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: start the broker with `scripts/dev-env up` and `eval \"$(scripts/dev-env env)\"`"
+            )
+        })
+    };
+    let listener = SaslSslListener {
+        bootstrap: var("KAFKA_SASL_SSL_BOOTSTRAP_SERVERS"),
+        username: var("KAFKA_SASL_USERNAME"),
+        password: var("KAFKA_SASL_PASSWORD"),
+        ca_location: var("KAFKA_SSL_CA_LOCATION"),
+    };
+    let reachable = listener
+        .bootstrap
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+    assert!(
+        reachable,
+        "the broker's SASL_SSL listener is not reachable at {}: restart it with `scripts/dev-env up`",
+        listener.bootstrap
+    );
+    listener
+}
+
 /// A name unique to this test run.
 pub fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now()
@@ -130,7 +172,11 @@ impl Worker {
     /// A worker of group `id` (whose internal topics are named after it), with extra worker
     /// config lines: workers started with one `id` form one cluster.
     pub async fn start_in(id: &str, extra: &str) -> Worker {
-        let bootstrap = bootstrap_servers();
+        Self::start_on(&bootstrap_servers(), id, extra).await
+    }
+
+    /// Like [`Worker::start_in`], on the brokers `bootstrap` (another listener of the broker).
+    pub async fn start_on(bootstrap: &str, id: &str, extra: &str) -> Worker {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let config = dir.path().join("worker.yaml");

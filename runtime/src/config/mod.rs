@@ -1,6 +1,7 @@
 //! Configuration: the worker's own, the keys every connector config shares, its transforms, and
 //! the automatic restart of failed tasks.
 
+pub mod broker_security;
 pub mod client_overrides;
 pub mod connector;
 pub mod providers;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use weir_connector_api::config::ParsedConfig;
 use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Validator};
 
+use crate::config::broker_security::{self, BrokerSecurity, SecurityProtocol};
 use crate::config::client_overrides::{self, ClientOverridePolicy};
 use crate::config::providers::ConfigProviders;
 use crate::config::restart::RestartPolicy;
@@ -106,11 +107,14 @@ pub struct WorkerConfig {
     pub plugin_path: Vec<PathBuf>,
     /// Where compiled WebAssembly plugins are cached, if anywhere.
     pub plugin_cache_dir: Option<PathBuf>,
-    /// `producer.*` settings, prefix removed.
+    /// How the worker reaches its brokers (`security.protocol`, `sasl.*`, `ssl.*`): its group
+    /// membership, and the base of every Kafka client.
+    pub broker_security: BrokerSecurity,
+    /// `producer.*` settings, prefix removed, in librdkafka's names.
     pub producer: Props,
-    /// `consumer.*` settings, prefix removed.
+    /// `consumer.*` settings, prefix removed, in librdkafka's names.
     pub consumer: Props,
-    /// `admin.*` settings, prefix removed.
+    /// `admin.*` settings, prefix removed, in librdkafka's names.
     pub admin: Props,
     /// The REST API's bounds on its clients.
     pub rest: RestLimits,
@@ -620,7 +624,7 @@ fn definition() -> ConfigDef {
             )
             .default_value(""),
         );
-    RestartPolicy::define(def, true)
+    BrokerSecurity::define(RestartPolicy::define(def, true))
 }
 
 /// The default cache of compiled plugins, if the environment names a home for it.
@@ -701,7 +705,17 @@ impl WorkerConfig {
             max_delay: millis("scheduled.rebalance.max.delay.ms"),
         };
         let inter_worker = inter_worker_keys(&parsed)?;
-        plaintext_group_client(&props)?;
+        let (broker_security, [producer, consumer, admin]) = match BrokerSecurity::from_props(&props) {
+            Ok(security) => {
+                let clients = client_settings(&props, security.protocol).map_err(WorkerConfigError::Invalid)?;
+                (security, clients)
+            }
+            Err(mut errors) => {
+                let protocol = BrokerSecurity::protocol_of(&props);
+                errors.extend(client_settings(&props, protocol).err().unwrap_or_default());
+                return Err(WorkerConfigError::Invalid(errors));
+            }
+        };
         let url_host = if advertised_host.contains(':') {
             format!("[{advertised_host}]")
         } else {
@@ -742,9 +756,10 @@ impl WorkerConfig {
                 "" => default_plugin_cache(),
                 dir => Some(PathBuf::from(dir)),
             },
-            producer: strip_prefix(&props, "producer."),
-            consumer: strip_prefix(&props, "consumer."),
-            admin: strip_prefix(&props, "admin."),
+            broker_security,
+            producer,
+            consumer,
+            admin,
             rest: RestLimits {
                 body: BodyLimits {
                     max_bytes: int("rest.request.max.bytes").max(1024) as usize,
@@ -782,24 +797,27 @@ impl WorkerConfig {
     }
 }
 
-/// Refuses client settings that ask for TLS or SASL: the group membership client speaks
-/// PLAINTEXT only, and a worker that cannot join its group must not start as if it could.
-fn plaintext_group_client(props: &Props) -> Result<(), WorkerConfigError> {
-    let errors: Vec<String> = ["producer.", "consumer.", "admin."]
-        .iter()
-        .map(|prefix| format!("{prefix}security.protocol"))
-        .filter_map(|key| {
-            let value = props.get(&key)?;
-            (!value.eq_ignore_ascii_case("plaintext")).then(|| {
-                format!("{key}: {value} is not supported yet: the group membership client reaches the broker over PLAINTEXT only")
-            })
+/// The `producer.*`, `consumer.*` and `admin.*` settings, prefix removed and in librdkafka's
+/// names. A `security.protocol` among them must be the worker's own: the group membership
+/// connects with that one, to the same brokers.
+fn client_settings(props: &Props, protocol: SecurityProtocol) -> Result<[Props; 3], Vec<String>> {
+    let mut errors = Vec::new();
+    let settings = ["producer.", "consumer.", "admin."].map(|prefix| {
+        let own = strip_prefix(props, prefix);
+        if let Some(theirs) = own.get(broker_security::keys::PROTOCOL)
+            && !theirs.trim().eq_ignore_ascii_case(protocol.name())
+        {
+            errors.push(format!(
+                "{prefix}security.protocol: {theirs} is not the worker's security.protocol ({}): set security.protocol, with its sasl.* and ssl.* keys, at the top level, where the group membership and every client read it",
+                protocol.name()
+            ));
+        }
+        broker_security::to_librdkafka(&own).unwrap_or_else(|e| {
+            errors.extend(e.into_iter().map(|e| format!("{prefix}{e}")));
+            own
         })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(WorkerConfigError::Invalid(errors))
-    }
+    });
+    if errors.is_empty() { Ok(settings) } else { Err(errors) }
 }
 
 /// The `inter.worker.*` keys, checked against each other.
@@ -889,14 +907,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tls_or_sasl_for_the_group_client_is_refused_by_name() {
+    fn a_client_protocol_other_than_the_workers_is_refused_by_name() {
         let err = WorkerConfig::from_yaml(
             "group.id: g\nproducer.security.protocol: SASL_SSL\nadmin.security.protocol: plaintext\n",
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("producer.security.protocol: SASL_SSL"), "{err}");
-        assert!(!err.contains("admin."), "PLAINTEXT is fine: {err}");
+        assert!(
+            err.contains("producer.security.protocol: SASL_SSL is not the worker's"),
+            "{err}"
+        );
+        assert!(!err.contains("admin."), "PLAINTEXT is the worker's too: {err}");
+    }
+
+    #[test]
+    fn top_level_security_reaches_the_group_and_client_settings_are_translated() {
+        let config = WorkerConfig::from_yaml(
+            "group.id: g\nsecurity.protocol: SASL_SSL\nsasl.mechanism: SCRAM-SHA-256\n\
+             sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule required username=\"w\" password=\"s\";'\n\
+             ssl.ca.location: /ca.pem\n\
+             consumer.security.protocol: SASL_SSL\n\
+             consumer.sasl.jaas.config: 'org.apache.kafka.common.security.plain.PlainLoginModule required username=\"c\" password=\"t\";'\n",
+        )
+        .expect("valid");
+        let sasl = config.broker_security.sasl.expect("sasl");
+        assert_eq!((sasl.username.as_str(), sasl.password.reveal()), ("w", "s"));
+        assert_eq!(config.consumer.get("sasl.username").map(String::as_str), Some("c"));
+        assert!(!config.consumer.contains_key("sasl.jaas.config"));
+        let err = WorkerConfig::from_yaml(
+            "group.id: g\nsecurity.protocol: SASL_SSL\nproducer.ssl.truststore.location: /t.jks\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("username and a password"), "{err}");
+        assert!(
+            err.contains("producer.ssl.truststore.location: a JKS truststore"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,17 +3,23 @@
 //! API that both this client and the broker support (asked with ApiVersions once).
 //!
 //! librdkafka cannot join a group of another protocol type than `consumer`, so the group
-//! membership of workers (`connect`) has a client of its own.
+//! membership of workers (`connect`) has a client of its own. It connects as the worker's
+//! `security.protocol` says: over TLS ([`TlsConnector`]) and authenticated with SASL
+//! ([`super::sasl`]) after ApiVersions, as librdkafka does.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::error::ParseResponseErrorCode;
 use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use super::tls::TlsConnector;
+use crate::config::broker_security::SaslCredentials;
 
 /// How long a request that the coordinator answers at once may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -52,6 +58,24 @@ pub enum ConnectionError {
         /// The highest version this client speaks.
         max: i16,
     },
+    /// The TLS handshake failed: the broker's certificate is not trusted, or not for its name.
+    #[error("broker {broker}: TLS handshake failed: {source}")]
+    Tls {
+        /// The broker's address.
+        broker: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The broker did not accept the worker's credentials.
+    #[error("broker {broker}: SASL {mechanism} authentication failed: {message}")]
+    Authentication {
+        /// The broker's address.
+        broker: String,
+        /// The mechanism.
+        mechanism: &'static str,
+        /// The broker's reason, or the mechanism's.
+        message: String,
+    },
     /// No answer in time.
     #[error("broker {broker} did not answer in {timeout:?}")]
     Timeout {
@@ -62,10 +86,55 @@ pub enum ConnectionError {
     },
 }
 
+impl ConnectionError {
+    /// Whether the broker refused who the worker is (its certificate check or its
+    /// credentials), which retrying cannot fix, rather than not answering.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ConnectionError::Tls { .. } | ConnectionError::Authentication { .. }
+        )
+    }
+}
+
+/// Connects to the brokers of `bootstrap` one after another, as `settings` say, until one
+/// accepts: the first refusal ([`ConnectionError::is_refusal`]) is returned at once, and
+/// brokers that do not answer are left for the clients' own retries to report.
+pub async fn check_acceptance(
+    bootstrap: &[String],
+    settings: &ConnectionSettings,
+    timeout: Duration,
+) -> Result<(), ConnectionError> {
+    for broker in bootstrap {
+        match Connection::open(broker, settings, timeout).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_refusal() => return Err(e),
+            Err(e) => tracing::debug!(%broker, error = %e, "broker not reached to check the connection settings"),
+        }
+    }
+    Ok(())
+}
+
+/// How connections are made: who the client says it is, and whether it uses TLS and SASL.
+#[derive(Clone, Debug)]
+pub struct ConnectionSettings {
+    /// The client id the broker logs requests under.
+    pub client_id: String,
+    /// TLS, when `security.protocol` asks for it.
+    pub tls: Option<Arc<TlsConnector>>,
+    /// SASL, when `security.protocol` asks for it.
+    pub sasl: Option<SaslCredentials>,
+}
+
+/// A byte stream to a broker: TCP, or TLS over TCP.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
+
 /// A connection to one broker.
 pub struct Connection {
     broker: String,
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
     client_id: StrBytes,
     correlation_id: i32,
     /// The versions the broker supports, by API key.
@@ -73,25 +142,45 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Connects to `broker` (`host:port`) and asks which API versions it supports, within
-    /// `timeout` for each.
-    pub async fn open(broker: &str, client_id: &str, timeout: Duration) -> Result<Connection, ConnectionError> {
+    /// Connects to `broker` (`host:port`) as `settings` say, asks which API versions it
+    /// supports and authenticates, within `timeout` for each step.
+    pub async fn open(
+        broker: &str,
+        settings: &ConnectionSettings,
+        timeout: Duration,
+    ) -> Result<Connection, ConnectionError> {
         let io = |source| ConnectionError::Io {
             broker: broker.to_owned(),
             source,
         };
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(broker))
+        let timed_out = || ConnectionError::Timeout {
+            broker: broker.to_owned(),
+            timeout,
+        };
+        let tcp = tokio::time::timeout(timeout, TcpStream::connect(broker))
             .await
-            .map_err(|_| ConnectionError::Timeout {
-                broker: broker.to_owned(),
-                timeout,
-            })?
+            .map_err(|_| timed_out())?
             .map_err(io)?;
-        stream.set_nodelay(true).map_err(io)?;
+        tcp.set_nodelay(true).map_err(io)?;
+        let stream: Box<dyn Stream> = match &settings.tls {
+            Some(tls) => {
+                let host = broker.rsplit_once(':').map_or(broker, |(host, _)| host);
+                Box::new(
+                    tokio::time::timeout(timeout, tls.connect(host, tcp))
+                        .await
+                        .map_err(|_| timed_out())?
+                        .map_err(|source| ConnectionError::Tls {
+                            broker: broker.to_owned(),
+                            source,
+                        })?,
+                )
+            }
+            None => Box::new(tcp),
+        };
         let mut connection = Connection {
             broker: broker.to_owned(),
             stream,
-            client_id: StrBytes::from_string(client_id.to_owned()),
+            client_id: StrBytes::from_string(settings.client_id.clone()),
             correlation_id: 0,
             versions: HashMap::new(),
         };
@@ -112,7 +201,15 @@ impl Connection {
             .iter()
             .map(|v| (v.api_key, (v.min_version, v.max_version)))
             .collect();
+        if let Some(credentials) = &settings.sasl {
+            super::sasl::authenticate(&mut connection, credentials, timeout).await?;
+        }
         Ok(connection)
+    }
+
+    /// The broker's address.
+    pub fn broker(&self) -> &str {
+        &self.broker
     }
 
     /// Sends the request `build` makes for the highest version both sides speak (fields differ

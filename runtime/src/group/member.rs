@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::assignor::{AssignorError, ConfigSnapshot, CooperativeAssignor, Round};
-use super::connection::{Connection, ConnectionError, REQUEST_TIMEOUT};
+use super::connection::{Connection, ConnectionError, ConnectionSettings, REQUEST_TIMEOUT};
 use super::protocol::{
     Assignment, AssignmentError, ConnectProtocol, ConnectorsAndTasks, ProtocolError, WorkerMetadata,
 };
@@ -50,8 +50,8 @@ pub struct MemberConfig {
     pub group_id: String,
     /// `bootstrap.servers`, each `host:port`.
     pub bootstrap_servers: Vec<String>,
-    /// The client id the coordinator logs requests under.
-    pub client_id: String,
+    /// How connections to the brokers are made.
+    pub connection: ConnectionSettings,
     /// This worker's advertised REST URL, which other workers forward requests to.
     pub url: String,
     /// `connect.protocol`.
@@ -356,7 +356,7 @@ impl Member {
             match self.ask_coordinator(broker).await {
                 Ok(address) => {
                     tracing::debug!(group = %self.config.group_id, coordinator = %address, "found the group coordinator");
-                    return Ok(Connection::open(&address, &self.config.client_id, self.config.session_timeout).await?);
+                    return Ok(Connection::open(&address, &self.config.connection, self.config.session_timeout).await?);
                 }
                 Err(e) => {
                     tracing::debug!(group = %self.config.group_id, %broker, error = %e, "no coordinator from this broker");
@@ -369,7 +369,7 @@ impl Member {
 
     /// Asks `broker` where the group's coordinator is (`host:port`).
     async fn ask_coordinator(&self, broker: &str) -> Result<String, MemberError> {
-        let mut bootstrap = Connection::open(broker, &self.config.client_id, self.config.session_timeout).await?;
+        let mut bootstrap = Connection::open(broker, &self.config.connection, self.config.session_timeout).await?;
         let group = StrBytes::from_string(self.config.group_id.clone());
         let response = bootstrap
             .send(

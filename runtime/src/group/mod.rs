@@ -9,6 +9,8 @@
 //! - `member`: this worker's membership ([`start`]): it joins, assigns as the leader, takes its
 //!   assignment, heartbeats and leaves, over a `connection` of its own to the coordinator, and
 //!   tells the herder what to run ([`GroupEvent`]) and how the group stands ([`GroupView`]).
+//!   The connection speaks TLS (`tls`) and SASL (`sasl`) when the worker's
+//!   `security.protocol` says so ([`ConnectionSettings`]).
 //! - `client`: the requests workers send each other over their REST APIs ([`WorkerClient`]).
 //!
 //! A member joins with [`ConnectProtocol::join_protocols`] of its [`WorkerMetadata`]. The leader
@@ -22,8 +24,10 @@ mod client;
 mod connection;
 mod member;
 mod protocol;
+mod sasl;
 #[cfg(test)]
 pub mod solo;
+mod tls;
 mod view;
 mod wire;
 
@@ -31,10 +35,11 @@ pub use assignor::{AssignorError, ConfigSnapshot, CooperativeAssignor, GroupAssi
 pub use client::{
     Answer, ClientError, SIGNATURE_ALGORITHM_HEADER, SIGNATURE_HEADER, Signer, WorkerClient, encode_segment,
 };
-pub use connection::ConnectionError;
+pub use connection::{ConnectionError, ConnectionSettings, check_acceptance};
 pub use member::{GroupEvent, GroupHandle, MemberConfig, MemberError, start};
 pub use protocol::{
     Assignment, AssignmentError, ConnectProtocol, ConnectorsAndTasks, ProtocolError, UnknownConnectProtocol,
     WorkerMetadata,
 };
+pub use tls::{TlsConnector, TlsError};
 pub use view::{GroupView, Owner};

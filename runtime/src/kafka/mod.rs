@@ -56,6 +56,8 @@ type ProducerCache = Arc<Mutex<HashMap<Vec<(String, String)>, Producer>>>;
 #[derive(Clone)]
 pub struct KafkaClients {
     bootstrap_servers: String,
+    /// The worker's `security.protocol` and its TLS and SASL settings, in librdkafka's names.
+    security: Props,
     producer: Props,
     consumer: Props,
     admin: Props,
@@ -67,6 +69,7 @@ impl KafkaClients {
     pub fn new(config: &WorkerConfig) -> Self {
         KafkaClients {
             bootstrap_servers: config.bootstrap_servers.clone(),
+            security: config.broker_security.librdkafka_settings(),
             producer: config.producer.clone(),
             consumer: config.consumer.clone(),
             admin: config.admin.clone(),
@@ -99,8 +102,9 @@ impl KafkaClients {
         Ok(producer)
     }
 
-    /// A client config: Weir's `defaults`, then the worker's settings for this kind of client,
-    /// then the connector's `overrides`, then the `required` settings that guarantees depend on.
+    /// A client config: Weir's `defaults`, then the worker's security settings, then its settings
+    /// for this kind of client, then the connector's `overrides`, then the `required` settings
+    /// that guarantees depend on.
     fn build(
         &self,
         defaults: &[(&str, &str)],
@@ -113,7 +117,7 @@ impl KafkaClients {
         for (k, v) in defaults {
             config.set(*k, *v);
         }
-        for (k, v) in worker.iter().chain(overrides) {
+        for (k, v) in self.security.iter().chain(worker).chain(overrides) {
             config.set(k, v);
         }
         for (k, v) in required {
