@@ -1,7 +1,8 @@
-//! Workers on the broker's SASL_SSL listener, each a real `weir` process: their group
-//! membership and every Kafka client authenticate (SCRAM-SHA-512 and PLAIN) over TLS that the
-//! dev-env CA signs, with Kafka Connect's key names or librdkafka's, and a wrong password stops
-//! the worker with a message that says so and does not show the password.
+//! Workers on the broker's secured listeners, each a real `weir` process: their group
+//! membership and every Kafka client authenticate (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, or a
+//! client certificate) over TLS that the dev-env CA signs, with Kafka Connect's key names or
+//! librdkafka's; a wrong password or an untrusted broker stops the worker with a message that
+//! says so and does not show the password.
 
 mod support;
 
@@ -9,12 +10,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{SaslSslListener, Worker, numbered, sasl_ssl_listener, unique, wait_for_all_lines, write_lines};
+use support::{SecureListeners, Worker, numbered, secure_listeners, unique, wait_for_all_lines, write_lines};
 
 const WAIT: Duration = Duration::from_secs(90);
 
 /// Worker keys in Kafka Connect's names (the Java client's), for SCRAM-SHA-512.
-fn kafka_connect_keys(listener: &SaslSslListener, password: &str) -> String {
+fn kafka_connect_keys(listener: &SecureListeners, password: &str) -> String {
     format!(
         "security.protocol: SASL_SSL\nsasl.mechanism: SCRAM-SHA-512\n\
          sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule required username=\"{}\" password=\"{password}\";'\n\
@@ -47,11 +48,11 @@ async fn copies_lines(worker: &Worker, lines: usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_workers_form_a_group_over_sasl_ssl_with_scram_and_copy_records() {
-    let listener = sasl_ssl_listener();
+    let listener = secure_listeners();
     let id = unique("sasl-group");
     let keys = kafka_connect_keys(&listener, &listener.password);
-    let first = Worker::start_on(&listener.bootstrap, &id, &keys).await;
-    let second = Worker::start_on(&listener.bootstrap, &id, &keys).await;
+    let first = Worker::start_on(&listener.sasl_ssl, &id, &keys).await;
+    let second = Worker::start_on(&listener.sasl_ssl, &id, &keys).await;
     // Both are members of one group: its membership ran over TLS and SCRAM too.
     support::eventually("both workers in one group", WAIT, || async {
         let (a, b) = (first.get("/").await, second.get("/").await);
@@ -71,20 +72,38 @@ async fn two_workers_form_a_group_over_sasl_ssl_with_scram_and_copy_records() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_and_scram_sha_256_with_librdkafka_key_names_copy_records() {
-    let listener = sasl_ssl_listener();
+    let listener = secure_listeners();
     for mechanism in ["PLAIN", "SCRAM-SHA-256"] {
         let keys = format!(
             "security.protocol: SASL_SSL\nsasl.mechanism: {mechanism}\nsasl.username: {}\nsasl.password: {}\nssl.ca.location: {}\n",
             listener.username, listener.password, listener.ca_location
         );
-        let worker = Worker::start_on(&listener.bootstrap, &unique("sasl-librdkafka"), &keys).await;
+        let worker = Worker::start_on(&listener.sasl_ssl, &unique("sasl-librdkafka"), &keys).await;
         copies_lines(&worker, 500).await;
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_form_a_group_with_client_certificates_and_copy_records() {
+    let listener = secure_listeners();
+    let id = unique("mtls-group");
+    let keys = format!(
+        "security.protocol: SSL\nssl.ca.location: {}\nssl.certificate.location: {}\nssl.key.location: {}\n",
+        listener.ca_location, listener.certificate_location, listener.key_location
+    );
+    let first = Worker::start_on(&listener.ssl, &id, &keys).await;
+    let second = Worker::start_on(&listener.ssl, &id, &keys).await;
+    support::eventually("both workers in one group", WAIT, || async {
+        let members = |info: serde_json::Value| info["group"]["members"].as_array().map_or(0, Vec::len);
+        (members(first.get("/").await) == 2 && members(second.get("/").await) == 2).then_some(())
+    })
+    .await;
+    copies_lines(&first, 1_000).await;
+}
+
 /// Starts a worker with the security `keys` the broker must refuse, and returns what it wrote
 /// before it stopped, which it must do within 30 s.
-fn refused_start(listener: &SaslSslListener, keys: &str) -> String {
+fn refused_start(listener: &SecureListeners, keys: &str) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("worker.yaml");
     let id = unique("sasl-refused");
@@ -94,7 +113,7 @@ fn refused_start(listener: &SaslSslListener, keys: &str) -> String {
             "bootstrap.servers: {}\ngroup.id: {id}\nlisteners: http://127.0.0.1:{}\n\
              config.storage.topic: {id}-configs\noffset.storage.topic: {id}-offsets\nstatus.storage.topic: {id}-status\n\
              config.storage.replication.factor: 1\noffset.storage.replication.factor: 1\nstatus.storage.replication.factor: 1\n{keys}",
-            listener.bootstrap,
+            listener.sasl_ssl,
             support::free_port(),
         ),
     )
@@ -125,7 +144,7 @@ fn refused_start(listener: &SaslSslListener, keys: &str) -> String {
 
 #[test]
 fn a_wrong_password_stops_the_worker_naming_the_failure_not_the_password() {
-    let listener = sasl_ssl_listener();
+    let listener = secure_listeners();
     let wrong = "not-the-password-4711";
     let log = refused_start(&listener, &kafka_connect_keys(&listener, wrong));
     // At once, with the broker's reason.
@@ -138,7 +157,7 @@ fn a_wrong_password_stops_the_worker_naming_the_failure_not_the_password() {
 
 #[test]
 fn an_untrusted_broker_certificate_stops_the_worker_saying_so() {
-    let listener = sasl_ssl_listener();
+    let listener = secure_listeners();
     // A CA of its own that signed nothing the broker has.
     let dir = tempfile::tempdir().expect("temp dir");
     let status = Command::new("openssl")

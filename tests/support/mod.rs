@@ -35,21 +35,28 @@ pub fn bootstrap_servers() -> String {
     servers
 }
 
-/// The broker's SASL_SSL listener, from `scripts/dev-env env`: its address, the SASL user and
-/// password, and the CA file that signs its certificate. The listener must answer.
-pub struct SaslSslListener {
-    /// `host:port`.
-    pub bootstrap: String,
+/// The broker's secured listeners, from `scripts/dev-env env`: SASL_SSL (its address, the SASL
+/// user and password), SSL with client certificates (its address, the client's certificate and
+/// key), and the CA file that signs the broker's and the client's certificates.
+pub struct SecureListeners {
+    /// The SASL_SSL listener, `host:port`.
+    pub sasl_ssl: String,
     /// The user (PLAIN and SCRAM).
     pub username: String,
     /// Its password.
     pub password: String,
+    /// The SSL listener, `host:port`, which requires a client certificate.
+    pub ssl: String,
+    /// The client's certificate (PEM).
+    pub certificate_location: String,
+    /// The client's key (PEM).
+    pub key_location: String,
     /// The CA certificate (PEM).
     pub ca_location: String,
 }
 
-/// The broker's SASL_SSL listener; a missing one fails the test, saying how to start it.
-pub fn sasl_ssl_listener() -> SaslSslListener {
+/// The broker's secured listeners; a missing one fails the test, saying how to start it.
+pub fn secure_listeners() -> SecureListeners {
     let var = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| {
             panic!(
@@ -57,24 +64,27 @@ pub fn sasl_ssl_listener() -> SaslSslListener {
             )
         })
     };
-    let listener = SaslSslListener {
-        bootstrap: var("KAFKA_SASL_SSL_BOOTSTRAP_SERVERS"),
+    let listeners = SecureListeners {
+        sasl_ssl: var("KAFKA_SASL_SSL_BOOTSTRAP_SERVERS"),
         username: var("KAFKA_SASL_USERNAME"),
         password: var("KAFKA_SASL_PASSWORD"),
+        ssl: var("KAFKA_SSL_BOOTSTRAP_SERVERS"),
+        certificate_location: var("KAFKA_SSL_CERTIFICATE_LOCATION"),
+        key_location: var("KAFKA_SSL_KEY_LOCATION"),
         ca_location: var("KAFKA_SSL_CA_LOCATION"),
     };
-    let reachable = listener
-        .bootstrap
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
-    assert!(
-        reachable,
-        "the broker's SASL_SSL listener is not reachable at {}: restart it with `scripts/dev-env up`",
-        listener.bootstrap
-    );
-    listener
+    for address in [&listeners.sasl_ssl, &listeners.ssl] {
+        let reachable = address
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+        assert!(
+            reachable,
+            "the broker's listener {address} is not reachable: restart the broker with `scripts/dev-env up`"
+        );
+    }
+    listeners
 }
 
 /// A name unique to this test run.

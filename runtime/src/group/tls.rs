@@ -71,7 +71,11 @@ impl TlsConnector {
                     path: key.display().to_string(),
                     message: e.to_string(),
                 })?;
-                builder.with_client_auth_cert(chain, key)?
+                builder.with_client_auth_cert(chain, key).map_err(|e| TlsError::File {
+                    key: keys::CERTIFICATE_LOCATION,
+                    path: certificate.display().to_string(),
+                    message: e.to_string(),
+                })?
             }
             _ => builder.with_no_client_auth(),
         };
