@@ -511,3 +511,73 @@ async fn the_overview_lists_500_connectors_and_filters_them() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_fits_a_phone_screen() {
+    let worker = worker().await;
+    let input = worker.dir.path().join("in.txt");
+    support::write_lines(&input, support::numbered("line", 0..100));
+    worker
+        .create(
+            "phone",
+            json!({"connector.class": "FileStreamSource", "file": input, "topic": unique("phone")}),
+        )
+        .await;
+    worker.wait_for_state("phone", "RUNNING", 1).await;
+    let browser = Browser::start().await;
+    // A phone held upright (iPhone 12 to 15's CSS pixels).
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    for (page, text) in [
+        ("#/", "1 of 1 connectors"),
+        ("#/connectors/phone", "RUNNING"),
+        ("#/connectors/phone/edit", "Edit phone"),
+        ("#/new", "New connector"),
+        ("#/plugins", "FileStreamSource"),
+        (
+            "#/plugins/org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "Documentation",
+        ),
+        ("#/cluster", "Cluster"),
+    ] {
+        browser
+            .client
+            .goto(&format!("{}/ui/{page}", worker.url))
+            .await
+            .expect("open the page");
+        browser.wait_for_text("main", text).await;
+        let widths = browser
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+                vec![],
+            )
+            .await
+            .expect("page width");
+        let (page_width, screen) = (widths[0].as_i64().unwrap_or(i64::MAX), widths[1].as_i64().unwrap_or(0));
+        if page_width > screen {
+            browser
+                .screenshot(&format!("phone-{}", page.trim_start_matches("#/").replace('/', "-")))
+                .await;
+            // The innermost elements that reach past the screen's edge, to say what to fix.
+            let wide = browser
+                .client
+                .execute(
+                    "const w = document.documentElement.clientWidth;
+                     return [...document.querySelectorAll('main *')]
+                       .filter((e) => e.getBoundingClientRect().right > w + 1
+                         && ![...e.children].some((c) => c.getBoundingClientRect().right > w + 1))
+                       .slice(0, 5)
+                       .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)} px): ${e.textContent.slice(0, 60)}`);",
+                    vec![],
+                )
+                .await
+                .expect("wide elements");
+            panic!("{page} is {page_width} CSS px wide on a {screen} px screen, it scrolls sideways: {wide}");
+        }
+    }
+    browser.close().await;
+}

@@ -309,8 +309,8 @@ function connectorFigures(text, name) {
 function figuresTable(figures) {
   if (!figures.length) return [];
   return [h('h2', {}, 'Figures'), h('details', {}, h('summary', {}, `${figures.length} figures from this worker's tasks`),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Figure', 'Task', 'Value'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, figures.map((f) => h('tr', {}, h('td', {}, f.name), h('td', {}, f.task), h('td', { class: 'num' }, number(f.value)))))))];
+    h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ['Figure', 'Task', 'Value'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, figures.map((f) => h('tr', {}, h('td', {}, f.name), h('td', {}, f.task), h('td', { class: 'num' }, number(f.value))))))))];
 }
 
 /** How far a source is behind, where it knows: a Postgres snapshot's progress and streaming
@@ -357,8 +357,8 @@ async function offsetsSection(base, state) {
     return [h('h2', {}, 'Offsets'), h('p', { class: 'muted' }, e.message)];
   }
   const list = current.offsets || [];
-  const table = h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Partition'), h('th', { scope: 'col' }, 'Offset'))),
-    h('tbody', {}, list.map((o) => h('tr', {}, h('td', {}, h('code', {}, JSON.stringify(o.partition))), h('td', {}, h('code', {}, JSON.stringify(o.offset)))))));
+  const table = h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Partition'), h('th', { scope: 'col' }, 'Offset'))),
+    h('tbody', {}, list.map((o) => h('tr', {}, h('td', {}, h('code', {}, JSON.stringify(o.partition))), h('td', {}, h('code', {}, JSON.stringify(o.offset))))))));
   const parts = [h('h2', {}, 'Offsets'), list.length ? table : h('p', { class: 'muted' }, 'No offsets committed yet.')];
   if (state !== 'STOPPED') {
     parts.push(h('p', { class: 'muted' }, 'Stop the connector to edit or reset its offsets.'));
