@@ -22,14 +22,9 @@ use serde_json::Value;
 /// The broker's address, from `scripts/dev-env env`.
 pub fn bootstrap_servers() -> String {
     let servers = std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
-    let first = servers.split(',').next().unwrap_or_default().to_owned();
-    let reachable = first
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+    let first = servers.split(',').next().unwrap_or_default();
     assert!(
-        reachable,
+        reachable(first),
         "Kafka is not reachable at {servers}: start it with `scripts/dev-env up` and `eval \"$(scripts/dev-env env)\"`"
     );
     servers
@@ -74,17 +69,21 @@ pub fn secure_listeners() -> SecureListeners {
         ca_location: var("KAFKA_SSL_CA_LOCATION"),
     };
     for address in [&listeners.sasl_ssl, &listeners.ssl] {
-        let reachable = address
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut addrs| addrs.next())
-            .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
         assert!(
-            reachable,
+            reachable(address),
             "the broker's listener {address} is not reachable: restart the broker with `scripts/dev-env up`"
         );
     }
     listeners
+}
+
+/// Whether a server answers TCP connections at `address` (`host:port`) within 2 s.
+pub fn reachable(address: &str) -> bool {
+    address
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok())
 }
 
 /// A name unique to this test run.

@@ -3,7 +3,7 @@
 //! beside Weir on the same input and compare their outputs.
 
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -17,14 +17,8 @@ pub struct ReferenceConnector {
 /// The reference worker's URL; it must answer.
 pub fn url() -> String {
     let url = std::env::var("CONNECT_URL").unwrap_or_else(|_| "http://127.0.0.1:8183".into());
-    let reachable = url
-        .trim_start_matches("http://")
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
     assert!(
-        reachable,
+        super::reachable(url.trim_start_matches("http://")),
         "Kafka Connect (the reference) is not reachable at {url}: start it with `scripts/dev-env up connect` and `eval \"$(scripts/dev-env env)\"`"
     );
     url

@@ -255,6 +255,12 @@ impl BrokerSecurity {
     pub fn from_props(props: &Props) -> Result<Self, Vec<String>> {
         let mut errors = Vec::new();
         let protocol = Self::protocol_of(props);
+        // Kafka Connect's names become librdkafka's first, so each is read in one place.
+        let translated = to_librdkafka(props).unwrap_or_else(|e| {
+            errors.extend(e);
+            props.clone()
+        });
+        let props = &translated;
         let sasl = protocol
             .uses_sasl()
             .then(|| sasl_credentials(props, &mut errors))
@@ -301,8 +307,7 @@ impl BrokerSecurity {
     }
 }
 
-/// The SASL credentials of `props`: `sasl.username` and `sasl.password`, or the username and
-/// password of `sasl.jaas.config`.
+/// The SASL credentials of `props`, in librdkafka's names.
 fn sasl_credentials(props: &Props, errors: &mut Vec<String>) -> Option<SaslCredentials> {
     let get = |key: &str| props.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mechanism_name = get(keys::MECHANISM)
@@ -315,55 +320,29 @@ fn sasl_credentials(props: &Props, errors: &mut Vec<String>) -> Option<SaslCrede
         ));
         return None;
     };
-    let jaas = match get(keys::JAAS).map(jaas_credentials) {
-        Some(Ok(credentials)) => Some(credentials),
-        Some(Err(e)) => {
-            errors.push(format!("{}: {e}", keys::JAAS));
-            return None;
-        }
-        None => None,
-    };
-    let (username, password) = match (get(keys::USERNAME), props.get(keys::PASSWORD), jaas) {
-        (Some(user), Some(password), _) => (user.to_owned(), password.clone()),
-        (None, None, Some(credentials)) => credentials,
-        _ => {
-            errors.push(format!(
-                "{}: SASL needs a username and a password: set {} and {}, or {}",
-                keys::PROTOCOL,
-                keys::USERNAME,
-                keys::PASSWORD,
-                keys::JAAS
-            ));
-            return None;
-        }
+    let (Some(username), Some(password)) = (get(keys::USERNAME), props.get(keys::PASSWORD)) else {
+        errors.push(format!(
+            "{}: SASL needs a username and a password: set {} and {}, or {}",
+            keys::PROTOCOL,
+            keys::USERNAME,
+            keys::PASSWORD,
+            keys::JAAS
+        ));
+        return None;
     };
     Some(SaslCredentials {
         mechanism,
-        username,
-        password: Password(password),
+        username: username.to_owned(),
+        password: Password(password.clone()),
     })
 }
 
-/// The TLS settings of `props`.
+/// The TLS settings of `props`, in librdkafka's names.
 fn tls_settings(props: &Props, errors: &mut Vec<String>) -> TlsSettings {
     let get = |key: &str| props.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let truststore = match (get(keys::TRUSTSTORE_LOCATION), get(keys::TRUSTSTORE_TYPE)) {
-        (Some(path), Some(kind)) if kind.eq_ignore_ascii_case("PEM") => Some(path),
-        (Some(_), kind) => {
-            errors.push(format!(
-                "{}: a {} truststore cannot be read: set {} to PEM with a PEM file (keytool -exportcert -rfc, or openssl pkcs12 -nokeys), or use {}",
-                keys::TRUSTSTORE_LOCATION,
-                kind.unwrap_or("JKS"),
-                keys::TRUSTSTORE_TYPE,
-                keys::CA_LOCATION
-            ));
-            None
-        }
-        (None, _) => None,
-    };
     let path = |key: &str| get(key).map(PathBuf::from);
     let settings = TlsSettings {
-        ca_location: path(keys::CA_LOCATION).or_else(|| truststore.map(PathBuf::from)),
+        ca_location: path(keys::CA_LOCATION),
         certificate_location: path(keys::CERTIFICATE_LOCATION),
         key_location: path(keys::KEY_LOCATION),
         verify_hostname: get(keys::ENDPOINT_IDENTIFICATION).is_none_or(|v| !v.eq_ignore_ascii_case("none")),
@@ -515,11 +494,11 @@ mod tests {
         ]))
         .expect_err("invalid");
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].starts_with("sasl.mechanism: GSSAPI"), "{errors:?}");
         assert!(
-            errors[1].starts_with("ssl.truststore.location: a JKS truststore"),
+            errors[0].starts_with("ssl.truststore.location: a JKS truststore"),
             "{errors:?}"
         );
+        assert!(errors[1].starts_with("sasl.mechanism: GSSAPI"), "{errors:?}");
         assert!(errors[2].contains("ssl.key.location"), "{errors:?}");
         let missing = BrokerSecurity::from_props(&props(&[("security.protocol", "SASL_SSL")])).expect_err("no user");
         assert!(missing[0].contains("username and a password"), "{missing:?}");
