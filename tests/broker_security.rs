@@ -24,19 +24,18 @@ fn kafka_connect_keys(listener: &SecureListeners, password: &str) -> String {
     )
 }
 
-/// A file source and a file sink joined by a topic, created through `worker`; waits until the
-/// sink wrote every line.
-async fn copies_lines(worker: &Worker, lines: usize) {
+/// A file source (with the `source_keys` added to its config) and a file sink joined by a
+/// topic, created through `worker`; waits until the sink wrote every line.
+async fn copies_lines(worker: &Worker, lines: usize, source_keys: serde_json::Value) {
     let (input, output) = (worker.dir.path().join("in.txt"), worker.dir.path().join("out.txt"));
     let expected: Vec<String> = numbered("secured", 0..lines).collect();
     write_lines(&input, expected.iter().cloned());
     let topic = unique("secured");
-    worker
-        .create(
-            "source",
-            json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": 1}),
-        )
-        .await;
+    let mut source = json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": 1});
+    if let (Some(config), Some(extra)) = (source.as_object_mut(), source_keys.as_object()) {
+        config.extend(extra.clone());
+    }
+    worker.create("source", source).await;
     worker
         .create(
             "sink",
@@ -60,7 +59,7 @@ async fn two_workers_form_a_group_over_sasl_ssl_with_scram_and_copy_records() {
         (members(&a) == 2 && members(&b) == 2 && a["group"]["leader_url"] == b["group"]["leader_url"]).then_some(())
     })
     .await;
-    copies_lines(&second, 2_000).await;
+    copies_lines(&second, 2_000, json!({})).await;
     for worker in [&first, &second] {
         assert!(
             !worker.log().contains(&listener.password),
@@ -71,15 +70,22 @@ async fn two_workers_form_a_group_over_sasl_ssl_with_scram_and_copy_records() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn plain_and_scram_sha_256_with_librdkafka_key_names_copy_records() {
+async fn plain_and_scram_sha_256_with_librdkafka_key_names_and_a_connector_login_copy_records() {
     let listener = secure_listeners();
     for mechanism in ["PLAIN", "SCRAM-SHA-256"] {
         let keys = format!(
-            "security.protocol: SASL_SSL\nsasl.mechanism: {mechanism}\nsasl.username: {}\nsasl.password: {}\nssl.ca.location: {}\n",
+            "security.protocol: SASL_SSL\nsasl.mechanism: {mechanism}\nsasl.username: {}\nsasl.password: {}\nssl.ca.location: {}\n\
+             connector.client.config.override.policy: Principal\n",
             listener.username, listener.password, listener.ca_location
         );
         let worker = Worker::start_on(&listener.sasl_ssl, &unique("sasl-librdkafka"), &keys).await;
-        copies_lines(&worker, 500).await;
+        // A connector's own login, in Kafka Connect's name, which librdkafka does not know: the
+        // source's producer fails unless it is translated.
+        let login = format!(
+            "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"{}\" password=\"{}\";",
+            listener.username, listener.password
+        );
+        copies_lines(&worker, 500, json!({"producer.override.sasl.jaas.config": login})).await;
     }
 }
 
@@ -98,7 +104,7 @@ async fn two_workers_form_a_group_with_client_certificates_and_copy_records() {
         (members(first.get("/").await) == 2 && members(second.get("/").await) == 2).then_some(())
     })
     .await;
-    copies_lines(&first, 1_000).await;
+    copies_lines(&first, 1_000, json!({})).await;
 }
 
 /// Starts a worker with the security `keys` the broker must refuse, and returns what it wrote

@@ -7,6 +7,7 @@ use weir_connector_api::{
     ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, Importance, Props, Validator, Width,
 };
 
+use crate::config::broker_security;
 use crate::config::restart::RestartPolicy;
 use crate::config::worker::strip_prefix;
 
@@ -480,5 +481,51 @@ impl ConnectorConfig {
     /// The connector's own settings for a prefix such as `producer.override.`.
     pub fn prefixed(&self, prefix: &str) -> Props {
         strip_prefix(&self.props, prefix)
+    }
+
+    /// The connector's settings for one kind of Kafka client (`producer`, `consumer`, `admin`:
+    /// its `<client>.override.*` keys), in librdkafka's names: a `sasl.jaas.config` (what Kafka
+    /// Connect's `Principal` policy is for) becomes `sasl.username` and `sasl.password`. A
+    /// setting that cannot be translated (a JKS truststore) is passed as given, for librdkafka
+    /// to refuse by its name when the task starts.
+    pub fn client_overrides(&self, client: &str) -> Props {
+        let given = self.prefixed(&format!("{client}.override."));
+        broker_security::to_librdkafka(&given).unwrap_or(given)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_overrides_reach_librdkafka_in_its_names() {
+        let props: Props = [
+            ("name", "c"),
+            ("connector.class", "FileStreamSource"),
+            (
+                "producer.override.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";",
+            ),
+            ("producer.override.linger.ms", "5"),
+            ("consumer.override.ssl.truststore.location", "/t.jks"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let config = ConnectorConfig::parse(ConnectorKind::Source, &props).expect("valid");
+        let producer = config.client_overrides("producer");
+        assert_eq!(producer.get("sasl.username").map(String::as_str), Some("u"));
+        assert_eq!(producer.get("sasl.password").map(String::as_str), Some("p"));
+        assert_eq!(producer.get("linger.ms").map(String::as_str), Some("5"));
+        assert!(!producer.contains_key("sasl.jaas.config"));
+        // Left as given, for librdkafka to refuse by name.
+        assert_eq!(
+            config
+                .client_overrides("consumer")
+                .get("ssl.truststore.location")
+                .map(String::as_str),
+            Some("/t.jks")
+        );
     }
 }

@@ -135,7 +135,7 @@ impl SinkTaskRunner {
                 // again only after this back-off (1 s by default): a fast sink would idle.
                 ("fetch.queue.backoff.ms", "10"),
             ],
-            &config.prefixed("consumer.override."),
+            &config.client_overrides("consumer"),
             &[
                 ("group.id", &group),
                 ("enable.auto.commit", "false"),
@@ -154,7 +154,7 @@ impl SinkTaskRunner {
             subscription,
             revokes: RevokeTracker::default(),
             clients: worker.clients.clone(),
-            producer_overrides: config.prefixed("producer.override."),
+            producer_overrides: config.client_overrides("producer"),
             errors: config.errors.clone(),
             flush_interval: worker.config.offset_flush_interval,
             offsets: BTreeMap::new(),

@@ -49,7 +49,7 @@ impl SourceTaskRunner {
         worker: &WorkerContext,
         config: &ConnectorConfig,
     ) -> Result<Self, TaskError> {
-        let overrides = config.prefixed("producer.override.");
+        let overrides = config.client_overrides("producer");
         let transactions = match worker.config.exactly_once_source {
             true => Some(Transactions::new(
                 &worker.clients,
