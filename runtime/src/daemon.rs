@@ -18,7 +18,7 @@ use crate::logging::LogLevels;
 use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
 use crate::rest::{self, AppState, entities::ServerInfo};
-use crate::storage::{ConfigStore, KafkaLogs, OffsetStore, StatusStore, StorageError};
+use crate::storage::{ConfigStore, KafkaLogs, OffsetStore, OffsetStores, StatusStore, StorageError};
 #[cfg(feature = "wasm")]
 use crate::wasm::{WasmError, WasmHost, WasmPlugins};
 use crate::worker::{StatusWriter, Worker, WorkerContext};
@@ -166,13 +166,14 @@ pub async fn run(
     ensure_internal_topic(&clients, &config.config_topic, true).await?;
     ensure_internal_topic(&clients, &config.offset_topic, false).await?;
     ensure_internal_topic(&clients, &config.status_topic, false).await?;
-    let logs = KafkaLogs::new(clients.clone());
-    let configs = ConfigStore::start(&logs, &config.config_topic.name).await?;
-    let offsets = OffsetStore::start(&logs, &config.offset_topic.name).await?;
-    let statuses = StatusStore::start(&logs, &config.status_topic.name).await?;
+    let logs = Arc::new(KafkaLogs::new(clients.clone()));
+    let configs = ConfigStore::start(logs.as_ref(), &config.config_topic.name).await?;
+    let offsets = OffsetStore::start(logs.as_ref(), &config.offset_topic.name).await?;
+    let statuses = StatusStore::start(logs.as_ref(), &config.status_topic.name).await?;
     let notices = configs.read_to_end().await?;
     offsets.read_to_end().await?;
     statuses.read_to_end().await?;
+    let offsets = OffsetStores::new(offsets, logs, config.offset_topic.clone());
     let cluster_id = clients.cluster_id().await;
     tracing::info!(cluster = ?cluster_id, "internal topics read");
 

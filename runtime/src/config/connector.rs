@@ -425,6 +425,8 @@ pub struct ConnectorConfig {
     pub topics_regex: Option<String>,
     /// For sources: where transactions end, with exactly-once on.
     pub transaction_boundary: TransactionBoundary,
+    /// For sources: the connector's own offsets topic (`offsets.storage.topic`), if it has one.
+    pub offsets_topic: Option<String>,
     /// The whole config.
     pub props: Props,
 }
@@ -474,6 +476,7 @@ impl ConnectorConfig {
                 Some("connector") => TransactionBoundary::Connector,
                 _ => TransactionBoundary::Poll,
             },
+            offsets_topic: string("offsets.storage.topic").map(|t| t.trim().to_owned()),
             props: props.clone(),
         })
     }

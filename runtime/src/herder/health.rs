@@ -29,7 +29,7 @@ impl Herder {
                 |topic: &str, e: StorageError| format!("The worker cannot read its internal topic {topic}: {e}.");
             let (configs, offsets, statuses) = tokio::join!(
                 parts.configs.catch_up(),
-                parts.offsets.read_to_end(),
+                parts.offsets.worker().read_to_end(),
                 parts.statuses.read_to_end()
             );
             configs.map_err(|e| unreadable(&config.config_topic.name, e))?;

@@ -44,7 +44,7 @@ use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::logging::LogLevels;
 use crate::model::{ConnectorInfo, PartitionOffset, TargetState, TaskId};
 use crate::plugins::Plugins;
-use crate::storage::{ConfigStore, OffsetStore, StatusStore, StorageError};
+use crate::storage::{ConfigStore, OffsetStores, StatusStore, StorageError};
 use crate::worker::Worker;
 pub use event_loop::{HerderLoop, LoopInputs};
 pub use internal::RequestSignature;
@@ -105,8 +105,8 @@ pub struct HerderParts {
     pub client: WorkerClient,
     /// The config topic.
     pub configs: ConfigStore,
-    /// The offsets topic.
-    pub offsets: OffsetStore,
+    /// The worker's offsets topic and the connectors' own.
+    pub offsets: OffsetStores,
     /// The status topic, read.
     pub statuses: StatusStore,
     /// The worker that runs connectors and tasks (and writes their statuses).

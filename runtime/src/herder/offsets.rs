@@ -6,6 +6,7 @@ use weir_connector_api::{ConnectorKind, Props};
 use super::{Herder, HerderError, sink_offsets};
 use crate::config::ConnectorConfig;
 use crate::model::{PartitionLag, PartitionOffset, TargetState};
+use crate::storage::ConnectorOffsets;
 
 impl Herder {
     /// A connector's offsets: source offsets from the offsets topic, sink offsets from its
@@ -19,8 +20,8 @@ impl Herder {
                 sink_offsets::read(&self.parts().clients, &config).await?
             }
             _ => self
-                .parts()
-                .offsets
+                .source_offsets(&props)
+                .await?
                 .connector_offsets(name)
                 .into_iter()
                 .map(|(partition, offset)| PartitionOffset {
@@ -60,7 +61,7 @@ impl Herder {
 
     /// Replaces some of a stopped connector's offsets.
     pub async fn alter_offsets(&self, name: &str, offsets: Vec<PartitionOffset>) -> Result<String, HerderError> {
-        self.connector_config(name)?;
+        let props = self.connector_config(name)?;
         self.leader_only("process external offsets modification requests")?;
         if offsets.is_empty() {
             return Err(HerderError::BadRequest(
@@ -71,7 +72,7 @@ impl Herder {
             Some(ConnectorKind::Sink) => sink_offsets::alter(&self.parts().clients, name, &offsets).await?,
             _ => {
                 let entries: Vec<_> = offsets.into_iter().map(|e| (e.partition, e.offset)).collect();
-                self.parts().offsets.put(name, &entries).await?;
+                self.source_offsets(&props).await?.put(name, &entries).await?;
             }
         }
         Ok("The offsets for this connector have been altered successfully".into())
@@ -92,7 +93,7 @@ impl Herder {
             Some(ConnectorKind::Sink) => sink_offsets::alter(&self.parts().clients, name, &offsets).await?,
             _ => {
                 let entries: Vec<_> = offsets.into_iter().map(|e| (e.partition, e.offset)).collect();
-                self.parts().offsets.put(name, &entries).await?;
+                self.source_offsets(props).await?.put(name, &entries).await?;
             }
         }
         tracing::info!(connector = name, "initial offsets written");
@@ -101,21 +102,28 @@ impl Herder {
 
     /// Forgets all of a stopped connector's offsets.
     pub async fn reset_offsets(&self, name: &str) -> Result<String, HerderError> {
-        self.connector_config(name)?;
+        let props = self.connector_config(name)?;
         self.leader_only("process external offsets modification requests")?;
         match self.stopped_kind(name)? {
             Some(ConnectorKind::Sink) => sink_offsets::reset(&self.parts().clients, name).await?,
             _ => {
-                let entries: Vec<_> = self
-                    .parts()
-                    .offsets
+                let offsets = self.source_offsets(&props).await?;
+                let entries: Vec<_> = offsets
                     .connector_offsets(name)
                     .into_iter()
                     .map(|(p, _)| (p, None))
                     .collect();
-                self.parts().offsets.put(name, &entries).await?;
+                offsets.put(name, &entries).await?;
             }
         }
         Ok("The offsets for this connector have been reset successfully".into())
+    }
+
+    /// A source connector's offsets topics, as its config names them, read to their end.
+    async fn source_offsets(&self, props: &Props) -> Result<ConnectorOffsets, HerderError> {
+        let own = props.get("offsets.storage.topic").map(String::as_str);
+        let offsets = self.parts().offsets.connector(own).await?;
+        offsets.read_to_end().await?;
+        Ok(offsets)
     }
 }

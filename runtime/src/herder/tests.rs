@@ -17,7 +17,7 @@ use crate::group::{WorkerClient, solo};
 use crate::kafka::KafkaClients;
 use crate::model::{ConnectorStatus, State, TargetState};
 use crate::plugins::Plugins;
-use crate::storage::{ConfigStore, MemoryLogs, OffsetStore, StatusStore};
+use crate::storage::{ConfigStore, MemoryLogs, OffsetStore, OffsetStores, StatusStore};
 use crate::worker::{StatusWriter, Worker, WorkerContext};
 
 /// A source whose tasks produce nothing.
@@ -68,6 +68,12 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
     let clients = KafkaClients::new(&config);
     let configs = ConfigStore::start(&logs, "configs").await.unwrap();
     let offsets = OffsetStore::start(&logs, "offsets").await.unwrap();
+    let shape = crate::config::worker::InternalTopic {
+        name: "offsets".into(),
+        partitions: 1,
+        replication_factor: 1,
+    };
+    let offsets = OffsetStores::new(offsets, Arc::new(logs.clone()), shape);
     let statuses = StatusStore::start(&logs, "statuses").await.unwrap();
     let notices = configs.read_to_end().await.unwrap();
     let plugins = Plugins::new(vec![PluginDescriptor {

@@ -20,6 +20,7 @@ use async_trait::async_trait;
 
 use super::StorageError;
 use super::log::{Apply, Log, LogRecord, Logs, Position};
+use crate::config::worker::InternalTopic;
 use crate::kafka::{KafkaClients, KafkaContext, Producer, REQUEST_TIMEOUT};
 use crate::sync::lock;
 
@@ -80,6 +81,10 @@ impl Logs for KafkaLogs {
     async fn open(&self, topic: &str, apply: Apply) -> Result<Arc<dyn Log>, StorageError> {
         let bounds = self.bounds()?;
         Ok(Arc::new(KafkaLog::start(&self.clients, bounds, topic, apply).await?))
+    }
+
+    async fn create(&self, topic: &InternalTopic) -> Result<(), StorageError> {
+        Ok(crate::kafka::ensure_internal_topic(&self.clients, topic, false).await?)
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::StorageError;
+use crate::config::worker::InternalTopic;
 
 /// One record of a log, as read.
 #[derive(Clone, Copy, Debug)]
@@ -52,4 +53,8 @@ pub trait Log: Send + Sync {
 pub trait Logs: Send + Sync {
     /// Starts reading `topic`, applying each record with `apply`.
     async fn open(&self, topic: &str, apply: Apply) -> Result<Arc<dyn Log>, StorageError>;
+
+    /// Creates `topic` as a compacted internal topic if it does not exist (and checks that it
+    /// is compacted if it does).
+    async fn create(&self, topic: &InternalTopic) -> Result<(), StorageError>;
 }

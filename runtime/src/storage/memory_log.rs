@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use super::StorageError;
 use super::log::{Apply, Log, LogRecord, Logs, Position};
+use crate::config::worker::InternalTopic;
 use crate::sync::lock;
 
 /// A record as kept.
@@ -77,6 +78,11 @@ impl Logs for MemoryLogs {
             topic.readers.push(apply);
         }
         Ok(Arc::new(MemoryLog { topic: shared }))
+    }
+
+    /// Memory topics exist once named.
+    async fn create(&self, _topic: &InternalTopic) -> Result<(), StorageError> {
+        Ok(())
     }
 }
 

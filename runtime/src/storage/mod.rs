@@ -7,13 +7,15 @@ mod kafka_log;
 mod log;
 mod memory_log;
 mod offset_store;
+mod offset_stores;
 mod status_store;
 
 pub use config_store::{ConfigNotice, ConfigStore};
 pub use kafka_log::KafkaLogs;
 pub use log::{Apply, Log, LogRecord, Logs, Position};
 pub use memory_log::MemoryLogs;
-pub use offset_store::{ConnectorOffsetReader, OffsetStore};
+pub use offset_store::OffsetStore;
+pub use offset_stores::{ConnectorOffsetReader, ConnectorOffsets, OffsetStores};
 pub use status_store::StatusStore;
 
 /// Why reading or writing an internal topic failed.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
-use weir_connector_api::{OffsetReader, SourceMap};
+use weir_connector_api::SourceMap;
 
 use super::{Log, LogRecord, Logs, StorageError};
 use crate::sync::lock;
@@ -30,7 +30,7 @@ fn key(connector: &str, partition: &SourceMap) -> String {
 }
 
 /// A source partition's identity in memory: its canonical JSON text.
-fn partition_id(partition: &SourceMap) -> String {
+pub(super) fn partition_id(partition: &SourceMap) -> String {
     canonical(&Json::Object(partition.clone())).to_string()
 }
 
@@ -121,12 +121,12 @@ impl OffsetStore {
         }
     }
 
-    /// A reader of one connector's offsets, for its tasks.
-    pub fn reader(&self, connector: &str) -> ConnectorOffsetReader {
-        ConnectorOffsetReader {
-            store: self.clone(),
-            connector: connector.to_owned(),
-        }
+    /// The committed offset of one of a connector's partitions.
+    pub fn offset(&self, connector: &str, partition: &SourceMap) -> Option<SourceMap> {
+        lock(&self.offsets)
+            .get(connector)?
+            .get(&partition_id(partition))
+            .map(|(_, offset)| offset.clone())
     }
 }
 
@@ -143,22 +143,6 @@ fn apply(all: &mut Offsets, connector: &str, partition: &SourceMap, offset: Opti
                 partitions.remove(&id);
             }
         }
-    }
-}
-
-/// One connector's committed offsets, as its tasks see them.
-pub struct ConnectorOffsetReader {
-    store: OffsetStore,
-    connector: String,
-}
-
-impl OffsetReader for ConnectorOffsetReader {
-    fn offset(&self, partition: &SourceMap) -> Option<SourceMap> {
-        let id = partition_id(partition);
-        lock(&self.store.offsets)
-            .get(&self.connector)?
-            .get(&id)
-            .map(|(_, offset)| offset.clone())
     }
 }
 

@@ -32,7 +32,7 @@ use crate::kafka::{KafkaClients, KafkaOpError};
 use crate::metrics::MetricsRegistry;
 use crate::model::{Running, RunningTask, State, TargetState, TaskId};
 use crate::plugins::Plugins;
-use crate::storage::OffsetStore;
+use crate::storage::OffsetStores;
 use crate::sync::lock;
 use auto_restart::RestartCounts;
 use retry::Backoff;
@@ -68,8 +68,8 @@ pub struct WorkerContext {
     pub config: Arc<WorkerConfig>,
     /// Kafka client settings.
     pub clients: KafkaClients,
-    /// Source offsets.
-    pub offsets: OffsetStore,
+    /// Source offsets: the worker's offsets topic and the connectors' own.
+    pub offsets: OffsetStores,
     /// Where statuses go.
     pub statuses: StatusWriter,
     /// Connector plugins.
@@ -331,9 +331,18 @@ impl Worker {
         Ok(match &resolved.plugin.plugin {
             ConnectorPlugin::Source(connector) => {
                 let pipeline = pipeline::SourcePipeline::new(chain, converters);
-                source_task::SourceTaskRunner::new(io, connector.create_task(), pipeline, &self.context, config)?
-                    .run()
-                    .boxed()
+                let (task, context, config) = (connector.create_task(), self.context.clone(), config.clone());
+                async move {
+                    let offsets = context
+                        .offsets
+                        .connector(config.offsets_topic.as_deref())
+                        .await
+                        .map_err(|e| TaskError::Setup(format!("opening the connector's offsets topic: {e}")))?;
+                    source_task::SourceTaskRunner::new(io, task, pipeline, &context, &config, offsets)?
+                        .run()
+                        .await
+                }
+                .boxed()
             }
             ConnectorPlugin::Sink(connector) => {
                 let pipeline = pipeline::SinkPipeline::new(chain, converters);

@@ -19,7 +19,7 @@ use super::retry::StageRetries;
 use super::{Backoff, Directive, FenceRequest, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
 use crate::model::State;
-use crate::storage::OffsetStore;
+use crate::storage::ConnectorOffsets;
 
 /// Runs one source task.
 pub(super) struct SourceTaskRunner {
@@ -28,7 +28,7 @@ pub(super) struct SourceTaskRunner {
     outbox: Outbox,
     pipeline: SourcePipeline,
     errors: ErrorHandler,
-    offsets: OffsetStore,
+    offsets: ConnectorOffsets,
     /// With exactly-once on: the task's transactions, which then commit its offsets.
     transactions: Option<Transactions>,
     /// Where the task asks for its connector's older tasks to be fenced before it starts.
@@ -48,6 +48,7 @@ impl SourceTaskRunner {
         pipeline: SourcePipeline,
         worker: &WorkerContext,
         config: &ConnectorConfig,
+        offsets: ConnectorOffsets,
     ) -> Result<Self, TaskError> {
         let overrides = config.client_overrides("producer");
         let transactions = match worker.config.exactly_once_source {
@@ -84,7 +85,7 @@ impl SourceTaskRunner {
             outbox: Outbox::new(producer),
             pipeline,
             errors,
-            offsets: worker.offsets.clone(),
+            offsets,
             transactions,
             fences: worker.fences.clone(),
             retry_delay_max: config.errors.retry_delay_max,

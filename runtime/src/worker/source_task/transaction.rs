@@ -20,7 +20,7 @@ use crate::config::connector::TransactionBoundary;
 use crate::kafka::producer::Acks;
 use crate::kafka::{KafkaClients, KafkaContext, KafkaOpError, Producer};
 use crate::model::TaskId;
-use crate::storage::OffsetStore;
+use crate::storage::{ConnectorOffsets, OffsetStore};
 
 /// How long starting, committing or aborting a transaction may take: the broker's default
 /// `transaction.timeout.ms`, past which it aborts the transaction itself.
@@ -191,7 +191,7 @@ impl Transactions {
         &mut self,
         end: End,
         outbox: &mut Outbox,
-        offsets: &OffsetStore,
+        offsets: &ConnectorOffsets,
         connector: &str,
         metrics: &TaskMetrics,
     ) -> Result<Vec<(SourceMap, SourceMap)>, KafkaOpError> {
