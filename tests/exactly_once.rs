@@ -48,6 +48,21 @@ async fn committed_values(topic: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits until a `read_committed` consumer reads as many values from `topic` as `expected`
+/// holds (or `timeout` passes), then asserts that they are `expected`: each once, in order.
+async fn wait_for_committed(topic: &str, expected: &[String], timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let read = committed_values(topic).await;
+        if read.len() >= expected.len() || Instant::now() > deadline {
+            assert_eq!(read.len(), expected.len(), "every line once");
+            assert!(read == expected, "the lines in order, each once");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 /// A plugin directory holding the datagen WebAssembly source, and the worker config lines (with
 /// exactly-once on) that use it.
 fn with_datagen() -> (tempfile::TempDir, String) {
@@ -137,9 +152,6 @@ async fn required_is_refused_unless_the_worker_and_the_connector_can_give_it() {
     )
     .await;
     refused(&plain, "eos", required.clone(), "exactly.once.support").await;
-    // A connector's own offsets topic is refused rather than ignored.
-    let own = config(json!({"offsets.storage.topic": "own-offsets"}));
-    refused(&plain, "own", own, "offsets.storage.topic").await;
 
     let (_plugins, extra) = with_datagen();
     let enabled = Worker::start_with(&extra).await;
@@ -202,16 +214,7 @@ async fn file_source_killed_again_and_again_writes_each_line_once() {
     write_lines(&input, numbered("line", total - 500..total));
 
     let expected: Vec<String> = numbered("line", 0..total).collect();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let read = committed_values(&topic).await;
-        if read.len() >= expected.len() || Instant::now() > deadline {
-            assert_eq!(read.len(), expected.len(), "every line once");
-            assert!(read == expected, "the lines in order, each once");
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    wait_for_committed(&topic, &expected, Duration::from_secs(120)).await;
     let committed = worker.metric("source_transactions_committed_total", "source", 0).await;
     assert!(
         committed.is_some_and(|n| n > 0.0),
@@ -559,4 +562,59 @@ async fn a_smaller_generation_fences_the_task_ids_it_drops() {
         committed_values(&format!("{id}-zombie")).await.is_empty(),
         "nothing of the zombie's transaction is visible"
     );
+}
+
+/// A running exactly-once file source is given a topic of its own (`offsets.storage.topic`):
+/// it resumes from the worker's topic, then commits its offsets to its own topic in its
+/// transactions, resumes from there after a SIGKILL, and the offsets endpoint reads them there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connectors_own_offsets_topic_takes_over_from_the_workers() {
+    let mut worker = Worker::start_with(EXACTLY_ONCE).await;
+    let input = worker.dir.path().join("in.txt");
+    let (topic, own) = (unique("eos-own"), unique("eos-own-offsets"));
+    let mut config = json!({"connector.class": "FileStreamSource", "file": input, "topic": topic,
+                            "exactly.once.support": "required"});
+    write_lines(&input, numbered("line", 0..100));
+    worker.create("source", config.clone()).await;
+    wait_for_committed(
+        &topic,
+        &numbered("line", 0..100).collect::<Vec<_>>(),
+        Duration::from_secs(60),
+    )
+    .await;
+
+    config["offsets.storage.topic"] = json!(own);
+    let (status, body) = worker.request("PUT", "/connectors/source/config", Some(config)).await;
+    assert_eq!(status, 200, "{body}");
+    write_lines(&input, numbered("line", 100..200));
+    wait_for_committed(
+        &topic,
+        &numbered("line", 0..200).collect::<Vec<_>>(),
+        Duration::from_secs(60),
+    )
+    .await;
+    worker.kill();
+    worker.spawn().await;
+    write_lines(&input, numbered("line", 200..300));
+    wait_for_committed(
+        &topic,
+        &numbered("line", 0..300).collect::<Vec<_>>(),
+        Duration::from_secs(60),
+    )
+    .await;
+
+    let size = std::fs::metadata(&input).expect("input").len();
+    let key = json!(["source", {"filename": input}]);
+    let positions: Vec<Value> = read_isolated(&own, "read_committed")
+        .into_iter()
+        .filter(|r| r.key.as_ref() == Some(&key))
+        .filter_map(|r| r.value.map(|v| v["position"].clone()))
+        .collect();
+    assert_eq!(
+        positions.last(),
+        Some(&json!(size)),
+        "its own topic holds its offsets, the last at the end of the file: {positions:?}"
+    );
+    let offsets = worker.get("/connectors/source/offsets").await;
+    assert_eq!(offsets["offsets"][0]["offset"]["position"], json!(size), "{offsets}");
 }

@@ -155,3 +155,62 @@ async fn follows_a_rotated_or_truncated_file() {
     let lines = wait_for_lines(&output, 405, Duration::from_secs(60)).await;
     assert_eq!(lines[400..].to_vec(), numbered("truncated", 0..5).collect::<Vec<_>>());
 }
+
+/// The last position a topic holds for the file source `source` reading `input`.
+fn last_position(topic: &str, input: &Path) -> Option<serde_json::Value> {
+    let key = json!(["source", {"filename": input}]);
+    support::read_to_end(topic)
+        .into_iter()
+        .rfind(|r| r.key.as_ref() == Some(&key))
+        .and_then(|r| r.value)
+        .map(|v| v["position"].clone())
+}
+
+/// A file source with a topic of its own (`offsets.storage.topic`): its offsets are written
+/// there and copied to the worker's topic, and a graceful restart resumes from them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connectors_own_offsets_topic_holds_its_offsets() {
+    let mut worker = Worker::start().await;
+    let input = worker.dir.path().join("in.txt");
+    let (topic, own) = (unique("own"), unique("own-offsets"));
+    write_lines(&input, numbered("first", 0..1_000));
+    worker
+        .create(
+            "source",
+            json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "offsets.storage.topic": own}),
+        )
+        .await;
+    let at_end = |input: &Path| json!(std::fs::metadata(input).expect("input").len());
+    for (what, offsets) in [
+        ("its own topic", own.clone()),
+        ("the worker's topic", worker.offsets_topic()),
+    ] {
+        support::eventually(
+            &format!("the offset at the end of the file in {what}"),
+            Duration::from_secs(60),
+            || {
+                let (offsets, input) = (offsets.clone(), input.clone());
+                async move { (last_position(&offsets, &input) == Some(at_end(&input))).then_some(()) }
+            },
+        )
+        .await;
+    }
+
+    let status = worker.terminate();
+    assert!(status.success(), "SIGTERM exits 0, got {status:?}");
+    write_lines(&input, numbered("second", 0..500));
+    worker.spawn().await;
+    support::eventually(
+        "the new lines' offset in its own topic",
+        Duration::from_secs(60),
+        || async { (last_position(&own, &input) == Some(at_end(&input))).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        topic_record_count(&topic),
+        1_500,
+        "resumed from its own topic: nothing twice"
+    );
+    let offsets = worker.get("/connectors/source/offsets").await;
+    assert_eq!(offsets["offsets"][0]["offset"]["position"], at_end(&input), "{offsets}");
+}

@@ -15,7 +15,7 @@ use weir_runtime::config::WorkerConfig;
 use weir_runtime::kafka::{KafkaClients, ensure_internal_topic};
 use weir_runtime::model::{State, TargetState, TaskId};
 use weir_runtime::plugins::Plugins;
-use weir_runtime::storage::{KafkaLogs, OffsetStore, StatusStore};
+use weir_runtime::storage::{KafkaLogs, OffsetStore, OffsetStores, StatusStore};
 use weir_runtime::worker::{StatusWriter, Worker, WorkerContext};
 
 /// How a test task behaves when polled.
@@ -117,11 +117,12 @@ async fn a_panicking_or_failing_task_fails_alone() {
     ensure_internal_topic(&clients, &config.status_topic, false)
         .await
         .expect("status topic");
-    let logs = KafkaLogs::new(clients.clone());
-    let offsets = OffsetStore::start(&logs, &config.offset_topic.name)
+    let logs = Arc::new(KafkaLogs::new(clients.clone()));
+    let offsets = OffsetStore::start(logs.as_ref(), &config.offset_topic.name)
         .await
         .expect("offset store");
-    let statuses = StatusStore::start(&logs, &config.status_topic.name)
+    let offsets = OffsetStores::new(offsets, logs.clone(), config.offset_topic.clone());
+    let statuses = StatusStore::start(logs.as_ref(), &config.status_topic.name)
         .await
         .expect("status store");
     let plugins = Plugins::new(vec![
@@ -184,7 +185,7 @@ async fn a_panicking_or_failing_task_fails_alone() {
     support::eventually(
         "the steady task's offsets to be committed",
         Duration::from_secs(30),
-        || async { (!offsets.connector_offsets("steady").is_empty()).then_some(()) },
+        || async { (!offsets.worker().connector_offsets("steady").is_empty()).then_some(()) },
     )
     .await;
     worker.stop_all().await;

@@ -225,12 +225,23 @@ impl Worker {
 
     /// The name of the worker's config topic, from its config file.
     pub fn config_topic(&self) -> String {
+        self.setting("config.storage.topic")
+    }
+
+    /// The name of the worker's offsets topic, from its config file.
+    pub fn offsets_topic(&self) -> String {
+        self.setting("offset.storage.topic")
+    }
+
+    /// A key's value in the worker's config file.
+    fn setting(&self, key: &str) -> String {
+        let prefix = format!("{key}: ");
         std::fs::read_to_string(&self.config)
             .unwrap_or_default()
             .lines()
-            .find_map(|line| line.strip_prefix("config.storage.topic: "))
+            .find_map(|line| line.strip_prefix(&prefix))
             .map(str::to_owned)
-            .expect("a config.storage.topic line")
+            .unwrap_or_else(|| panic!("a {key} line in the worker config"))
     }
 
     /// Starts the process (again) and waits until it is healthy.

@@ -297,7 +297,7 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
                         "offsets.storage.topic",
                         ConfigType::String,
                         Importance::Low,
-                        "A connector's own offsets topic, which Kafka Connect offers: Weir refuses it (the connector's offsets go to the worker's offset.storage.topic).",
+                        "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker's global offsets topic name will be used. If specified, the topic is created (compacted, with the partitions and replication factor of the worker's offsets topic) if it does not already exist, the connector's offsets are read from it first and from the worker's topic second, and they are written to both.",
                     )
                     .default_null(),
                 );
@@ -350,14 +350,7 @@ pub fn validate_common(kind: ConnectorKind, props: &Props, reports: &mut [Config
         }
         // The exactly-once keys are checked by the herder, which knows the worker's setting
         // and the plugin.
-        ConnectorKind::Source => {
-            if !value("offsets.storage.topic").is_empty() {
-                add(
-                    "offsets.storage.topic",
-                    "Weir does not support a connector's own offsets topic yet: remove offsets.storage.topic, and the connector's offsets go to the worker's offset.storage.topic".into(),
-                );
-            }
-        }
+        ConnectorKind::Source => {}
     }
 }
 
