@@ -11,13 +11,14 @@ use tokio::sync::watch;
 use weir_connector_api::Props;
 
 use crate::config::WorkerConfig;
+use crate::config::rest_listeners::Scheme;
 use crate::group::{self, ConnectionSettings, MemberConfig, TlsConnector, WorkerClient};
 use crate::herder::{Herder, HerderError, HerderParts, LoopInputs};
 use crate::kafka::{KafkaClients, KafkaOpError, ensure_internal_topic};
 use crate::logging::LogLevels;
 use crate::metrics::MetricsRegistry;
 use crate::plugins::Plugins;
-use crate::rest::{self, AppState, entities::ServerInfo};
+use crate::rest::{self, AppState, RestTls, entities::ServerInfo};
 use crate::storage::{ConfigStore, KafkaLogs, OffsetStore, OffsetStores, StatusStore, StorageError};
 #[cfg(feature = "wasm")]
 use crate::wasm::{WasmError, WasmHost, WasmPlugins};
@@ -34,6 +35,9 @@ pub enum DaemonError {
         /// The error.
         source: std::io::Error,
     },
+    /// The REST API's TLS settings cannot be used.
+    #[error("the REST API's TLS: {0}")]
+    RestTls(crate::group::TlsError),
     /// Kafka refused or is unreachable.
     #[error(transparent)]
     Kafka(#[from] KafkaOpError),
@@ -133,27 +137,42 @@ pub async fn run(
     let metrics = MetricsRegistry::new(config.history);
     // Sampling ends with this function, whichever way it returns.
     let _history = tokio_util::task::AbortOnDropHandle::new(tokio::spawn(metrics.clone().keep_history()));
-    let client = WorkerClient::new();
+    let rest_tls = match &config.rest_tls {
+        Some(settings) => Some(RestTls::new(settings).map_err(DaemonError::RestTls)?),
+        None => None,
+    };
+    let client = WorkerClient::new(rest_tls.as_ref().map(RestTls::client_config));
     let credentials = match &config.rest_credentials {
         Some(path) => Some(Arc::new(rest::Credentials::load(path)?)),
         None => None,
     };
     let state = AppState::starting(metrics.clone(), config.rest.body, client.clone(), credentials);
-    let listener = tokio::net::TcpListener::bind(config.listen_addr)
-        .await
-        .map_err(|source| DaemonError::Listen {
-            addr: config.listen_addr,
-            source,
-        })?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let server = {
+    let app = rest::router(state.clone(), config.console);
+    let mut servers = Vec::new();
+    for listener in &config.listeners {
+        let socket = tokio::net::TcpListener::bind(listener.addr)
+            .await
+            .map_err(|source| DaemonError::Listen {
+                addr: listener.addr,
+                source,
+            })?;
+        let tls = match listener.scheme {
+            Scheme::Https => rest_tls.as_ref().map(RestTls::acceptor),
+            Scheme::Http => None,
+        };
         let mut stop = stop_rx.clone();
-        let app = rest::router(state.clone(), config.console);
-        tokio::spawn(rest::serve(listener, app, config.rest.connections, async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }))
-    };
-    tracing::info!(listen = %config.listen_addr, worker_id = %config.worker_id, "REST API listening");
+        servers.push(tokio::spawn(rest::serve(
+            socket,
+            tls,
+            app.clone(),
+            config.rest.connections,
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        )));
+        tracing::info!(listener = %format!("{}://{}", listener.scheme.name(), listener.addr), worker_id = %config.worker_id, "REST API listening");
+    }
 
     let member = member_config(&config)?;
     // librdkafka reports a failed TLS handshake or login only as a timeout of what waited on
@@ -253,8 +272,10 @@ pub async fn run(
     (&mut shutdown).await;
     tracing::info!("shutting down: stopping tasks and committing offsets");
     stop().await;
-    if let Err(e) = server.await {
-        tracing::error!(error = %e, "REST server task failed");
+    for server in servers {
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "REST server task failed");
+        }
     }
     tracing::info!("worker stopped");
     Ok(())

@@ -186,13 +186,25 @@ impl Worker {
 
     /// Like [`Worker::start_in`], on the brokers `bootstrap` (another listener of the broker).
     pub async fn start_on(bootstrap: &str, id: &str, extra: &str) -> Worker {
+        Self::launch(bootstrap, id, extra, "http", reqwest::Client::builder()).await
+    }
+
+    /// Like [`Worker::start_in`], with the REST API on an `https://` listener (its TLS keys in
+    /// `extra`), reached with the TLS settings of `client` (which must trust its certificate).
+    pub async fn start_https(id: &str, extra: &str, client: reqwest::ClientBuilder) -> Worker {
+        Self::launch(&bootstrap_servers(), id, extra, "https", client).await
+    }
+
+    /// Writes the config of a worker of group `id` on `bootstrap` whose listener is of
+    /// `scheme`, starts it, and waits until it is healthy through `client`.
+    async fn launch(bootstrap: &str, id: &str, extra: &str, scheme: &str, client: reqwest::ClientBuilder) -> Worker {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let config = dir.path().join("worker.yaml");
         std::fs::write(
             &config,
             format!(
-                "bootstrap.servers: {bootstrap}\ngroup.id: {id}\nlisteners: http://127.0.0.1:{port}\n\
+                "bootstrap.servers: {bootstrap}\ngroup.id: {id}\nlisteners: {scheme}://127.0.0.1:{port}\n\
                  config.storage.topic: {id}-configs\noffset.storage.topic: {id}-offsets\nstatus.storage.topic: {id}-status\n\
                  config.storage.replication.factor: 1\noffset.storage.replication.factor: 1\nstatus.storage.replication.factor: 1\n\
                  offset.storage.partitions: 5\nstatus.storage.partitions: 2\n\
@@ -206,14 +218,14 @@ impl Worker {
         let mut worker = Worker {
             log: dir.path().join("worker.log"),
             dir,
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("{scheme}://127.0.0.1:{port}"),
             config,
             child: None,
             args: Vec::new(),
             authorization: None,
             // Every request bounded, so a worker that stops answering fails the test, never
             // hangs it.
-            http: reqwest::Client::builder()
+            http: client
                 .connect_timeout(Duration::from_secs(5))
                 .timeout(Duration::from_secs(120))
                 .build()

@@ -93,6 +93,11 @@ impl SaslMechanism {
 pub struct Password(String);
 
 impl Password {
+    /// A password of this value.
+    pub fn new(value: String) -> Self {
+        Password(value)
+    }
+
     /// The password itself, for the one place that sends it.
     pub fn reveal(&self) -> &str {
         &self.0

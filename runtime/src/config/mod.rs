@@ -5,6 +5,7 @@ pub mod broker_security;
 pub mod client_overrides;
 pub mod connector;
 pub mod providers;
+pub mod rest_listeners;
 pub mod restart;
 pub mod transforms;
 pub mod worker;

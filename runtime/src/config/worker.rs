@@ -5,7 +5,6 @@
 //! are (minus the prefix), which is how TLS and SASL are set.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use weir_connector_api::{ConfigDef, ConfigKey, ConfigType, Importance, Props, Va
 use crate::config::broker_security::{self, BrokerSecurity, SecurityProtocol};
 use crate::config::client_overrides::{self, ClientOverridePolicy};
 use crate::config::providers::ConfigProviders;
+use crate::config::rest_listeners::{self, Listener, RestTlsSettings, Scheme};
 use crate::config::restart::RestartPolicy;
 use crate::group::ConnectProtocol;
 use crate::metrics::history::HistorySettings;
@@ -69,9 +69,12 @@ pub struct WorkerConfig {
     pub bootstrap_servers: String,
     /// `group.id`: the workers sharing one set of connectors.
     pub group_id: String,
-    /// The address the REST API listens on (from `listeners`).
-    pub listen_addr: SocketAddr,
-    /// This worker's REST URL as other workers reach it (`http://<advertised host>:<port>/`).
+    /// The REST API's listeners (`listeners`).
+    pub listeners: Vec<Listener>,
+    /// The TLS of the `https://` listeners, when there is one.
+    pub rest_tls: Option<RestTlsSettings>,
+    /// This worker's REST URL as other workers reach it
+    /// (`<advertised listener>://<advertised host>:<port>/`).
     pub advertised_url: String,
     /// How this worker takes part in its group.
     pub group: GroupSettings,
@@ -283,7 +286,7 @@ fn definition() -> ConfigDef {
             key(
                 "listeners",
                 ConfigType::List,
-                "The REST API's listener, http://host:port.",
+                "The REST API's listeners: http://host:port or https://host:port, separated by commas.",
             )
             .default_value("http://127.0.0.1:8083"),
         )
@@ -311,10 +314,10 @@ fn definition() -> ConfigDef {
             key(
                 "rest.advertised.listener",
                 ConfigType::String,
-                "The scheme other workers reach this worker with; only http is served.",
+                "The listener other workers reach this worker by, http or https; unset: http if a listener is http, else https.",
             )
-            .default_value("http")
-            .validator(Validator::one_of(&["http"])),
+            .default_null()
+            .validator(Validator::one_of_ignoring_case(&["http", "https"])),
         )
         .define(
             "Group",
@@ -624,7 +627,7 @@ fn definition() -> ConfigDef {
             )
             .default_value(""),
         );
-    BrokerSecurity::define(RestartPolicy::define(def, true))
+    rest_listeners::define(BrokerSecurity::define(RestartPolicy::define(def, true)))
 }
 
 /// The default cache of compiled plugins, if the environment names a home for it.
@@ -677,22 +680,18 @@ impl WorkerConfig {
         let int = |k: &str| parsed.int(k).unwrap_or_default();
         let millis = |k: &str| Duration::from_millis(int(k).max(0) as u64);
 
-        let listeners = parsed.list("listeners").unwrap_or_default();
-        let listen_addr = match listeners {
-            [one] => parse_listener(one).map_err(|e| WorkerConfigError::Invalid(vec![format!("listeners: {e}")]))?,
-            _ => {
-                return Err(WorkerConfigError::Invalid(vec![
-                    "listeners: exactly one http:// listener is supported".into(),
-                ]));
-            }
+        let (listeners, advertised) = listeners_of(&parsed, &props)?;
+        let rest_tls = match listeners.iter().any(|l| l.scheme == Scheme::Https) {
+            true => Some(RestTlsSettings::from_props(&props).map_err(WorkerConfigError::Invalid)?),
+            false => None,
         };
         let advertised_host = match string("rest.advertised.host.name") {
             h if !h.is_empty() => h,
-            _ if listen_addr.ip().is_unspecified() => "127.0.0.1".into(),
-            _ => listen_addr.ip().to_string(),
+            _ if advertised.addr.ip().is_unspecified() => "127.0.0.1".into(),
+            _ => advertised.addr.ip().to_string(),
         };
         let advertised_port = match int("rest.advertised.port") {
-            0 => listen_addr.port(),
+            0 => advertised.addr.port(),
             p => p as u16,
         };
         let group = GroupSettings {
@@ -729,8 +728,9 @@ impl WorkerConfig {
         Ok(WorkerConfig {
             bootstrap_servers: parsed.list("bootstrap.servers").unwrap_or_default().join(","),
             group_id: string("group.id"),
-            listen_addr,
-            advertised_url: format!("http://{url_host}:{advertised_port}/"),
+            listeners,
+            rest_tls,
+            advertised_url: format!("{}://{url_host}:{advertised_port}/", advertised.scheme.name()),
             group,
             inter_worker,
             worker_id: format!("{advertised_host}:{advertised_port}"),
@@ -881,25 +881,34 @@ pub fn strip_prefix(props: &Props, prefix: &str) -> Props {
         .collect()
 }
 
-/// Parses `http://host:port` (an empty host listens on every interface).
-fn parse_listener(listener: &str) -> Result<SocketAddr, String> {
-    let rest = listener
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{listener}: only http:// listeners are supported"))?;
-    let rest = rest.trim_end_matches('/');
-    let (host, port) = rest
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{listener}: expected http://host:port"))?;
-    let port: u16 = port.parse().map_err(|_| format!("{listener}: bad port {port}"))?;
-    let host = match host.trim_start_matches('[').trim_end_matches(']') {
-        "" => "0.0.0.0",
-        "localhost" => "127.0.0.1",
-        h => h,
+/// The REST API's listeners, and the one other workers reach this worker by: the first of
+/// `rest.advertised.listener`'s scheme (unset: http if a listener is http, else https), as Kafka
+/// Connect chooses it.
+fn listeners_of(parsed: &ParsedConfig, props: &Props) -> Result<(Vec<Listener>, Listener), WorkerConfigError> {
+    let invalid = |e: String| WorkerConfigError::Invalid(vec![format!("listeners: {e}")]);
+    let listeners = parsed
+        .list("listeners")
+        .unwrap_or_default()
+        .iter()
+        .map(|l| Listener::parse(l))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid)?;
+    let scheme = match props
+        .get("rest.advertised.listener")
+        .map(|s| s.trim().to_ascii_lowercase())
+    {
+        Some(s) if s == "https" => Scheme::Https,
+        Some(s) if s == "http" => Scheme::Http,
+        _ if listeners.iter().any(|l| l.scheme == Scheme::Http) => Scheme::Http,
+        _ => Scheme::Https,
     };
-    format!("{host}:{port}")
-        .parse::<SocketAddr>()
-        .or_else(|_| format!("[{host}]:{port}").parse())
-        .map_err(|_| format!("{listener}: the host must be an IP address or localhost"))
+    let advertised = listeners.iter().find(|l| l.scheme == scheme).copied().ok_or_else(|| {
+        WorkerConfigError::Invalid(vec![format!(
+            "rest.advertised.listener: no {} listener in listeners",
+            scheme.name()
+        )])
+    })?;
+    Ok((listeners, advertised))
 }
 
 #[cfg(test)]
@@ -949,7 +958,7 @@ mod tests {
     #[test]
     fn defaults_apply() {
         let config = WorkerConfig::from_yaml("bootstrap.servers: 127.0.0.1:9092\ngroup.id: g\n").unwrap();
-        assert_eq!(config.listen_addr, "127.0.0.1:8083".parse().unwrap());
+        assert_eq!(config.listeners[0].addr, "127.0.0.1:8083".parse().unwrap());
         assert_eq!(config.worker_id, "127.0.0.1:8083");
         assert_eq!(
             config.config_topic,
@@ -972,7 +981,7 @@ mod tests {
              value.converter.schemas.enable: false\nconfig.storage.replication.factor: 1\n",
         )
         .unwrap();
-        assert_eq!(config.listen_addr, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(config.listeners[0].addr, "0.0.0.0:9000".parse().unwrap());
         assert_eq!(config.worker_id, "127.0.0.1:9000");
         assert_eq!(config.producer.get("linger.ms").map(String::as_str), Some("5"));
         assert_eq!(
@@ -1010,6 +1019,33 @@ mod tests {
         ] {
             assert!(err.contains(needle), "{needle} not in {err}");
         }
+    }
+
+    #[test]
+    fn the_advertised_listener_is_chosen_as_kafka_connect_chooses_it() {
+        let tls = "listeners.https.ssl.keystore.location: /w.p12\n";
+        let url = |extra: &str| {
+            WorkerConfig::from_yaml(&format!("group.id: g\n{tls}{extra}"))
+                .map(|c| (c.advertised_url, c.listeners.len(), c.rest_tls.is_some()))
+        };
+        let both = "listeners: https://127.0.0.1:8443,http://127.0.0.1:8083\n";
+        assert_eq!(url(both).unwrap(), ("http://127.0.0.1:8083/".into(), 2, true));
+        let advertised = format!("{both}rest.advertised.listener: HTTPS\n");
+        assert_eq!(url(&advertised).unwrap().0, "https://127.0.0.1:8443/");
+        assert_eq!(url("listeners: https://:8443\n").unwrap().0, "https://127.0.0.1:8443/");
+        let err = url("listeners: http://:8083\nrest.advertised.listener: https\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rest.advertised.listener: no https listener"), "{err}");
+        let plain = WorkerConfig::from_yaml("group.id: g\n").unwrap();
+        assert!(
+            plain.rest_tls.is_none(),
+            "TLS settings are read only for an https listener"
+        );
+        let err = WorkerConfig::from_yaml("group.id: g\nlisteners: https://:8443\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listeners.https.ssl.keystore.location"), "{err}");
     }
 
     #[test]

@@ -92,13 +92,17 @@ pub struct WorkerClient {
 }
 
 impl WorkerClient {
-    /// A client with Kafka Connect's request timeout.
-    pub fn new() -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .unwrap_or_default();
-        WorkerClient { http }
+    /// A client with Kafka Connect's request timeout, reaching `https://` workers with `tls`
+    /// (the REST API's own TLS settings, as in Kafka Connect) when it is given.
+    pub fn new(tls: Option<rustls::ClientConfig>) -> Self {
+        let builder = reqwest::Client::builder().timeout(REQUEST_TIMEOUT);
+        let builder = match tls {
+            Some(config) => builder.use_preconfigured_tls(config),
+            None => builder,
+        };
+        WorkerClient {
+            http: builder.build().unwrap_or_default(),
+        }
     }
 
     /// Sends `method url` with `body` and the forwardable ones of `headers`, and returns the

@@ -27,7 +27,7 @@ mod protocol;
 mod sasl;
 #[cfg(test)]
 pub mod solo;
-mod tls;
+pub(crate) mod tls;
 mod view;
 mod wire;
 

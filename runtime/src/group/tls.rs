@@ -113,7 +113,7 @@ fn root_store(settings: &TlsSettings) -> Result<RootCertStore, TlsError> {
 }
 
 /// The certificates of a PEM file; none is an error.
-fn certificates(key: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+pub(crate) fn certificates(key: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let file_error = |message: String| TlsError::File {
         key,
         path: path.display().to_string(),

@@ -101,7 +101,7 @@ async fn herder() -> (Herder, watch::Sender<bool>, tokio::task::JoinHandle<()>) 
         worker_id: context.config.worker_id.clone(),
         config: context.config.clone(),
         group: group.clone(),
-        client: WorkerClient::new(),
+        client: WorkerClient::new(None),
         configs,
         offsets,
         statuses,

@@ -11,6 +11,7 @@ mod live;
 mod loggers;
 mod plugins;
 mod server;
+mod tls;
 
 use std::sync::{Arc, OnceLock};
 
@@ -30,6 +31,7 @@ pub use body::config_map;
 use entities::{GroupInfo, ServerInfo};
 pub use error::RestError;
 pub use server::serve;
+pub use tls::RestTls;
 
 /// What the handlers share: the herder, once the worker has started, the worker's figures, and
 /// the client that forwards requests to other workers.

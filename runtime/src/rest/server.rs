@@ -1,6 +1,7 @@
-//! The HTTP server under the REST API: hyper's HTTP/1.1, with a bound on how long a client may
-//! take to send a request head and on how many connections may be open at once, so that slow
-//! or numerous clients cannot starve the API (and the health checks behind it).
+//! The HTTP server under the REST API: hyper's HTTP/1.1, over TLS on an `https://` listener,
+//! with a bound on how long a client may take to finish the TLS handshake and send a request
+//! head, and on how many connections may be open at once, so that slow or numerous clients
+//! cannot starve the API (and the health checks behind it).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,15 +13,22 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 
 use crate::config::worker::ConnectionLimits;
 
 /// How long open requests may take to finish once the server is told to stop.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish (for a
-/// few seconds at most).
-pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits, shutdown: impl Future<Output = ()>) {
+/// Serves `app` on `listener` (over TLS with `tls`) until `shutdown` completes, then lets open
+/// requests finish (for a few seconds at most).
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -46,10 +54,34 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
             tracing::warn!(%peer, max = limits.max_connections, "too many open REST connections; closing a new one");
             continue;
         };
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
+        let (builder, watcher, app) = (builder.clone(), graceful.watcher(), app.clone());
+        let handshake_timeout = limits.header_read_timeout;
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let service = TowerToHyperService::new(app);
+            let served = match tls {
+                None => {
+                    watcher
+                        .watch(builder.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+                Some(tls) => match tokio::time::timeout(handshake_timeout, tls.accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        watcher
+                            .watch(builder.serve_connection(TokioIo::new(stream), service))
+                            .await
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        Ok(())
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "REST connection ended");
             }
             drop(permit);
