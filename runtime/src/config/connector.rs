@@ -9,6 +9,7 @@ use weir_connector_api::{
 
 use crate::config::broker_security;
 use crate::config::restart::RestartPolicy;
+use crate::config::topic_creation;
 use crate::config::worker::strip_prefix;
 
 /// The group of the common keys, as Kafka Connect names it.
@@ -17,6 +18,8 @@ const COMMON: &str = "Common";
 const ERRORS: &str = "Error Handling";
 /// The group of a source's exactly-once keys.
 const EXACTLY_ONCE: &str = "Exactly Once Support";
+/// The group of a source's topic creation keys.
+const TOPIC_CREATION: &str = "Topic Creation";
 
 /// How Kafka Connect 4.x shows the common keys Weir defines: position in the group (its
 /// numbering counts keys Weir lacks, such as `connector.plugin.version`), width and human
@@ -69,6 +72,7 @@ const KAFKA_CONNECT_LAYOUT: &[(&str, i32, Width, &str)] = &[
         "Transaction boundary interval",
     ),
     ("offsets.storage.topic", 1, Width::Long, "Offsets topic"),
+    (topic_creation::GROUPS, 1, Width::Long, "Topic Creation Groups"),
 ];
 
 /// The common keys of a connector of this kind.
@@ -258,6 +262,16 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
         }
         ConnectorKind::Source => {
             def = def
+                .define(
+                    TOPIC_CREATION,
+                    key(
+                        topic_creation::GROUPS,
+                        ConfigType::List,
+                        Importance::Low,
+                        "Groups of configurations for topics created by source connectors",
+                    )
+                    .default_value(""),
+                )
                 .define(
                     EXACTLY_ONCE,
                     key(

@@ -7,6 +7,7 @@ pub mod connector;
 pub mod providers;
 pub mod rest_listeners;
 pub mod restart;
+pub mod topic_creation;
 pub mod transforms;
 pub mod worker;
 

@@ -90,6 +90,9 @@ pub struct WorkerConfig {
     pub status_topic: InternalTopic,
     /// Whether source tasks deliver exactly once (`exactly.once.source.support=enabled`).
     pub exactly_once_source: bool,
+    /// `topic.creation.enable`: whether source connectors' `topic.creation.*` settings create
+    /// the topics their records go to.
+    pub topic_creation: bool,
     /// Whether the topics tasks use are recorded (`topic.tracking.enable`).
     pub topic_tracking: bool,
     /// Whether a connector's recorded topics may be reset (`topic.tracking.allow.reset`).
@@ -559,6 +562,15 @@ fn definition() -> ConfigDef {
         .define(
             "Worker",
             key(
+                "topic.creation.enable",
+                ConfigType::Boolean,
+                "Whether source connectors whose config has topic.creation.* keys get the topics their records go to created with those settings.",
+            )
+            .default_value("true"),
+        )
+        .define(
+            "Worker",
+            key(
                 "topic.tracking.enable",
                 ConfigType::Boolean,
                 "Whether the topics each connector's tasks use are recorded on the status topic and shown by GET /connectors/{c}/topics.",
@@ -738,6 +750,7 @@ impl WorkerConfig {
             offset_topic: topic("offset", None),
             status_topic: topic("status", None),
             exactly_once_source: string("exactly.once.source.support").eq_ignore_ascii_case("enabled"),
+            topic_creation: parsed.bool("topic.creation.enable").unwrap_or(true),
             topic_tracking: parsed.bool("topic.tracking.enable").unwrap_or(true),
             topic_tracking_reset: parsed.bool("topic.tracking.allow.reset").unwrap_or(true),
             offset_flush_interval: millis("offset.flush.interval.ms"),

@@ -2,7 +2,7 @@
 //! against what the config topic and REST paths can hold.
 
 use weir_connector_api::{
-    ConfigKey, ConfigType, ConfigValue, ConnectorKind, ConnectorPlugin, ExactlyOnceSupport, Importance,
+    ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, ConnectorPlugin, ExactlyOnceSupport, Importance,
     PluginDescriptor, Props, SourceConnector, TransactionBoundaries,
 };
 
@@ -10,7 +10,7 @@ use super::{Herder, HerderError};
 use crate::config::client_overrides::ClientOverridePolicy;
 use crate::config::connector::{common_definition, validate_common};
 use crate::config::providers::ConfigProviders;
-use crate::config::transforms;
+use crate::config::{topic_creation, transforms};
 use crate::model::Validation;
 use crate::worker::converter_errors;
 
@@ -81,6 +81,7 @@ impl Herder {
         }
         let (chain, chain_values) = transforms::definition(props, plugins);
         values.extend(chain_values);
+        let mut creation = ConfigDef::new();
         if let ConnectorPlugin::Source(source) = &plugin.plugin {
             exactly_once_errors(
                 source.as_ref(),
@@ -88,6 +89,12 @@ impl Herder {
                 props,
                 &mut values,
             );
+            if self.parts().config.topic_creation && topic_creation::in_use(props) {
+                creation = topic_creation::definition(props);
+                let mut creation_values = creation.validate(props);
+                topic_creation::validate(props, &mut creation_values);
+                values.extend(creation_values);
+            }
         }
         let mut own_values = own.validate(props);
         plugin.plugin.connector().validate(props, &mut own_values).await;
@@ -96,12 +103,12 @@ impl Herder {
             client_override_reports(&self.parts().config.client_overrides, kind, props);
         values.extend(override_values);
         let mut groups = common.groups();
-        for group in chain.groups().into_iter().chain(own.groups()) {
+        for group in chain.groups().into_iter().chain(creation.groups()).chain(own.groups()) {
             if !groups.contains(&group) {
                 groups.push(group);
             }
         }
-        let definition = common.merge(chain).merge(own);
+        let definition = common.merge(chain).merge(creation).merge(own);
         let mut keys = definition.keys().to_vec();
         keys.extend(override_keys);
         Ok(Validation {

@@ -3,6 +3,7 @@
 //! commit the records and their offsets together in the task's own transactions.
 
 mod outbox;
+mod topic_creator;
 mod transaction;
 
 use std::time::{Duration, Instant};
@@ -11,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use weir_connector_api::{SourceRecord, SourceTask, SourceTaskContext};
 
 use outbox::Outbox;
+use topic_creator::TopicCreator;
 use transaction::{End, Transactions};
 
 use super::errors::{ErrorHandler, FailedRecord};
@@ -18,6 +20,7 @@ use super::pipeline::{DROPPED_METRIC, Processed, SourceOutcome, SourcePipeline};
 use super::retry::StageRetries;
 use super::{Backoff, Directive, FenceRequest, TaskError, TaskIo, WorkerContext};
 use crate::config::ConnectorConfig;
+use crate::config::topic_creation::TopicCreation;
 use crate::model::State;
 use crate::storage::ConnectorOffsets;
 
@@ -33,6 +36,8 @@ pub(super) struct SourceTaskRunner {
     transactions: Option<Transactions>,
     /// Where the task asks for its connector's older tasks to be fenced before it starts.
     fences: mpsc::UnboundedSender<FenceRequest>,
+    /// With topic creation on for the connector: what creates its records' topics.
+    topics: Option<TopicCreator>,
     retry_delay_max: Duration,
     flush_interval: Duration,
     flush_timeout: Duration,
@@ -79,6 +84,10 @@ impl SourceTaskRunner {
             )?,
         };
         let errors = ErrorHandler::for_source(config.errors.clone(), io.id.clone(), io.metrics.clone());
+        let topics = match worker.config.topic_creation {
+            true => TopicCreation::parse(&config.props).map_err(TaskError::Setup)?,
+            false => None,
+        };
         Ok(SourceTaskRunner {
             io,
             task,
@@ -88,6 +97,7 @@ impl SourceTaskRunner {
             offsets,
             transactions,
             fences: worker.fences.clone(),
+            topics: topics.map(|creation| TopicCreator::new(creation, worker.clients.clone())),
             retry_delay_max: config.errors.retry_delay_max,
             flush_interval: worker.config.offset_flush_interval,
             flush_timeout: worker.config.offset_flush_timeout,
@@ -245,6 +255,9 @@ impl SourceTaskRunner {
         }
         match outcome {
             SourceOutcome::Send(record) => {
+                if let Some(topics) = self.topics.as_mut() {
+                    topics.ensure(&record.topic).await?;
+                }
                 self.outbox.send(&record, source_partition, source_offset).await?;
                 self.io.status.used_topic(&record.topic).await;
                 if let Some(transactions) = self.transactions.as_mut() {
