@@ -389,6 +389,16 @@ impl ConfigDef {
         self
     }
 
+    /// Gives the defined key `name` this default (for a default known only with the plugin,
+    /// such as the plugin's version).
+    pub fn with_default(mut self, name: &str, default: &str) -> Self {
+        if let Some(key) = self.keys.iter_mut().find(|k| k.name == name) {
+            key.default = Some(default.to_owned());
+            key.null_default = false;
+        }
+        self
+    }
+
     /// Appends every key of `other`.
     pub fn merge(mut self, other: ConfigDef) -> Self {
         self.keys.extend(other.keys);

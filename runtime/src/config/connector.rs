@@ -7,10 +7,10 @@ use weir_connector_api::{
     ConfigDef, ConfigKey, ConfigType, ConfigValue, ConnectorKind, Importance, Props, Validator, Width,
 };
 
-use crate::config::broker_security;
 use crate::config::restart::RestartPolicy;
 use crate::config::topic_creation;
 use crate::config::worker::strip_prefix;
+use crate::config::{broker_security, plugin_version};
 
 /// The group of the common keys, as Kafka Connect names it.
 const COMMON: &str = "Common";
@@ -18,19 +18,36 @@ const COMMON: &str = "Common";
 const ERRORS: &str = "Error Handling";
 /// The group of a source's exactly-once keys.
 const EXACTLY_ONCE: &str = "Exactly Once Support";
+/// Whether a connector may generate more tasks than `tasks.max` (KIP-1004).
+pub const TASKS_MAX_ENFORCE: &str = "tasks.max.enforce";
 /// The group of a source's topic creation keys.
 const TOPIC_CREATION: &str = "Topic Creation";
 
-/// How Kafka Connect 4.x shows the common keys Weir defines: position in the group (its
-/// numbering counts keys Weir lacks, such as `connector.plugin.version`), width and human
+/// How Kafka Connect 4.x shows the common keys: position in the group, width and human
 /// name. Tools that lay out forms from `GET /connector-plugins/{p}/config` see the same.
 const KAFKA_CONNECT_LAYOUT: &[(&str, i32, Width, &str)] = &[
     ("name", 1, Width::Medium, "Connector name"),
     ("connector.class", 2, Width::Long, "Connector class"),
+    (plugin_version::CONNECTOR, 3, Width::Medium, "Connector version"),
     ("tasks.max", 4, Width::Short, "Tasks max"),
+    (TASKS_MAX_ENFORCE, 5, Width::Short, "Enforce tasks max"),
     ("key.converter", 6, Width::Short, "Key converter class"),
+    ("key.converter.plugin.version", 7, Width::Short, "Key converter version"),
     ("value.converter", 8, Width::Short, "Value converter class"),
+    (
+        "value.converter.plugin.version",
+        9,
+        Width::Short,
+        "Value converter version",
+    ),
     ("header.converter", 10, Width::Short, "Header converter class"),
+    (
+        "header.converter.plugin.version",
+        11,
+        Width::Short,
+        "Header converter version",
+    ),
+    ("config.action.reload", 14, Width::Medium, "Reload Action"),
     ("transforms", 12, Width::Long, "Transforms"),
     ("predicates", 13, Width::Long, "Predicates"),
     ("errors.retry.timeout", 1, Width::Medium, "Retry Timeout for Errors"),
@@ -102,9 +119,29 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
         )
         .define(
             COMMON,
+            key(
+                plugin_version::CONNECTOR,
+                ConfigType::String,
+                Importance::Medium,
+                "Version of the connector.",
+            )
+            .default_null(),
+        )
+        .define(
+            COMMON,
             key("tasks.max", ConfigType::Int, Importance::High, "The most tasks to run.")
                 .default_value("1")
                 .validator(Validator::at_least(1.0)),
+        )
+        .define(
+            COMMON,
+            key(
+                TASKS_MAX_ENFORCE,
+                ConfigType::Boolean,
+                Importance::Low,
+                "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector: true fails a connector that generates more tasks; false lets them run, with a warning.",
+            )
+            .default_value("true"),
         )
         .define(
             COMMON,
@@ -119,6 +156,16 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
         .define(
             COMMON,
             key(
+                "key.converter.plugin.version",
+                ConfigType::String,
+                Importance::Low,
+                "Version of the key converter.",
+            )
+            .default_null(),
+        )
+        .define(
+            COMMON,
+            key(
                 "value.converter",
                 ConfigType::Class,
                 Importance::Low,
@@ -129,12 +176,43 @@ pub fn common_definition(kind: ConnectorKind) -> ConfigDef {
         .define(
             COMMON,
             key(
+                "value.converter.plugin.version",
+                ConfigType::String,
+                Importance::Low,
+                "Version of the value converter.",
+            )
+            .default_null(),
+        )
+        .define(
+            COMMON,
+            key(
                 "header.converter",
                 ConfigType::Class,
                 Importance::Low,
                 "Header converter (for the headers transforms add); the worker's when empty.",
             )
             .default_value(""),
+        )
+        .define(
+            COMMON,
+            key(
+                "header.converter.plugin.version",
+                ConfigType::String,
+                Importance::Low,
+                "Version of the header converter.",
+            )
+            .default_null(),
+        )
+        .define(
+            COMMON,
+            key(
+                "config.action.reload",
+                ConfigType::String,
+                Importance::Low,
+                "What to do with the connector when a config provider says that a value it resolved has changed: restart or none. Weir's providers (env, file, directory) give no expiry, as Kafka Connect's do not, so a value is read again when a task starts.",
+            )
+            .default_value("restart")
+            .validator(Validator::one_of_ignoring_case(&["none", "restart"])),
         )
         .define(
             "Transforms",
@@ -418,6 +496,8 @@ pub struct ConnectorConfig {
     pub class: String,
     /// `tasks.max`.
     pub tasks_max: usize,
+    /// `tasks.max.enforce`: whether generating more tasks than `tasks.max` fails the connector.
+    pub tasks_max_enforce: bool,
     /// The key converter class, if the connector overrides the worker's.
     pub key_converter: Option<String>,
     /// The value converter class, if the connector overrides the worker's.
@@ -448,6 +528,7 @@ impl ConnectorConfig {
             name: string("name").unwrap_or_default(),
             class: string("connector.class").unwrap_or_default(),
             tasks_max: parsed.int("tasks.max").unwrap_or(1).max(1) as usize,
+            tasks_max_enforce: parsed.bool(TASKS_MAX_ENFORCE).unwrap_or(true),
             key_converter: string("key.converter"),
             value_converter: string("value.converter"),
             header_converter: string("header.converter"),

@@ -4,6 +4,7 @@
 pub mod broker_security;
 pub mod client_overrides;
 pub mod connector;
+pub mod plugin_version;
 pub mod providers;
 pub mod rest_listeners;
 pub mod restart;

@@ -20,7 +20,8 @@ use crate::plugins::Plugins;
 use crate::storage::{ConfigStore, MemoryLogs, OffsetStore, OffsetStores, StatusStore};
 use crate::worker::{StatusWriter, Worker, WorkerContext};
 
-/// A source whose tasks produce nothing.
+/// A source whose tasks produce nothing: `tasks.max` of them, or `idle.tasks` if given (more
+/// than it may, for the tests of `tasks.max.enforce`).
 struct Idle;
 
 #[async_trait]
@@ -34,7 +35,11 @@ impl Connector for Idle {
     }
 
     async fn task_configs(&self, props: &Props, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
-        Ok(vec![props.clone(); max_tasks])
+        let count = props
+            .get("idle.tasks")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(max_tasks);
+        Ok(vec![props.clone(); count])
     }
 }
 
@@ -185,6 +190,42 @@ async fn a_connector_runs_pauses_restarts_and_goes_without_a_broker() {
         "its status is gone: {:?}",
         herder.parts().statuses.connector("c")
     );
+
+    stop.send_replace(true);
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn more_tasks_than_tasks_max_fail_the_connector_unless_enforcement_is_off() {
+    let (herder, stop, running) = herder().await;
+    let props = |enforce: &str| {
+        Props::from([
+            ("connector.class".to_owned(), "idle".to_owned()),
+            ("tasks.max".to_owned(), "1".to_owned()),
+            ("idle.tasks".to_owned(), "3".to_owned()),
+            ("tasks.max.enforce".to_owned(), enforce.to_owned()),
+        ])
+    };
+    herder
+        .create_connector("strict", props("true"), None, Vec::new())
+        .await
+        .unwrap();
+    let failed = until(&herder, "strict", |s| s.connector.state == State::Failed).await;
+    let trace = failed.connector.trace.unwrap_or_default();
+    assert!(
+        trace.contains("has generated 3 tasks, which is greater than 1"),
+        "{trace}"
+    );
+    assert!(herder.tasks("strict").unwrap().is_empty(), "no task config was written");
+
+    herder
+        .create_connector("lenient", props("false"), None, Vec::new())
+        .await
+        .unwrap();
+    until(&herder, "lenient", all(State::Running, 3)).await;
 
     stop.send_replace(true);
     tokio::time::timeout(Duration::from_secs(10), running)

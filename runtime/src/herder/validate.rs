@@ -10,9 +10,9 @@ use super::{Herder, HerderError};
 use crate::config::client_overrides::ClientOverridePolicy;
 use crate::config::connector::{common_definition, validate_common};
 use crate::config::providers::ConfigProviders;
-use crate::config::{topic_creation, transforms};
+use crate::config::{plugin_version, topic_creation, transforms};
 use crate::model::Validation;
-use crate::worker::converter_errors;
+use crate::worker::{converter_errors, version_errors};
 
 /// The most bytes a connector config may take as a config-topic record: below the producer's
 /// and the broker's default limit of 1 MiB, with room for the key and the record's framing.
@@ -74,7 +74,17 @@ impl Herder {
         let plugins = &self.parts().plugins;
         let mut values = common.validate(props);
         validate_common(kind, props, &mut values);
-        for (key, error) in converter_errors(plugins, props) {
+        let version = plugin.plugin.connector().version();
+        if let Some(value) = values.iter_mut().find(|v| v.name == plugin_version::CONNECTOR) {
+            value.value.get_or_insert_with(|| version.clone());
+            value.recommended_values = vec![version.clone()];
+        }
+        let config = &self.parts().config;
+        let errors = converter_errors(plugins, props)
+            .into_iter()
+            .map(|(key, error)| (key.to_owned(), error))
+            .chain(version_errors(&plugin, plugins, config, props));
+        for (key, error) in errors {
             if let Some(value) = values.iter_mut().find(|v| v.name == key) {
                 value.errors.push(error);
             }
@@ -108,6 +118,8 @@ impl Herder {
                 groups.push(group);
             }
         }
+        // Kafka Connect's default for the connector's version is the installed one's.
+        let common = common.with_default(plugin_version::CONNECTOR, &version);
         let definition = common.merge(chain).merge(creation).merge(own);
         let mut keys = definition.keys().to_vec();
         keys.extend(override_keys);

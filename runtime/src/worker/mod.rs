@@ -37,7 +37,7 @@ use crate::sync::lock;
 use auto_restart::RestartCounts;
 use retry::Backoff;
 pub use sink_task::consumer_group;
-pub use spec::{ConnectorSpec, Resolved, converter_errors};
+pub use spec::{ConnectorSpec, Resolved, converter_errors, version_errors};
 pub use status::StatusWriter;
 use task_io::{Directive, TaskIo};
 use weir_connector_api::ConversionError;
@@ -446,6 +446,16 @@ async fn task_configs(spec: &ConnectorSpec, target: TargetState) -> Result<Vec<P
         .task_configs(values, config.tasks_max)
         .await
         .map_err(|e| e.to_string())?;
+    if task_configs.len() > config.tasks_max {
+        let (generated, max) = (task_configs.len(), config.tasks_max);
+        if config.tasks_max_enforce {
+            return Err(format!(
+                "The connector {} has generated {generated} tasks, which is greater than {max}, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with 'tasks.max.enforce' set to false; however, this option will be removed in a future release of Kafka Connect.",
+                spec.name
+            ));
+        }
+        tracing::warn!(connector = %spec.name, generated, max, "the connector generated more tasks than tasks.max; tasks.max.enforce is false, so they run");
+    }
     for task in &mut task_configs {
         // The config topic keeps references, never what they resolve to (Kafka Connect's
         // reverse transform): a key the connector's config holds a reference in is written as

@@ -9,7 +9,7 @@ use weir_connector_api::{ConversionError, Converter, ConverterDescriptor, Header
 use super::pipeline::{Converters, NamedConverter, NamedHeaderConverter};
 use super::transform_chain::TransformChain;
 use crate::config::transforms::{self, TransformSpec};
-use crate::config::{ConnectorConfig, WorkerConfig};
+use crate::config::{ConnectorConfig, WorkerConfig, plugin_version};
 use crate::plugins::Plugins;
 
 /// What a converter converts for a task.
@@ -27,6 +27,15 @@ impl Role {
             Role::Key => "key.converter",
             Role::Value => "value.converter",
             Role::Header => "header.converter",
+        }
+    }
+
+    /// The worker's converter of this role: its class and settings.
+    fn worker_default(self, worker: &WorkerConfig) -> &(String, Props) {
+        match self {
+            Role::Key => &worker.key_converter,
+            Role::Value => &worker.value_converter,
+            Role::Header => &worker.header_converter,
         }
     }
 
@@ -60,11 +69,12 @@ impl ConverterSpec {
     /// `<role>.converter.*` keys), else the worker's (with the worker's keys, then the
     /// connector's).
     fn resolve(role: Role, config: &ConnectorConfig, worker: &WorkerConfig, plugins: &Plugins) -> Result<Self, String> {
-        let (own, defaults) = match role {
-            Role::Key => (&config.key_converter, &worker.key_converter),
-            Role::Value => (&config.value_converter, &worker.value_converter),
-            Role::Header => (&config.header_converter, &worker.header_converter),
+        let own = match role {
+            Role::Key => &config.key_converter,
+            Role::Value => &config.value_converter,
+            Role::Header => &config.header_converter,
         };
+        let defaults = role.worker_default(worker);
         let (class, mut props) = match own {
             Some(class) => (class.clone(), Props::new()),
             None => defaults.clone(),
@@ -158,7 +168,8 @@ impl ConnectorSpec {
             let config = ConnectorConfig::parse(plugin.plugin.kind(), &values).map_err(|e| e.to_string())?;
             // Checked again here, not only when the config was written: the config topic may
             // hold configs another worker (or Kafka Connect) took under another policy.
-            let refused = worker.client_overrides.refused(plugin.plugin.kind(), props);
+            let mut refused: Vec<(String, String)> = worker.client_overrides.refused(plugin.plugin.kind(), props);
+            refused.extend(version_errors(&plugin, plugins, worker, &values));
             if !refused.is_empty() {
                 let lines: Vec<String> = refused.into_iter().map(|(key, why)| format!("{key}: {why}")).collect();
                 return Err(lines.join("\n"));
@@ -184,6 +195,46 @@ impl ConnectorSpec {
     pub fn resolved(&self) -> Result<&Resolved, &str> {
         self.resolved.as_ref().map_err(String::as_str)
     }
+}
+
+/// The errors of a connector's plugin version keys (`connector.plugin.version` and the
+/// converters' `<role>.converter.plugin.version`, for the connector's converter or else the
+/// worker's): each asks for a version the installed plugin is not.
+pub fn version_errors(
+    plugin: &PluginDescriptor,
+    plugins: &Plugins,
+    worker: &WorkerConfig,
+    props: &Props,
+) -> Vec<(String, String)> {
+    let spec_of = |key: &str| props.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mut errors = Vec::new();
+    if let Some(spec) = spec_of(plugin_version::CONNECTOR)
+        && let Err(e) = plugin_version::check(&plugin.class, spec, &plugin.plugin.connector().version())
+    {
+        errors.push((plugin_version::CONNECTOR.to_owned(), e));
+    }
+    for role in [Role::Key, Role::Value, Role::Header] {
+        let key = format!("{}.plugin.version", role.key());
+        let Some(spec) = spec_of(&key) else {
+            continue;
+        };
+        let class = match spec_of(role.key()) {
+            Some(class) => class,
+            None => role.worker_default(worker).0.as_str(),
+        };
+        // A class that is not installed is reported on its own key.
+        let Ok(descriptor) = role.find(plugins, class) else {
+            continue;
+        };
+        let version = match role {
+            Role::Header => descriptor.header_converter.as_ref().map(|h| h.version()),
+            Role::Key | Role::Value => descriptor.converter.as_ref().map(|c| c.version()),
+        };
+        if let Err(e) = plugin_version::check(&descriptor.class, spec, &version.unwrap_or_default()) {
+            errors.push((key, e));
+        }
+    }
+    errors
 }
 
 /// The errors of a connector's converter keys (`key.converter`, `value.converter`,
