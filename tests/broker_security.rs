@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{SecureListeners, Worker, numbered, secure_listeners, unique, wait_for_all_lines, write_lines};
+use support::{
+    SecureListeners, Worker, numbered, secure_listeners, self_signed, unique, wait_for_all_lines, write_lines,
+};
 
 const WAIT: Duration = Duration::from_secs(90);
 
@@ -166,31 +168,12 @@ fn an_untrusted_broker_certificate_stops_the_worker_saying_so() {
     let listener = secure_listeners();
     // A CA of its own that signed nothing the broker has.
     let dir = tempfile::tempdir().expect("temp dir");
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=another CA",
-        ])
-        .arg("-keyout")
-        .arg(dir.path().join("other.key"))
-        .arg("-out")
-        .arg(dir.path().join("other.pem"))
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl");
-    assert!(status.success());
+    let (other, _) = self_signed(dir.path(), "another-CA");
     let keys = format!(
         "security.protocol: SASL_SSL\nsasl.mechanism: PLAIN\nsasl.username: {}\nsasl.password: {}\nssl.ca.location: {}\n",
         listener.username,
         listener.password,
-        dir.path().join("other.pem").display()
+        other.display()
     );
     let log = refused_start(&listener, &keys);
     assert!(log.contains("TLS handshake failed"), "the reason is given:\n{log}");

@@ -7,11 +7,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Worker, eventually, secure_listeners, unique};
+use support::{Worker, eventually, secure_listeners, self_signed, unique};
 
 /// The dev-env CA's files: the CA certificate, the server's PKCS12 keystore (password
 /// `weir-dev-keystore`) and PEM certificate and key, and the client's certificate and key.
@@ -72,35 +71,6 @@ async fn get(client: reqwest::ClientBuilder, url: &str) -> Result<u16, String> {
     }
 }
 
-/// A self-signed certificate and key that the dev-env CA does not sign, made by openssl in `dir`.
-fn stranger(dir: &Path) -> (PathBuf, PathBuf) {
-    let (certificate, key) = (dir.join("stranger.pem"), dir.join("stranger.key"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=stranger",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&certificate)
-        .output()
-        .expect("openssl");
-    assert!(
-        made.status.success(),
-        "openssl: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    (certificate, key)
-}
-
 /// A PKCS12 keystore serves HTTPS; a client that does not trust its CA, and plain HTTP on the
 /// same port, are refused.
 #[tokio::test(flavor = "multi_thread")]
@@ -145,7 +115,7 @@ async fn client_certificates_required_and_requested() {
     let mut pem = read(&files.server_key);
     pem.extend(read(&files.server_pem));
     std::fs::write(&keystore, pem).expect("keystore");
-    let (stranger_pem, stranger_key) = stranger(dir.path());
+    let (stranger_pem, stranger_key) = self_signed(dir.path(), "stranger");
     let tls = |auth: &str| {
         format!(
             "listeners.https.ssl.keystore.location: {}\nlisteners.https.ssl.keystore.type: PEM\n\

@@ -5,8 +5,11 @@
 //! `IncrementalCooperativeAssignor` gave it: the same connectors and tasks to start and to stop,
 //! the same delay, and so the same work held after.
 
+mod fixtures;
+
 use std::collections::{BTreeMap, BTreeSet};
 
+use fixtures::{connectors_and_tasks, int, text};
 use serde_json::Value as Json;
 use weir_runtime::group::{
     Assignment, ConfigSnapshot, ConnectProtocol, ConnectorsAndTasks, CooperativeAssignor, Round, WorkerMetadata,
@@ -29,14 +32,7 @@ struct Work {
 
 impl Work {
     fn from_json(connectors: &Json, tasks: &Json) -> Work {
-        let list = |json: &Json| json.as_array().cloned().unwrap_or_default();
-        Work {
-            connectors: list(connectors).iter().map(text).collect(),
-            tasks: list(tasks)
-                .iter()
-                .map(|t| TaskId::new(text(&t["connector"]), int(&t["task"]) as usize))
-                .collect(),
-        }
+        Work::from_wire(&connectors_and_tasks(connectors, tasks))
     }
 
     fn from_wire(wire: &ConnectorsAndTasks) -> Work {
@@ -60,26 +56,6 @@ impl Work {
         self.connectors.extend(assigned.connectors.iter().cloned());
         self.tasks.extend(assigned.tasks.iter().cloned());
     }
-}
-
-fn text(json: &Json) -> String {
-    json.as_str()
-        .unwrap_or_else(|| panic!("not a string: {json}"))
-        .to_owned()
-}
-
-fn int(json: &Json) -> i64 {
-    json.as_i64().unwrap_or_else(|| panic!("not an integer: {json}"))
-}
-
-fn cases() -> Vec<Json> {
-    let path = format!("{}/tests/fixtures/assignor.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let fixture: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    fixture["cases"]
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| panic!("{path} has no cases"))
 }
 
 /// Plays `scenario` through Weir's assignor; the first round that differs from Kafka Connect's.
@@ -185,7 +161,7 @@ fn play(scenario: &Json) -> Result<(), String> {
 
 #[test]
 fn every_rebalance_assigns_and_revokes_as_kafka_connect_does() {
-    let cases = cases();
+    let cases = fixtures::cases("assignor");
     assert!(!cases.is_empty(), "the fixture has no cases");
     let failures: Vec<String> = cases
         .iter()

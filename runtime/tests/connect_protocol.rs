@@ -3,11 +3,13 @@
 //! Kafka Connect writes, and reads Kafka Connect's bytes, hand-made ones included, to the same
 //! values or, where Kafka Connect fails, to an error.
 
+mod fixtures;
+
 use std::str::FromStr;
 
+use fixtures::{connectors_and_tasks, int, text};
 use serde_json::Value as Json;
-use weir_runtime::group::{Assignment, AssignmentError, ConnectProtocol, ConnectorsAndTasks, WorkerMetadata};
-use weir_runtime::model::TaskId;
+use weir_runtime::group::{Assignment, AssignmentError, ConnectProtocol, WorkerMetadata};
 
 /// Cases that Kafka Connect reads and Weir refuses, with why. They must still be refused.
 const REFUSED: &[(&str, &str)] = &[
@@ -23,16 +25,6 @@ const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
-fn cases() -> Vec<Json> {
-    let path = format!("{}/tests/fixtures/connect_protocol.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let fixture: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    fixture["cases"]
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| panic!("{path} has no cases"))
-}
-
 fn from_hex(hex: &str) -> Vec<u8> {
     (0..hex.len())
         .step_by(2)
@@ -42,27 +34,6 @@ fn from_hex(hex: &str) -> Vec<u8> {
 
 fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn text(json: &Json) -> String {
-    json.as_str()
-        .unwrap_or_else(|| panic!("not a string: {json}"))
-        .to_owned()
-}
-
-fn int(json: &Json) -> i64 {
-    json.as_i64().unwrap_or_else(|| panic!("not an integer: {json}"))
-}
-
-fn connectors_and_tasks(connectors: &Json, tasks: &Json) -> ConnectorsAndTasks {
-    let list = |json: &Json| json.as_array().cloned().unwrap_or_default();
-    ConnectorsAndTasks {
-        connectors: list(connectors).iter().map(text).collect(),
-        tasks: list(tasks)
-            .iter()
-            .map(|t| TaskId::new(text(&t["connector"]), int(&t["task"]) as usize))
-            .collect(),
-    }
 }
 
 /// An assignment as the oracle writes one.
@@ -158,7 +129,7 @@ fn weir_refuses(case: &Json) -> bool {
 #[test]
 fn every_case_matches_kafka_connect() {
     let mut failures = Vec::new();
-    let cases = cases();
+    let cases = fixtures::cases("connect_protocol");
     for case in &cases {
         let name = text(&case["name"]);
         let result = match text(&case["kind"]).as_str() {
@@ -189,7 +160,7 @@ fn every_case_matches_kafka_connect() {
 /// Every cut and every corrupted byte of every fixture's bytes reads or fails, never panics.
 #[test]
 fn malformed_input_fails_without_panicking() {
-    for case in cases() {
+    for case in fixtures::cases("connect_protocol") {
         let mut inputs: Vec<Vec<u8>> = case["protocols"]
             .as_array()
             .into_iter()

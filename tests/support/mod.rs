@@ -86,6 +86,28 @@ pub fn reachable(address: &str) -> bool {
         .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok())
 }
 
+/// A self-signed certificate and its key, made by openssl in `dir` as `<name>.pem` and
+/// `<name>.key`: a CA, or a client, that nothing the tests trust has signed.
+pub fn self_signed(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let (certificate, key) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}.key")));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+        .arg("-subj")
+        .arg(format!("/CN={name}"))
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .output()
+        .expect("openssl");
+    assert!(
+        made.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (certificate, key)
+}
+
 /// A name unique to this test run.
 pub fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now()
