@@ -768,3 +768,29 @@ async fn connectors_come_back_in_their_target_state_after_a_restart() {
     worker.wait_for_state("paused", "PAUSED", 1).await;
     assert_eq!(topic_record_count(&topic), 10);
 }
+
+/// `admin.listeners`, as Kafka Connect has it: `/admin` served on its own listener and not on
+/// the API's, or nowhere when it is empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_listeners_serve_admin_alone_or_nowhere() {
+    let port = support::free_port();
+    let worker = Worker::start_with(&format!("admin.listeners: http://127.0.0.1:{port}\n")).await;
+    let (status, body) = worker.request("GET", "/admin/loggers", None).await;
+    assert_eq!(status, 404, "/admin is not on the API's listener: {body}");
+    let admin = format!("http://127.0.0.1:{port}");
+    let loggers = reqwest::get(format!("{admin}/admin/loggers"))
+        .await
+        .expect("admin listener");
+    assert_eq!(loggers.status(), 200);
+    let loggers: serde_json::Value = loggers.json().await.expect("JSON");
+    assert!(loggers["root"]["level"].is_string(), "{loggers}");
+    let api = reqwest::get(format!("{admin}/connectors"))
+        .await
+        .expect("admin listener");
+    assert_eq!(api.status(), 404, "the admin listener serves /admin alone");
+
+    let without = Worker::start_with("admin.listeners: \"\"\n").await;
+    let (status, body) = without.request("GET", "/admin/loggers", None).await;
+    assert_eq!(status, 404, "an empty admin.listeners serves /admin nowhere: {body}");
+    assert_eq!(without.get("/connectors").await, json!([]));
+}

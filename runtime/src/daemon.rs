@@ -148,9 +148,12 @@ pub async fn run(
     };
     let state = AppState::starting(metrics.clone(), config.rest.body, client.clone(), credentials);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let app = rest::router(state.clone(), config.console);
+    let app = rest::router(state.clone(), config.console, config.admin_listeners.is_none());
+    let admin = rest::admin_router(state.clone());
+    let served = config.listeners.iter().map(|l| (l, &app, "the API"));
+    let served = served.chain(config.admin_listeners.iter().flatten().map(|l| (l, &admin, "/admin")));
     let mut servers = Vec::new();
-    for listener in &config.listeners {
+    for (listener, app, serves) in served {
         let socket = tokio::net::TcpListener::bind(listener.addr)
             .await
             .map_err(|source| DaemonError::Listen {
@@ -171,7 +174,7 @@ pub async fn run(
                 let _ = stop.wait_for(|s| *s).await;
             },
         )));
-        tracing::info!(listener = %format!("{}://{}", listener.scheme.name(), listener.addr), worker_id = %config.worker_id, "REST API listening");
+        tracing::info!(listener = %format!("{}://{}", listener.scheme.name(), listener.addr), serves, worker_id = %config.worker_id, "REST API listening");
     }
 
     let member = member_config(&config)?;

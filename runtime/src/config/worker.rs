@@ -71,6 +71,9 @@ pub struct WorkerConfig {
     pub group_id: String,
     /// The REST API's listeners (`listeners`).
     pub listeners: Vec<Listener>,
+    /// Where `/admin` is served (`admin.listeners`): `None` on [`listeners`](Self::listeners),
+    /// else on these alone (none: nowhere).
+    pub admin_listeners: Option<Vec<Listener>>,
     /// The TLS of the `https://` listeners, when there is one.
     pub rest_tls: Option<RestTlsSettings>,
     /// This worker's REST URL as other workers reach it
@@ -292,6 +295,15 @@ fn definition() -> ConfigDef {
                 "The REST API's listeners: http://host:port or https://host:port, separated by commas.",
             )
             .default_value("http://127.0.0.1:8083"),
+        )
+        .define(
+            "Worker",
+            key(
+                "admin.listeners",
+                ConfigType::List,
+                "Where the /admin endpoints are served: http:// or https:// URLs (an https one with the listeners.https.ssl.* settings), separated by commas; empty: nowhere; unset: on the listeners.",
+            )
+            .default_null(),
         )
         .define(
             "Worker",
@@ -693,7 +705,23 @@ impl WorkerConfig {
         let millis = |k: &str| Duration::from_millis(int(k).max(0) as u64);
 
         let (listeners, advertised) = listeners_of(&parsed, &props)?;
-        let rest_tls = match listeners.iter().any(|l| l.scheme == Scheme::Https) {
+        let admin_listeners = match props.get("admin.listeners") {
+            None => None,
+            Some(_) => Some(
+                parsed
+                    .list("admin.listeners")
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| Listener::parse(l))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| WorkerConfigError::Invalid(vec![format!("admin.listeners: {e}")]))?,
+            ),
+        };
+        let https = listeners
+            .iter()
+            .chain(admin_listeners.iter().flatten())
+            .any(|l| l.scheme == Scheme::Https);
+        let rest_tls = match https {
             true => Some(RestTlsSettings::from_props(&props).map_err(WorkerConfigError::Invalid)?),
             false => None,
         };
@@ -741,6 +769,7 @@ impl WorkerConfig {
             bootstrap_servers: parsed.list("bootstrap.servers").unwrap_or_default().join(","),
             group_id: string("group.id"),
             listeners,
+            admin_listeners,
             rest_tls,
             advertised_url: format!("{}://{url_host}:{advertised_port}/", advertised.scheme.name()),
             group,
@@ -816,7 +845,9 @@ impl WorkerConfig {
 fn client_settings(props: &Props, protocol: SecurityProtocol) -> Result<[Props; 3], Vec<String>> {
     let mut errors = Vec::new();
     let settings = ["producer.", "consumer.", "admin."].map(|prefix| {
-        let own = strip_prefix(props, prefix);
+        let mut own = strip_prefix(props, prefix);
+        // `admin.listeners` is the worker's own key, not the admin client's.
+        own.retain(|key, _| prefix != "admin." || !key.starts_with("listeners"));
         if let Some(theirs) = own.get(broker_security::keys::PROTOCOL)
             && !theirs.trim().eq_ignore_ascii_case(protocol.name())
         {
@@ -1032,6 +1063,21 @@ mod tests {
         ] {
             assert!(err.contains(needle), "{needle} not in {err}");
         }
+    }
+
+    #[test]
+    fn admin_listeners_are_the_listeners_others_or_none() {
+        let with = WorkerConfig::from_yaml("group.id: g\nadmin.listeners: http://127.0.0.1:9999\n").unwrap();
+        assert!(with.admin.is_empty(), "not an admin client setting: {:?}", with.admin);
+        let admin = |extra: &str| WorkerConfig::from_yaml(&format!("group.id: g\n{extra}")).map(|c| c.admin_listeners);
+        assert_eq!(admin("").unwrap(), None);
+        assert_eq!(admin("admin.listeners: \"\"\n").unwrap(), Some(Vec::new()));
+        let own = admin("admin.listeners: http://127.0.0.1:9999\n").unwrap().unwrap();
+        assert_eq!(own, vec![Listener::parse("http://127.0.0.1:9999").unwrap()]);
+        let err = admin("admin.listeners: https://127.0.0.1:9999\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listeners.https.ssl.keystore.location"), "{err}");
     }
 
     #[test]

@@ -82,14 +82,15 @@ impl AppState {
     }
 }
 
-/// The API's routes, with the web console's when `console` is set.
-pub fn router(state: AppState, console: bool) -> Router {
+/// The API's routes, with the web console's when `console` is set and `/admin`'s when `admin`
+/// is (when no `admin.listeners` serve it elsewhere).
+pub fn router(state: AppState, console: bool, admin: bool) -> Router {
     let router = if console {
         crate::console::routes()
     } else {
         Router::new()
     };
-    router
+    let router = router
         .route("/", get(server_info))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -127,12 +128,29 @@ pub fn router(state: AppState, console: bool) -> Router {
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
-        .route("/admin/loggers", get(loggers::list))
-        .route("/admin/loggers/{logger}", get(loggers::get).put(loggers::set))
         .route("/weir/v1/history", get(live::history))
         .route("/weir/v1/connectors/{name}/history", get(live::connector_history))
         .route("/weir/v1/connectors/{name}/lag", get(live::lag))
-        .route("/weir/v1/openapi.json", get(openapi))
+        .route("/weir/v1/openapi.json", get(openapi));
+    let router = if admin { router.merge(admin_routes()) } else { router };
+    with_defaults(router, state)
+}
+
+/// The `/admin` routes alone, for the listeners of `admin.listeners`.
+pub fn admin_router(state: AppState) -> Router {
+    with_defaults(admin_routes(), state)
+}
+
+/// `/admin`: the log levels.
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/loggers", get(loggers::list))
+        .route("/admin/loggers/{logger}", get(loggers::get).put(loggers::set))
+}
+
+/// Kafka Connect's answers to an unknown path or method, forwarding and authentication.
+fn with_defaults(router: Router<AppState>, state: AppState) -> Router {
+    router
         .fallback(|| async { RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found") })
         .method_not_allowed_fallback(|| async {
             RestError::new(StatusCode::METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed")
