@@ -512,8 +512,23 @@ async fn the_overview_lists_500_connectors_and_filters_them() {
     browser.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_page_fits_a_phone_screen() {
+/// Every page of the console, with a text it shows once loaded, for a worker running the file
+/// source `phone`.
+const PAGES: [(&str, &str); 7] = [
+    ("#/", "1 of 1 connectors"),
+    ("#/connectors/phone", "RUNNING"),
+    ("#/connectors/phone/edit", "Edit phone"),
+    ("#/new", "New connector"),
+    ("#/plugins", "FileStreamSource"),
+    (
+        "#/plugins/org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "Documentation",
+    ),
+    ("#/cluster", "Cluster"),
+];
+
+/// A worker running the file source `phone`, the connector [`PAGES`] show.
+async fn worker_with_one_connector() -> Worker {
     let worker = worker().await;
     let input = worker.dir.path().join("in.txt");
     support::write_lines(&input, support::numbered("line", 0..100));
@@ -524,6 +539,53 @@ async fn every_page_fits_a_phone_screen() {
         )
         .await;
     worker.wait_for_state("phone", "RUNNING", 1).await;
+    worker
+}
+
+/// Every page passes axe-core's WCAG 2 A and AA rules (labels, names, contrast, keyboard
+/// focus, landmarks...), as Deque's engine checks them in the browser.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_passes_the_accessibility_checks() {
+    let axe = std::env::var("AXE_CORE_JS")
+        .unwrap_or_else(|_| panic!("AXE_CORE_JS is not set: run `scripts/dev-env up browser` and eval its env"));
+    let axe = std::fs::read_to_string(&axe).unwrap_or_else(|e| panic!("{axe}: {e}: run `scripts/dev-env up browser`"));
+    let worker = worker_with_one_connector().await;
+    let browser = Browser::start().await;
+    let mut failures = Vec::new();
+    for (page, text) in PAGES {
+        browser
+            .client
+            .goto(&format!("{}/ui/{page}", worker.url))
+            .await
+            .expect("open the page");
+        browser.wait_for_text("main", text).await;
+        browser.client.execute(&axe, vec![]).await.expect("load axe-core");
+        let violations = browser
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then((r) => done(r.violations.map((v) =>
+                     `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)))
+                   .catch((e) => done([`axe failed: ${e}`]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        for violation in violations.as_array().into_iter().flatten() {
+            failures.push(format!("{page}: {}", violation.as_str().unwrap_or_default()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "accessibility violations:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_fits_a_phone_screen() {
+    let worker = worker_with_one_connector().await;
     let browser = Browser::start().await;
     // A phone held upright (iPhone 12 to 15's CSS pixels).
     browser
@@ -531,18 +593,7 @@ async fn every_page_fits_a_phone_screen() {
         .set_window_size(390, 844)
         .await
         .expect("a phone-sized window");
-    for (page, text) in [
-        ("#/", "1 of 1 connectors"),
-        ("#/connectors/phone", "RUNNING"),
-        ("#/connectors/phone/edit", "Edit phone"),
-        ("#/new", "New connector"),
-        ("#/plugins", "FileStreamSource"),
-        (
-            "#/plugins/org.apache.kafka.connect.file.FileStreamSourceConnector",
-            "Documentation",
-        ),
-        ("#/cluster", "Cluster"),
-    ] {
+    for (page, text) in PAGES {
         browser
             .client
             .goto(&format!("{}/ui/{page}", worker.url))
