@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -61,7 +60,6 @@ impl TlsConnector {
             .with_custom_certificate_verifier(Arc::new(BrokerVerifier {
                 inner: verifier,
                 verify_hostname: settings.verify_hostname,
-                provider,
             }));
         let config = match (&settings.certificate_location, &settings.key_location) {
             (Some(certificate), Some(key)) => {
@@ -133,7 +131,6 @@ pub(crate) fn certificates(key: &'static str, path: &Path) -> Result<Vec<Certifi
 struct BrokerVerifier {
     inner: Arc<WebPkiServerVerifier>,
     verify_hostname: bool,
-    provider: Arc<CryptoProvider>,
 }
 
 impl ServerCertVerifier for BrokerVerifier {
@@ -175,6 +172,6 @@ impl ServerCertVerifier for BrokerVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.inner.supported_verify_schemes()
     }
 }
