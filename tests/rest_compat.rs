@@ -275,3 +275,111 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
     assert_eq!((ours_status, theirs_status), (202, 202));
     same("POST restart", &ours, &theirs);
 }
+
+/// A connector's life through the REST API, the same calls on both: create, update, pause,
+/// resume, stop, read, alter and reset its offsets, delete; then calls on what does not exist.
+/// The status codes must agree, and so must the answers' shapes (their messages too where they
+/// name nothing of the worker).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connectors_life_answers_as_kafka_connects_does() {
+    let weir = Worker::start().await;
+    let input = weir.dir.path().join("in.txt");
+    write_lines(&input, ["a".to_owned(), "b".to_owned()].into_iter());
+    let name = unique("life");
+    let config =
+        |topic: &str| json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": "1"});
+    let (theirs_topic, ours_topic) = (unique("life-kc"), unique("life-weir"));
+    // Deleted by the steps below, and by this guard if a step fails first.
+    let _reference = ReferenceConnector::create(&name, config(&theirs_topic)).await;
+    weir.create(&name, config(&ours_topic)).await;
+    weir.wait_for_state(&name, "RUNNING", 1).await;
+
+    let both = |method: &'static str, path: String, body: Option<Value>| {
+        let weir = &weir;
+        async move {
+            let theirs = reference::request(method, &path, body.clone()).await;
+            let ours = weir.request(method, &path, body).await;
+            assert_eq!(
+                ours.0, theirs.0,
+                "{method} {path}:\n weir: {}\n   kc: {}",
+                ours.1, theirs.1
+            );
+            assert_eq!(
+                shape(&ours.1),
+                shape(&theirs.1),
+                "{method} {path}:\n weir: {}\n   kc: {}",
+                ours.1,
+                theirs.1
+            );
+            (ours.1, theirs.1)
+        }
+    };
+    let at = |suffix: &str| format!("/connectors/{name}{suffix}");
+    let mut updated = config("unused");
+    updated["batch.size"] = json!("100");
+    // The update names each side's own topic, so each keeps writing where it did.
+    let (ours, theirs) = {
+        let mut ours_config = updated.clone();
+        ours_config["topic"] = json!(ours_topic);
+        let mut theirs_config = updated.clone();
+        theirs_config["topic"] = json!(theirs_topic);
+        let theirs = reference::request("PUT", &at("/config"), Some(theirs_config)).await;
+        let ours = weir.request("PUT", &at("/config"), Some(ours_config)).await;
+        (ours, theirs)
+    };
+    assert_eq!(ours.0, theirs.0, "PUT config: {} / {}", ours.1, theirs.1);
+    assert_eq!(
+        shape(&ours.1),
+        shape(&theirs.1),
+        "PUT config: {} / {}",
+        ours.1,
+        theirs.1
+    );
+
+    for (method, suffix) in [("PUT", "/pause"), ("PUT", "/resume"), ("PUT", "/stop")] {
+        both(method, at(suffix), None).await;
+    }
+    for (what, side) in [("kc", true), ("weir", false)] {
+        support::eventually(&format!("{what} to stop"), Duration::from_secs(60), || {
+            let (path, weir) = (at("/status"), &weir);
+            async move {
+                let (_, status) = if side {
+                    reference::request("GET", &path, None).await
+                } else {
+                    weir.request("GET", &path, None).await
+                };
+                (status["connector"]["state"] == "STOPPED").then_some(())
+            }
+        })
+        .await;
+    }
+    let (ours, theirs) = both("GET", at("/offsets"), None).await;
+    assert_eq!(
+        ours["offsets"][0]["partition"].as_object().map(|p| p.len()),
+        theirs["offsets"][0]["partition"].as_object().map(|p| p.len())
+    );
+    let partition = json!({"filename": input});
+    let altered = json!({"offsets": [{"partition": partition, "offset": {"position": 0}}]});
+    let (ours, theirs) = both("PATCH", at("/offsets"), Some(altered)).await;
+    assert_eq!(ours["message"], theirs["message"]);
+    let (ours, theirs) = both("DELETE", at("/offsets"), None).await;
+    assert_eq!(ours["message"], theirs["message"]);
+    both("DELETE", at(""), None).await;
+
+    // What does not exist: the same codes and messages.
+    for (method, path, body) in [
+        ("GET", at(""), None),
+        ("GET", at("/status"), None),
+        ("PUT", at("/pause"), None),
+        ("PUT", at("/resume"), None),
+        ("PUT", at("/stop"), None),
+        ("POST", at("/restart"), None),
+        ("POST", at("/tasks/0/restart"), None),
+        ("DELETE", at(""), None),
+        ("GET", "/connectors/never-created/tasks/0/status".to_owned(), None),
+        ("GET", "/connector-plugins/NoSuchPlugin/config".to_owned(), None),
+    ] {
+        let (ours, theirs) = both(method, path.clone(), body).await;
+        assert_eq!(ours, theirs, "{method} {path}");
+    }
+}

@@ -276,7 +276,7 @@ impl Herder {
     /// Sets a connector's target state: any worker pauses and resumes, only the leader stops
     /// (a stopped connector's task configs are emptied).
     pub async fn set_target_state(&self, name: &str, state: TargetState) -> Result<(), HerderError> {
-        self.connector_config(name)?;
+        self.known(name, "")?;
         if state == TargetState::Stopped {
             self.leader_only("transition connectors to the STOPPED state")?;
         }

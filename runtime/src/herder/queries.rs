@@ -136,12 +136,16 @@ impl Herder {
 
     /// One task's state.
     pub fn task_status(&self, name: &str, task: usize) -> Result<TaskStatus, HerderError> {
-        let status = self.connector_status(name)?;
-        status
-            .tasks
-            .into_iter()
-            .nth(task)
-            .ok_or_else(|| HerderError::NotFound(format!("Unknown task {name}-{task}")))
+        let missing = || HerderError::NotFound(format!("No status found for task {name}-{task}"));
+        let status = self.connector_status(name).map_err(|_| missing())?;
+        status.tasks.into_iter().nth(task).ok_or_else(missing)
+    }
+
+    /// Checks that a connector exists, with Kafka Connect's answer to the requests that act on
+    /// one (`Unknown connector <name>` for pause, resume and stop, with a colon for restarts).
+    pub(super) fn known(&self, name: &str, separator: &str) -> Result<Props, HerderError> {
+        self.connector_config(name)
+            .map_err(|_| HerderError::NotFound(format!("Unknown connector{separator} {name}")))
     }
 
     /// The installed plugins; converters too unless `connectors_only`.

@@ -37,6 +37,7 @@ impl Herder {
         include_tasks: bool,
         only_failed: bool,
     ) -> Result<Option<ConnectorStatus>, HerderError> {
+        self.known(name, ":")?;
         let mut status = self.connector_status(name)?;
         self.leader_only("process restart requests")?;
         let request = RestartRequest {
@@ -61,7 +62,9 @@ impl Herder {
     /// Restarts one task, and answers once it runs again. The worker that runs it restarts it;
     /// another points at it (the leader knows who runs what) or at the leader.
     pub async fn restart_task(&self, name: &str, task: usize) -> Result<(), HerderError> {
-        self.task_status(name, task)?;
+        self.known(name, ":")?;
+        self.task_status(name, task)
+            .map_err(|_| HerderError::NotFound(format!("Unknown task: {name}-{task}")))?;
         let id = TaskId::new(name, task);
         let view = self.group_view();
         match view.as_deref() {
