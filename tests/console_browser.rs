@@ -92,6 +92,16 @@ impl Browser {
         .await
     }
 
+    /// Opens the console's `page` (`#/...`) on `worker` and waits until its main part shows
+    /// `text`.
+    async fn open(&self, worker: &Worker, page: &str, text: &str) {
+        self.client
+            .goto(&format!("{}/ui/{page}", worker.url))
+            .await
+            .expect("open the page");
+        self.wait_for_text("main", text).await;
+    }
+
     /// Waits until the text of `css` holds `wanted`; returns the text.
     async fn wait_for_text(&self, css: &str, wanted: &str) -> String {
         eventually(
@@ -553,12 +563,7 @@ async fn every_page_passes_the_accessibility_checks() {
     let browser = Browser::start().await;
     let mut failures = Vec::new();
     for (page, text) in PAGES {
-        browser
-            .client
-            .goto(&format!("{}/ui/{page}", worker.url))
-            .await
-            .expect("open the page");
-        browser.wait_for_text("main", text).await;
+        browser.open(&worker, page, text).await;
         browser.client.execute(&axe, vec![]).await.expect("load axe-core");
         let violations = browser
             .client
@@ -581,6 +586,42 @@ async fn every_page_passes_the_accessibility_checks() {
         "accessibility violations:\n{}",
         failures.join("\n")
     );
+
+    // By keyboard alone: Tab from the top of the list reaches the connector's link, and Enter
+    // opens it.
+    browser.open(&worker, "#/", "1 of 1 connectors").await;
+    let mut reached = false;
+    for _ in 0..40 {
+        let focused = browser.client.active_element().await.expect("a focused element");
+        focused
+            .send_keys(&fantoccini::key::Key::Tab.to_string())
+            .await
+            .expect("Tab");
+        let href = browser
+            .client
+            .execute(
+                "const e = document.activeElement; return e.tagName === 'A' ? e.getAttribute('href') : '';",
+                vec![],
+            )
+            .await
+            .expect("the focused element");
+        if href.as_str().is_some_and(|href| href.ends_with("#/connectors/phone")) {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reached the connector's link");
+    browser
+        .client
+        .active_element()
+        .await
+        .expect("the link")
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .expect("Enter");
+    browser.wait_for_text("main", "RUNNING").await;
+    let url = browser.client.current_url().await.expect("the URL");
+    assert!(url.as_str().ends_with("#/connectors/phone"), "{url}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -594,12 +635,7 @@ async fn every_page_fits_a_phone_screen() {
         .await
         .expect("a phone-sized window");
     for (page, text) in PAGES {
-        browser
-            .client
-            .goto(&format!("{}/ui/{page}", worker.url))
-            .await
-            .expect("open the page");
-        browser.wait_for_text("main", text).await;
+        browser.open(&worker, page, text).await;
         let widths = browser
             .client
             .execute(
