@@ -80,6 +80,45 @@ async fn same_definitions(weir: &Worker, plugin: &str, config: Value) {
     }
 }
 
+/// One file source of the same name on each, reading one input into a topic of each side's own,
+/// both running.
+struct SourcePair {
+    name: String,
+    input: std::path::PathBuf,
+    theirs_topic: String,
+    ours_topic: String,
+    _reference: ReferenceConnector,
+}
+
+impl SourcePair {
+    async fn start(weir: &Worker, prefix: &str) -> SourcePair {
+        let input = weir.dir.path().join("in.txt");
+        write_lines(&input, ["a".to_owned(), "b".to_owned()].into_iter());
+        let name = unique(prefix);
+        let (theirs_topic, ours_topic) = (unique(&format!("{prefix}-kc")), unique(&format!("{prefix}-weir")));
+        let reference = ReferenceConnector::create(&name, source_config(&input, &theirs_topic)).await;
+        weir.create(&name, source_config(&input, &ours_topic)).await;
+        weir.wait_for_state(&name, "RUNNING", 1).await;
+        SourcePair {
+            name,
+            input,
+            theirs_topic,
+            ours_topic,
+            _reference: reference,
+        }
+    }
+
+    /// The connector's config, writing to `topic`.
+    fn config(&self, topic: &str) -> Value {
+        source_config(&self.input, topic)
+    }
+}
+
+/// A file source of `input` into `topic`.
+fn source_config(input: &std::path::Path, topic: &str) -> Value {
+    json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": "1"})
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rest_api_answers_as_kafka_connects_does() {
     let weir = Worker::start().await;
@@ -180,15 +219,8 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
     );
 
     // One file source on each, on one input.
-    let input = weir.dir.path().join("in.txt");
-    write_lines(&input, ["a".to_owned(), "b".to_owned()].into_iter());
-    let name = unique("compat");
-    let config =
-        |topic: &str| json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": "1"});
-    let (theirs_topic, ours_topic) = (unique("compat-kc"), unique("compat-weir"));
-    let _reference = ReferenceConnector::create(&name, config(&theirs_topic)).await;
-    weir.create(&name, config(&ours_topic)).await;
-    weir.wait_for_state(&name, "RUNNING", 1).await;
+    let pair = SourcePair::start(&weir, "compat").await;
+    let (name, theirs_topic, ours_topic) = (&pair.name, &pair.theirs_topic, &pair.ours_topic);
 
     let same = |what: &str, ours: &Value, theirs: &Value| {
         assert_eq!(shape(ours), shape(theirs), "{what}:\n weir: {ours}\n   kc: {theirs}");
@@ -235,7 +267,7 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
     // Topic tracking (KIP-558): each answers with the topic its own task wrote to, and forgets
     // it on a reset; a name never created used no topic.
     let topics_path = format!("/connectors/{name}/topics");
-    for (what, topic) in [("kc", &theirs_topic), ("weir", &ours_topic)] {
+    for (what, topic) in [("kc", theirs_topic), ("weir", ours_topic)] {
         let topic = topic.clone();
         support::eventually(&format!("{what} to record its topic"), Duration::from_secs(60), || {
             let (path, topic, name) = (topics_path.clone(), topic.clone(), name.clone());
@@ -283,16 +315,9 @@ async fn the_rest_api_answers_as_kafka_connects_does() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connectors_life_answers_as_kafka_connects_does() {
     let weir = Worker::start().await;
-    let input = weir.dir.path().join("in.txt");
-    write_lines(&input, ["a".to_owned(), "b".to_owned()].into_iter());
-    let name = unique("life");
-    let config =
-        |topic: &str| json!({"connector.class": "FileStreamSource", "file": input, "topic": topic, "tasks.max": "1"});
-    let (theirs_topic, ours_topic) = (unique("life-kc"), unique("life-weir"));
-    // Deleted by the steps below, and by this guard if a step fails first.
-    let _reference = ReferenceConnector::create(&name, config(&theirs_topic)).await;
-    weir.create(&name, config(&ours_topic)).await;
-    weir.wait_for_state(&name, "RUNNING", 1).await;
+    // Deleted by the steps below, and by the pair's guard if a step fails first.
+    let pair = SourcePair::start(&weir, "life").await;
+    let (name, theirs_topic, ours_topic) = (&pair.name, &pair.theirs_topic, &pair.ours_topic);
 
     let both = |method: &'static str, path: String, body: Option<Value>| {
         let weir = &weir;
@@ -315,7 +340,7 @@ async fn a_connectors_life_answers_as_kafka_connects_does() {
         }
     };
     let at = |suffix: &str| format!("/connectors/{name}{suffix}");
-    let mut updated = config("unused");
+    let mut updated = pair.config("unused");
     updated["batch.size"] = json!("100");
     // The update names each side's own topic, so each keeps writing where it did.
     let (ours, theirs) = {
@@ -358,7 +383,7 @@ async fn a_connectors_life_answers_as_kafka_connects_does() {
         ours["offsets"][0]["partition"].as_object().map(|p| p.len()),
         theirs["offsets"][0]["partition"].as_object().map(|p| p.len())
     );
-    let partition = json!({"filename": input});
+    let partition = json!({"filename": pair.input});
     let altered = json!({"offsets": [{"partition": partition, "offset": {"position": 0}}]});
     let (ours, theirs) = both("PATCH", at("/offsets"), Some(altered)).await;
     assert_eq!(ours["message"], theirs["message"]);
